@@ -1,0 +1,114 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PatientFactory, StaffFactory
+
+# Playwright's sync API keeps an event loop running in the test thread; Django refuses
+# ORM calls there unless told this is safe (it is: the loop never runs Django code).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(autouse=True)
+def _private_media_root(settings, tmp_path):
+    """Uploaded files go to a throwaway folder, never the developer's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory(user__username="alice", time_zone="Europe/London")
+
+
+@pytest.fixture
+def other_patient(db):
+    return PatientFactory(user__username="bob", time_zone="America/New_York")
+
+
+@pytest.fixture
+def dermatologist(db):
+    return StaffFactory(username="dr-grey")
+
+
+@pytest.fixture
+def other_dermatologist(db):
+    return StaffFactory(username="dr-white")
+
+
+# --- Browser tests -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    if not Path(CHROMIUM).exists():
+        message = (
+            f"Chromium not found at {CHROMIUM}: browser tests need Debian's chromium "
+            "(sudo apt-get install chromium), or set CHROMIUM_PATH."
+        )
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message + " REQUIRE_BROWSER=1 makes this an error.", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class RecordedPage:
+    """A page plus every URL it requested, to prove nothing leaves our origin."""
+
+    def __init__(self, page, origin: str):
+        self.page = page
+        self.origin = origin
+        self.requests: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+
+    def foreign_requests(self) -> list[str]:
+        return [url for url in self.requests if not (url.startswith(self.origin + "/") or url.startswith("data:"))]
+
+
+def _recorded_page(browser, live_server, viewport):
+    context = browser.new_context(viewport=viewport, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    recorded = RecordedPage(context.new_page(), live_server.url)
+    return context, recorded
+
+
+@pytest.fixture
+def phone(browser, live_server, transactional_db):
+    """A 390x844 phone page on the live server; fails if any request leaves our origin."""
+    context, recorded = _recorded_page(browser, live_server, PHONE)
+    yield recorded.page
+    context.close()
+    assert recorded.foreign_requests() == [], "pages requested another origin"
+
+
+@pytest.fixture
+def recorded_phone(browser, live_server, transactional_db):
+    context, recorded = _recorded_page(browser, live_server, PHONE)
+    yield recorded
+    context.close()
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    browser = CHROMIUM if Path(CHROMIUM).exists() else f"missing ({CHROMIUM}): browser tests will skip"
+    return [f"database: {engine}", f"browser: {browser}"]

@@ -1,0 +1,165 @@
+"""Patient accounts: sign up, log in and out, change and reset a password."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+from diary.models import Patient
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+GOOD_SIGNUP = {
+    "username": "carol",
+    "email": "carol@example.org",
+    "time_zone": "Pacific/Auckland",
+    "password1": "a-long-and-unusual-passphrase",
+    "password2": "a-long-and-unusual-passphrase",
+}
+
+
+def test_the_landing_page_tells_a_visitor_what_the_app_is_for(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "A daily diary for your skin treatment" in text
+    assert "tacrolimus" in text
+    assert "not medical advice" in text
+    assert reverse("signup") in text
+
+
+def test_signing_up_creates_a_patient_in_their_time_zone_and_signs_them_in(client):
+    response = client.post(reverse("signup"), GOOD_SIGNUP, follow=True)
+
+    user = get_user_model().objects.get(username="carol")
+    assert user.patient.time_zone == "Pacific/Auckland"
+    assert user.email == "carol@example.org"
+    assert response.context["user"] == user
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "Today" in response.content.decode()
+
+
+def test_a_taken_username_is_refused_and_the_rest_of_the_form_is_kept(client, patient):
+    response = client.post(reverse("signup"), {**GOOD_SIGNUP, "username": "alice"})
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "A user with that username already exists." in text
+    assert 'value="carol@example.org"' in text
+    assert '<option value="Pacific/Auckland" selected>' in text
+    assert "a-long-and-unusual-passphrase" not in text
+    assert Patient.objects.count() == 1
+
+
+def test_a_weak_password_is_refused_with_a_reason(client):
+    response = client.post(reverse("signup"), {**GOOD_SIGNUP, "password1": "12345678", "password2": "12345678"})
+
+    text = response.content.decode()
+    assert "This password is too short" in text
+    assert "This password is entirely numeric" in text
+    assert 'value="carol"' in text
+    assert not get_user_model().objects.filter(username="carol").exists()
+
+
+def test_an_email_address_already_in_use_is_refused(client, patient):
+    response = client.post(reverse("signup"), {**GOOD_SIGNUP, "email": "ALICE@example.org"})
+
+    assert "An account with this e-mail address already exists" in response.content.decode()
+    assert not get_user_model().objects.filter(username="carol").exists()
+
+
+def test_an_unknown_time_zone_is_refused(client):
+    response = client.post(reverse("signup"), {**GOOD_SIGNUP, "time_zone": "Mars/Olympus_Mons"})
+
+    assert "Select a valid choice" in response.content.decode()
+    assert not get_user_model().objects.filter(username="carol").exists()
+
+
+def test_a_signed_in_patient_is_sent_home_from_the_signup_page(client, patient):
+    client.force_login(patient.user)
+
+    response = client.get(reverse("signup"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_a_patient_logs_in_and_out(client, patient):
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD}, follow=True)
+    assert response.context["user"] == patient.user
+    assert "Log out" in response.content.decode()
+
+    response = client.post(reverse("logout"), follow=True)
+    assert not response.context["user"].is_authenticated
+    assert "A daily diary for your skin treatment" in response.content.decode()
+
+
+def test_a_wrong_password_gets_a_clear_message(client, patient):
+    response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert not response.context["user"].is_authenticated
+
+
+def test_a_patient_changes_their_password(client, patient):
+    client.force_login(patient.user)
+
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-passphrase",
+            "new_password2": "another-long-passphrase",
+        },
+    )
+
+    assert response.status_code == 302
+    patient.user.refresh_from_db()
+    assert patient.user.check_password("another-long-passphrase")
+
+
+def test_password_reset_sends_a_working_link_by_email(client, patient):
+    client.post(reverse("password_reset"), {"email": "alice@example.org"})
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["alice@example.org"]
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", message.body).group(1)
+    response = client.get(link, follow=True)
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
+        follow=True,
+    )
+    assert "Your new password is set" in response.content.decode()
+    patient.user.refresh_from_db()
+    assert patient.user.check_password("a-brand-new-passphrase")
+
+
+def test_password_reset_for_an_unknown_address_reveals_nothing(client, patient):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+
+    assert mail.outbox == []
+    assert "If an account uses that address" in response.content.decode()
+
+
+def test_a_staff_account_without_a_diary_is_pointed_to_admin(client, dermatologist):
+    client.force_login(dermatologist)
+
+    response = client.get("/")
+
+    assert "This account has no diary" in response.content.decode()
+    assert reverse("admin:index") in response.content.decode()
+
+
+def test_patient_pages_are_never_cached(client, patient):
+    client.force_login(patient.user)
+
+    response = client.get("/")
+
+    assert "no-store" in response["Cache-Control"]

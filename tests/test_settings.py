@@ -1,0 +1,97 @@
+"""The settings guard: production is the default and refuses to start half-configured."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k7Qp2vLx9Wm4Rt8Yz1Nb6Hc3Jd5Fg0Se-Ua_Io7Pl2Kj9Mn4Bv8Cx1Zq6Wr3Et5"
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = manage("check")
+
+    assert result.returncode != 0
+    assert "Configuration error: DJANGO_SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_mode_runs_without_a_secret_key():
+    result = manage("check", DJANGO_DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_misspelt_boolean_is_named_in_the_error():
+    result = manage("check", DJANGO_DEBUG="maybe")
+
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be one of" in result.stderr
+    assert "'maybe'" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="example.org")
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stderr
+
+
+def test_transport_security_can_be_switched_off_for_a_tls_proxy():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": STRONG_KEY,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_SECURE_HSTS_SECONDS": "0",
+            "DJANGO_BEHIND_TLS_PROXY": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.split() == ["False", "0", "True", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
+
+
+def test_an_sqlite_database_is_set_up_for_several_server_processes(tmp_path):
+    code = "from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS']; print(o)"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_DEBUG": "1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'diary.sqlite3'}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
+    assert "'timeout': 20" in result.stdout
+    assert "journal_mode=WAL" in result.stdout
