@@ -1,0 +1,245 @@
+"""Reference guidance about skin medicines, and the warning-sign rules derived from it.
+
+Loaded from drugs/data/drug_reference.json by `manage.py load_reference`; clinicians edit it in admin.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+GRAMS_PER_FTU = Decimal("0.5")
+
+
+class Severity(models.IntegerChoices):
+    MILD = 1, "Mild"
+    MODERATE = 2, "Moderate"
+    SEVERE = 3, "Severe"
+
+
+class Urgency(models.IntegerChoices):
+    """How soon the patient should act. Stored as a rank so the most urgent sorts first."""
+
+    ROUTINE = 1, "Routine"
+    SOON = 2, "Soon"
+    TODAY = 3, "Today"
+    EMERGENCY = 4, "Emergency"
+
+    @property
+    def code(self) -> str:
+        return self.name.lower()
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class Source(models.Model):
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["title", "url"], name="source_unique_title_url")]
+
+    def __str__(self):
+        return self.title
+
+
+class Symptom(models.Model):
+    """A reaction a patient can report, in plain words."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BodyArea(models.Model):
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    adult_ftu = models.DecimalField(
+        "adult fingertip units", max_digits=4, decimal_places=1, help_text="For one application on an adult."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(adult_ftu__gt=0), name="bodyarea_adult_ftu_positive")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def adult_grams(self) -> Decimal:
+        return self.adult_ftu * GRAMS_PER_FTU
+
+
+class Drug(models.Model):
+    """One medicine's reference guidance. List-like fields hold one item per line."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    generic_name = models.CharField(max_length=150)
+    brand_names = models.TextField(blank=True, help_text="One per line.")
+    drug_class = models.CharField(max_length=200)
+    mechanism = models.TextField(blank=True)
+    indications = models.TextField(blank=True, help_text="One per line.")
+    strengths = models.TextField(blank=True, help_text="One per line, as offered to patients.")
+    how_to_apply = models.TextField(blank=True, help_text="One step per line.")
+    storage = models.TextField(blank=True)
+    children = models.TextField("use in children", blank=True)
+    pregnancy = models.TextField(blank=True)
+    breastfeeding = models.TextField(blank=True)
+    other_populations = models.TextField("other groups", blank=True)
+    interactions = models.TextField(blank=True, help_text="One per line.")
+    boxed_warning = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, related_name="drugs", blank=True)
+
+    class Meta:
+        ordering = ["generic_name"]
+
+    def __str__(self):
+        return self.generic_name
+
+    def get_absolute_url(self):
+        return reverse("drugs:drug-detail", args=[self.slug])
+
+    @property
+    def brand_name_list(self) -> list[str]:
+        return _lines(self.brand_names)
+
+    @property
+    def indication_list(self) -> list[str]:
+        return _lines(self.indications)
+
+    @property
+    def strength_list(self) -> list[str]:
+        return _lines(self.strengths)
+
+    @property
+    def how_to_apply_steps(self) -> list[str]:
+        return _lines(self.how_to_apply)
+
+    @property
+    def interaction_list(self) -> list[str]:
+        return _lines(self.interactions)
+
+
+class Regimen(models.Model):
+    """How often and how long, for one indication and population (or product)."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="regimens")
+    position = models.PositiveSmallIntegerField(default=0)
+    population = models.TextField(blank=True)
+    indication = models.TextField(blank=True)
+    product = models.TextField(blank=True)
+    frequency = models.TextField()
+    duration_limits = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, related_name="regimens", blank=True)
+
+    class Meta:
+        ordering = ["drug", "position", "id"]
+
+    def __str__(self):
+        return self.indication or self.product or self.population or self.frequency[:60]
+
+
+class CommonSideEffect(models.Model):
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="common_side_effects")
+    symptom = models.ForeignKey(Symptom, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["drug", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["drug", "symptom"], name="commonsideeffect_unique_drug_symptom")]
+
+    def __str__(self):
+        return f"{self.drug}: {self.symptom}"
+
+
+class Rule(models.Model):
+    """What both kinds of rule share: how urgent, what the patient is told, and why."""
+
+    urgency = models.PositiveSmallIntegerField(choices=Urgency.choices)
+    advice = models.TextField(help_text="Shown to the patient, in plain words, when the rule matches.")
+    reference_key = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="Set for rules that come from the reference file; empty for rules added in admin.",
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class WarningSign(Rule):
+    """A symptom rule. No drug means it applies whatever the patient uses."""
+
+    drug = models.ForeignKey(
+        Drug,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="warning_signs",
+        help_text="Empty: any drug.",
+    )
+    symptom = models.ForeignKey(Symptom, on_delete=models.PROTECT, related_name="warning_signs")
+    min_severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.MILD)
+    persists_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Matches only once the symptom has lasted this many days."
+    )
+    after_course_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Matches only once the course started at least this many days before."
+    )
+    sources = models.ManyToManyField(Source, related_name="warning_signs")
+
+    class Meta:
+        ordering = ["-urgency", "symptom__name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_severity__gte=1, min_severity__lte=3), name="warningsign_severity_1_3"
+            ),
+            models.CheckConstraint(condition=Q(urgency__gte=1, urgency__lte=4), name="warningsign_urgency_known"),
+            models.CheckConstraint(
+                condition=Q(persists_days__isnull=True) | Q(persists_days__gte=1), name="warningsign_persists_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(after_course_days__isnull=True) | Q(after_course_days__gte=1),
+                name="warningsign_after_course_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["reference_key"], condition=~Q(reference_key=""), name="warningsign_unique_reference_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.drug or 'Any drug'}: {self.symptom} ({self.get_urgency_display()})"
+
+
+class AmountLimit(Rule):
+    """More than this many grams of the drug in the 7 days ending on an entry's date."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="amount_limits")
+    max_grams_per_week = models.DecimalField(max_digits=6, decimal_places=1)
+    sources = models.ManyToManyField(Source, related_name="amount_limits")
+
+    class Meta:
+        ordering = ["drug", "-urgency"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_grams_per_week__gt=0), name="amountlimit_grams_positive"),
+            models.CheckConstraint(condition=Q(urgency__gte=1, urgency__lte=4), name="amountlimit_urgency_known"),
+            models.UniqueConstraint(
+                fields=["reference_key"], condition=~Q(reference_key=""), name="amountlimit_unique_reference_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.drug}: over {self.max_grams_per_week} g a week"
