@@ -37,7 +37,7 @@ class Urgency(models.IntegerChoices):
 
 URGENCY_MEANINGS = {
     Urgency.ROUTINE: "Mention it at your next planned appointment or in a non-urgent message.",
-    Urgency.SOON: "Contact your clinician within about 1 to 3 days, or before the next application if the advice says to pause.",
+    Urgency.SOON: "Contact your clinician within about 1 to 3 days, or before your next application if told to pause.",
     Urgency.TODAY: "Contact your clinician or an out-of-hours service today.",
     Urgency.EMERGENCY: "Call emergency services or go to the emergency department now.",
 }
