@@ -267,6 +267,20 @@ class WarningSign(Rule):
     def __str__(self):
         return f"{self.drug or 'Any drug'}: {self.symptom} ({self.get_urgency_display()})"
 
+    @property
+    def conditions(self) -> list[str]:
+        """When the rule matches, in plain words (empty: whenever the symptom is reported)."""
+        conditions = []
+        if self.min_severity == Severity.MODERATE:
+            conditions.append("moderate or severe")
+        elif self.min_severity == Severity.SEVERE:
+            conditions.append("severe")
+        if self.persists_days:
+            conditions.append(f"lasting {self.persists_days} days or more")
+        if self.after_course_days:
+            conditions.append(f"{self.after_course_days} days or more after starting the medicine")
+        return conditions
+
 
 class AmountLimit(Rule):
     """More than this many grams of the drug in the 7 days ending on an entry's date."""
