@@ -1,6 +1,7 @@
 """Clinicians review and edit the reference data here; every edit lands in the admin history."""
 
 from django.contrib import admin
+from django.db import models
 
 from drugs.models import AmountLimit, BodyArea, CommonSideEffect, Drug, Regimen, Source, Symptom, WarningSign
 
@@ -9,6 +10,7 @@ from drugs.models import AmountLimit, BodyArea, CommonSideEffect, Drug, Regimen,
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["title", "url"]
     search_fields = ["title", "url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Symptom)
