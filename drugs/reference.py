@@ -113,7 +113,9 @@ class _Checker:
     def problem(self, label: str, message: str) -> None:
         self.problems.append(f"{label}: {message}")
 
-    def text(self, label: str, record: Record, name: str, model: type[models.Model] | None = None, required=True):
+    def text(
+        self, label: str, record: Record, name: str, model: type[models.Model] | None = None, required: bool = True
+    ) -> None:
         value = record.get(name)
         if value is None and not required:
             return
