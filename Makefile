@@ -15,6 +15,7 @@ $(STAMP): requirements.txt
 run: export DJANGO_DEBUG = 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

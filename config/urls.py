@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("diary.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("guide/", include("drugs.urls")),
     path("admin/", admin.site.urls),
 ]

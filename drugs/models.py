@@ -30,9 +30,39 @@ class Urgency(models.IntegerChoices):
     def code(self) -> str:
         return self.name.lower()
 
+    @property
+    def meaning(self) -> str:
+        return URGENCY_MEANINGS[self]
+
+
+URGENCY_MEANINGS = {
+    Urgency.ROUTINE: "Mention it at your next planned appointment or in a non-urgent message.",
+    Urgency.SOON: "Contact your clinician within about 1 to 3 days, or before your next application if told to pause.",
+    Urgency.TODAY: "Contact your clinician or an out-of-hours service today.",
+    Urgency.EMERGENCY: "Call emergency services or go to the emergency department now.",
+}
+
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class DrugQuerySet(models.QuerySet):
+    SEARCHED_FIELDS = ("generic_name", "brand_names", "other_names", "slug")
+
+    def search(self, query: str) -> "DrugQuerySet":
+        """Medicines whose generic, brand or other names contain every word of the query, ignoring case."""
+        queryset = self
+        for word in query.split():
+            any_field = Q()
+            for field in self.SEARCHED_FIELDS:
+                any_field |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(any_field)
+        return queryset
+
+    def for_guide(self) -> "DrugQuerySet":
+        """In the order the guide lists them: by class heading, then name."""
+        return self.order_by("class_group", "generic_name").only("slug", "generic_name", "brand_names", "class_group")
 
 
 class Source(models.Model):
@@ -86,7 +116,14 @@ class Drug(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     generic_name = models.CharField(max_length=150)
     brand_names = models.TextField(blank=True, help_text="One per line.")
+    other_names = models.TextField(
+        blank=True,
+        help_text="Other generic names or spellings patients may search for (e.g. calcipotriol), one per line.",
+    )
     drug_class = models.CharField(max_length=200)
+    class_group = models.CharField(
+        max_length=100, help_text="Short heading the public guide groups medicines under, e.g. 'Corticosteroids'."
+    )
     mechanism = models.TextField(blank=True)
     indications = models.TextField(blank=True, help_text="One per line.")
     strengths = models.TextField(blank=True, help_text="One per line, as offered to patients.")
@@ -99,6 +136,8 @@ class Drug(models.Model):
     interactions = models.TextField(blank=True, help_text="One per line.")
     boxed_warning = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, related_name="drugs", blank=True)
+
+    objects = DrugQuerySet.as_manager()
 
     class Meta:
         ordering = ["generic_name"]
@@ -120,6 +159,10 @@ class Drug(models.Model):
     @property
     def strength_list(self) -> list[str]:
         return _lines(self.strengths)
+
+    @property
+    def other_name_list(self) -> list[str]:
+        return _lines(self.other_names)
 
     @property
     def how_to_apply_steps(self) -> list[str]:
@@ -218,10 +261,25 @@ class WarningSign(Rule):
             models.UniqueConstraint(
                 fields=["reference_key"], condition=~Q(reference_key=""), name="warningsign_unique_reference_key"
             ),
+            models.CheckConstraint(condition=~Q(advice=""), name="warningsign_advice_not_empty"),
         ]
 
     def __str__(self):
         return f"{self.drug or 'Any drug'}: {self.symptom} ({self.get_urgency_display()})"
+
+    @property
+    def conditions(self) -> list[str]:
+        """When the rule matches, in plain words (empty: whenever the symptom is reported)."""
+        conditions = []
+        if self.min_severity == Severity.MODERATE:
+            conditions.append("moderate or severe")
+        elif self.min_severity == Severity.SEVERE:
+            conditions.append("severe")
+        if self.persists_days:
+            conditions.append(f"lasting {self.persists_days} days or more")
+        if self.after_course_days:
+            conditions.append(f"{self.after_course_days} days or more after starting the medicine")
+        return conditions
 
 
 class AmountLimit(Rule):
@@ -239,6 +297,7 @@ class AmountLimit(Rule):
             models.UniqueConstraint(
                 fields=["reference_key"], condition=~Q(reference_key=""), name="amountlimit_unique_reference_key"
             ),
+            models.CheckConstraint(condition=~Q(advice=""), name="amountlimit_advice_not_empty"),
         ]
 
     def __str__(self):

@@ -112,3 +112,18 @@ def pytest_report_header(config):
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     browser = CHROMIUM if Path(CHROMIUM).exists() else f"missing ({CHROMIUM}): browser tests will skip"
     return [f"database: {engine}", f"browser: {browser}"]
+
+
+# --- Drug reference data --------------------------------------------------------------------
+
+
+@pytest.fixture
+def reference(db):
+    """The full reference file loaded into the test database (about 0.1 s per test).
+
+    Loaded per test rather than once per session: transactional tests (live_server) empty the
+    tables afterwards, so a session-wide copy would not survive them.
+    """
+    from django.core.management import call_command
+
+    call_command("load_reference", verbosity=0)

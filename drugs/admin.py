@@ -1,0 +1,149 @@
+"""Clinicians review and edit the reference data here; every edit lands in the admin history."""
+
+from django.contrib import admin
+from django.db import models
+
+from drugs.models import AmountLimit, BodyArea, CommonSideEffect, Drug, Regimen, Source, Symptom, WarningSign
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "url"]
+    search_fields = ["title", "url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Symptom)
+class SymptomAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code", "description"]
+
+
+@admin.register(BodyArea)
+class BodyAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "adult_ftu", "adult_grams"]
+    search_fields = ["name", "code"]
+
+    @admin.display(description="adult grams")
+    def adult_grams(self, area):
+        return area.adult_grams
+
+
+class RegimenInline(admin.StackedInline):
+    model = Regimen
+    extra = 0
+    autocomplete_fields = ["sources"]
+
+
+class CommonSideEffectInline(admin.TabularInline):
+    model = CommonSideEffect
+    extra = 0
+    autocomplete_fields = ["symptom"]
+
+
+class WarningSignInline(admin.StackedInline):
+    model = WarningSign
+    extra = 0
+    autocomplete_fields = ["symptom", "sources"]
+    fields = ["symptom", "min_severity", "persists_days", "after_course_days", "urgency", "advice", "sources"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("symptom")
+
+
+class AmountLimitInline(admin.StackedInline):
+    model = AmountLimit
+    extra = 0
+    autocomplete_fields = ["sources"]
+    fields = ["max_grams_per_week", "urgency", "advice", "sources"]
+
+
+@admin.register(Drug)
+class DrugAdmin(admin.ModelAdmin):
+    list_display = ["generic_name", "class_group", "brands", "slug"]
+    list_filter = ["class_group"]
+    search_fields = ["generic_name", "brand_names", "other_names", "slug"]
+    prepopulated_fields = {"slug": ["generic_name"]}
+    autocomplete_fields = ["sources"]
+    inlines = [RegimenInline, CommonSideEffectInline, WarningSignInline, AmountLimitInline]
+    fieldsets = [
+        (None, {"fields": ["generic_name", "slug", "brand_names", "other_names", "class_group", "drug_class"]}),
+        ("Use", {"fields": ["indications", "mechanism", "strengths", "how_to_apply", "storage", "boxed_warning"]}),
+        ("Special populations", {"fields": ["children", "pregnancy", "breastfeeding", "other_populations"]}),
+        (None, {"fields": ["interactions", "sources"]}),
+    ]
+
+    @admin.display(description="brands")
+    def brands(self, drug):
+        return ", ".join(drug.brand_name_list)
+
+
+class RuleAdmin(admin.ModelAdmin):
+    """What warning-sign and amount-limit admins share: fast lists, visible origin, sources by search."""
+
+    list_select_related = ["drug"]
+    show_full_result_count = False
+    autocomplete_fields = ["drug", "sources"]
+    readonly_fields = ["reference_key", "updated"]
+    list_per_page = 50
+
+    @admin.display(description="from the reference file", boolean=True)
+    def from_file(self, rule):
+        return bool(rule.reference_key)
+
+
+@admin.register(WarningSign)
+class WarningSignAdmin(RuleAdmin):
+    list_display = [
+        "symptom",
+        "drug",
+        "min_severity",
+        "persists_days",
+        "after_course_days",
+        "urgency",
+        "from_file",
+    ]
+    list_filter = ["urgency", "drug__class_group", "drug", "symptom"]
+    list_select_related = ["drug", "symptom"]
+    search_fields = ["advice", "symptom__name", "symptom__code", "drug__generic_name", "reference_key"]
+    autocomplete_fields = ["drug", "symptom", "sources"]
+    fields = [
+        "drug",
+        "symptom",
+        "min_severity",
+        "persists_days",
+        "after_course_days",
+        "urgency",
+        "advice",
+        "sources",
+        "reference_key",
+        "updated",
+    ]
+
+
+@admin.register(AmountLimit)
+class AmountLimitAdmin(RuleAdmin):
+    list_display = ["drug", "max_grams_per_week", "urgency", "from_file"]
+    list_filter = ["urgency", "drug__class_group", "drug"]
+    search_fields = ["advice", "drug__generic_name", "reference_key"]
+    fields = ["drug", "max_grams_per_week", "urgency", "advice", "sources", "reference_key", "updated"]
+
+
+@admin.register(Regimen)
+class RegimenAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "drug", "position"]
+    list_filter = ["drug"]
+    list_select_related = ["drug"]
+    search_fields = ["indication", "population", "product", "frequency", "drug__generic_name"]
+    autocomplete_fields = ["drug", "sources"]
+    show_full_result_count = False
+
+
+@admin.register(CommonSideEffect)
+class CommonSideEffectAdmin(admin.ModelAdmin):
+    list_display = ["symptom", "drug", "note", "position"]
+    list_filter = ["drug", "symptom"]
+    list_select_related = ["drug", "symptom"]
+    search_fields = ["symptom__name", "drug__generic_name", "note"]
+    autocomplete_fields = ["drug", "symptom"]
+    show_full_result_count = False

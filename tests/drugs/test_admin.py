@@ -1,0 +1,156 @@
+"""Clinicians' editing of the reference data in Django admin."""
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from drugs.models import (
+    AmountLimit,
+    BodyArea,
+    CommonSideEffect,
+    Drug,
+    Regimen,
+    Source,
+    Symptom,
+    Urgency,
+    WarningSign,
+)
+from tests.factories import StaffFactory
+
+MODELS = [Source, Symptom, BodyArea, Drug, Regimen, CommonSideEffect, WarningSign, AmountLimit]
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:drugs_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def superuser(db):
+    return StaffFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def reference_editor(db):
+    user = StaffFactory(username="editor")
+    user.groups.add(Group.objects.get(name="Reference editors"))
+    return user
+
+
+@pytest.fixture
+def viewing_dermatologist(dermatologist):
+    dermatologist.groups.add(Group.objects.get(name="Dermatologists"))
+    return dermatologist
+
+
+def _rule_form(rule: WarningSign, **changes) -> dict:
+    form = {
+        "drug": rule.drug_id or "",
+        "symptom": rule.symptom_id,
+        "min_severity": rule.min_severity,
+        "persists_days": rule.persists_days or "",
+        "after_course_days": rule.after_course_days or "",
+        "urgency": rule.urgency,
+        "advice": rule.advice,
+        "sources": [source.pk for source in rule.sources.all()],
+    }
+    return form | changes
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
+def test_a_superuser_opens_the_changelist_change_and_add_pages(client, reference, superuser, model):
+    client.force_login(superuser)
+
+    assert client.get(_url(model, "changelist")).status_code == 200
+    assert client.get(_url(model, "change", model.objects.first().pk)).status_code == 200
+    assert client.get(_url(model, "add")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "burning"},
+        {"urgency__exact": Urgency.EMERGENCY},
+        {"drug__class_group": "Calcineurin inhibitors"},
+        {"drug__isnull": "True"},
+        {"drug__id__exact": "drug"},
+        {"symptom__id__exact": "symptom"},
+    ],
+    ids=lambda query: next(iter(query)),
+)
+def test_warning_signs_can_be_searched_and_filtered(client, reference, superuser, query):
+    client.force_login(superuser)
+    ids = {"drug": Drug.objects.get(slug="pimecrolimus-cream").pk, "symptom": Symptom.objects.get(code="burning").pk}
+    query = {key: ids.get(value, value) for key, value in query.items()}
+
+    response = client.get(_url(WarningSign, "changelist"), query)
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count > 0
+
+
+def test_a_drug_change_page_shows_its_rules_inline(client, reference, superuser):
+    client.force_login(superuser)
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+
+    html = client.get(_url(Drug, "change", drug.pk)).content.decode()
+
+    for prefix in ("regimens", "common_side_effects", "warning_signs", "amount_limits"):
+        assert f'id="{prefix}-group"' in html
+    assert "Burning is common in the first days of tacrolimus" in html
+
+
+def test_rule_lists_do_not_query_more_as_rules_grow(client, reference, superuser):
+    client.force_login(superuser)
+    with CaptureQueriesContext(connection) as before:
+        client.get(_url(WarningSign, "changelist"))
+    drug = Drug.objects.get(slug="imiquimod-cream")
+    for symptom in Symptom.objects.all()[:20]:
+        WarningSign.objects.create(drug=drug, symptom=symptom, min_severity=3, urgency=Urgency.SOON, advice="x")
+
+    with CaptureQueriesContext(connection) as after:
+        client.get(_url(WarningSign, "changelist"))
+
+    assert len(after) == len(before)
+
+
+def test_a_dermatologist_can_view_the_rules_but_not_change_them(client, reference, viewing_dermatologist):
+    client.force_login(viewing_dermatologist)
+    rule = WarningSign.objects.get(reference_key="tacrolimus-ointment/burning/severity-1/persists-7")
+
+    change_page = client.get(_url(WarningSign, "change", rule.pk))
+    post = client.post(_url(WarningSign, "change", rule.pk), _rule_form(rule, advice="Changed"))
+
+    assert client.get(_url(WarningSign, "changelist")).status_code == 200
+    assert change_page.status_code == 200
+    assert 'name="_save"' not in change_page.content.decode()
+    assert post.status_code == 403
+    rule.refresh_from_db()
+    assert rule.advice != "Changed"
+    assert client.get(_url(WarningSign, "add")).status_code == 403
+
+
+def test_a_reference_editor_changes_a_rule_and_the_edit_is_in_the_admin_history(client, reference, reference_editor):
+    client.force_login(reference_editor)
+    rule = WarningSign.objects.get(reference_key="tacrolimus-ointment/burning/severity-1/persists-7")
+
+    response = client.post(
+        _url(WarningSign, "change", rule.pk), _rule_form(rule, urgency=Urgency.TODAY, advice="Call us today.")
+    )
+
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.urgency, rule.advice) == (Urgency.TODAY, "Call us today.")
+    entry = LogEntry.objects.get(object_id=str(rule.pk), content_type__model="warningsign")
+    assert entry.user == reference_editor
+    assert entry.action_flag == CHANGE
+    assert "Urgency" in entry.get_change_message() and "Advice" in entry.get_change_message()
+    assert rule.reference_key == "tacrolimus-ointment/burning/severity-1/persists-7"
+
+
+def test_a_staff_member_without_a_group_cannot_see_the_reference_data(client, reference, dermatologist):
+    client.force_login(dermatologist)
+
+    assert client.get(_url(WarningSign, "changelist")).status_code == 403
