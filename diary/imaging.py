@@ -87,9 +87,11 @@ def process_upload(
         image = _open(data, max_pixels)
         taken_on = _taken_on(image)
         image = _decode(image, long_edge)
-    image = _to_srgb(_flatten(image))
+    # Resizing before the colour conversion makes the (costly) ICC transform work on the small image.
+    image = _opaque(image)
     if max(image.size) > long_edge:
         image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
+    image = _to_srgb(image)
     thumb = image.copy()
     thumb.thumbnail((thumb_edge, thumb_edge), Image.Resampling.LANCZOS, reducing_gap=2.0)
     return ProcessedImage(
@@ -198,18 +200,24 @@ def _taken_on(image: Image.Image) -> date | None:
         return None
 
 
-def _flatten(image: Image.Image) -> Image.Image:
-    """Return the image without transparency, composited onto white as a browser would show it."""
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
+def _opaque(image: Image.Image) -> Image.Image:
+    """Return the image in RGB, L or CMYK with its ICC profile, transparency composited onto white."""
+    icc = image.info.get("icc_profile")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16-bit grey scaled down to 8 bits; a plain convert would clip most of it to white.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        icc = image.info.get("icc_profile")
+        # A skin photo has no use for transparency; white is what a browser shows behind it, and one
+        # output format (JPEG) keeps serving and storage simple.
         rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        if icc:
-            flat.info["icc_profile"] = icc
-        return flat
+        image = Image.new("RGB", rgba.size, (255, 255, 255))
+        image.paste(rgba, mask=rgba.getchannel("A"))
+    elif image.mode not in ("RGB", "L", "CMYK"):
+        image = image.convert("RGB")
+    if icc:
+        image.info["icc_profile"] = icc
     return image
 
 
@@ -218,17 +226,10 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     icc = image.info.get("icc_profile")
     if icc:
         try:
-            return ImageCms.profileToProfile(
-                image,
-                ImageCms.ImageCmsProfile(io.BytesIO(icc)),
-                _SRGB,
-                outputMode="RGB",
-            )
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # a broken profile: the pixels are still a photo, shown as if they were sRGB
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit grey scaled down to 8 bits; a plain convert would clip most of it to white.
-        image = image.convert("I").point(lambda value: value / 256).convert("L")
     return image if image.mode == "RGB" else image.convert("RGB")
 
 

@@ -4,6 +4,7 @@ import io
 import time
 import warnings
 import zipfile
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -190,6 +191,16 @@ def test_an_embedded_icc_profile_is_applied_and_then_dropped():
     stored = _decoded(result.image_bytes)
     assert "icc_profile" not in stored.info
     assert _close_to(stored.getpixel((5, 5)), RED)
+
+
+def test_the_colour_profile_is_converted_on_the_resized_image_which_is_cheaper():
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = _encode(_marked((5000, 2500)), "PNG", icc_profile=srgb)
+
+    with mock.patch.object(ImageCms, "profileToProfile", wraps=ImageCms.profileToProfile) as convert:
+        process_upload(io.BytesIO(data))
+
+    assert convert.call_args.args[0].size == (2048, 1024)
 
 
 def test_a_broken_icc_profile_neither_blocks_the_photo_nor_is_stored():
