@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import IO, Final
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
 try:  # HEIC is what iPhones save by default; the plugin is optional so the app still runs without it.
@@ -42,16 +43,17 @@ PILLOW_FORMATS: Final = ("JPEG", "PNG", "WEBP")
 DRAFT_MIN_SHARE: Final = 0.9
 _READ_CHUNK: Final = 1 * MB
 
+# Patient-facing; Django fills in the %(...)s params when the error is shown.
 MESSAGES: Final = {
-    "empty": "This file is empty. Please choose a photo.",
-    "too_large": "This photo is larger than {max_mb} MB.",
+    "empty": _("This file is empty. Please choose a photo."),
+    "too_large": _("This photo is larger than %(max_mb)s MB."),
     "not_an_image": (
-        "This file is not a photo we can read. Please upload a JPEG, PNG, WebP or HEIC image."
+        _("This file is not a photo we can read. Please upload a JPEG, PNG, WebP or HEIC image.")
         if HEIC_SUPPORTED
-        else "This file is not a photo we can read. Please upload a JPEG, PNG or WebP image."
+        else _("This file is not a photo we can read. Please upload a JPEG, PNG or WebP image.")
     ),
-    "too_many_pixels": "This photo has more than {max_mp} megapixels.",
-    "damaged": "This photo is incomplete or damaged. Please try uploading it again.",
+    "too_many_pixels": _("This photo has more than %(max_mp)s megapixels."),
+    "damaged": _("This photo is incomplete or damaged. Please try uploading it again."),
 }
 
 
@@ -108,7 +110,7 @@ def process_upload(
 
 def _refuse(code: str, **params: object) -> ValidationError:
     """Return the patient-facing ValidationError for a refusal code."""
-    return ValidationError(MESSAGES[code].format(**params), code=code)
+    return ValidationError(MESSAGES[code], code=code, params=params or None)
 
 
 def _read_bounded(fileobj: IO[bytes], max_bytes: int) -> bytes:
@@ -174,7 +176,7 @@ def _decode(image: Image.Image, long_edge: int) -> Image.Image:
     try:
         # Decoding everything, not just the header, is what refuses a truncated or corrupt file.
         image.load()
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as error:
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
         # Pillow pads truncated files instead only if some code set ImageFile.LOAD_TRUNCATED_IMAGES.
         raise _refuse("damaged") from error
     try:
