@@ -35,7 +35,7 @@ THUMB_EDGE: Final = 320
 JPEG_QUALITY: Final = 85
 
 HEIC_SUPPORTED: Final = pillow_heif is not None
-# Formats Pillow may try; everything else (GIF, SVG via no plugin, PDF, TIFF, BMP, ICO, PSD...) is refused.
+# The only formats Pillow may try: GIF, TIFF, BMP, ICO, PSD, PDF... are refused (SVG and HTML have no reader).
 PILLOW_FORMATS: Final = ("JPEG", "PNG", "WEBP")
 # A JPEG decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) is several times cheaper than a
 # full decode. Accept such a draft when its long edge is at least this share of the target: a
@@ -239,7 +239,7 @@ _SRGB: Final = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _encode_jpeg(image: Image.Image) -> bytes:
-    """Return the pixels as a baseline-compatible progressive JPEG carrying no metadata at all."""
+    """Return the pixels as an optimised progressive JPEG carrying no metadata at all."""
     # Pillow copies some of im.info (the JPEG comment, for one) into the output unless it is gone.
     image.info.clear()
     buffer = io.BytesIO()
