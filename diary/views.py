@@ -57,7 +57,7 @@ def _day_url(patient: Patient, day: datetime.date) -> str:
     return reverse("home") if day == patient.today() else reverse("diary:day", args=[day])
 
 
-def _render_day(request, patient: Patient, day: datetime.date, status: int = 200, **forms):
+def _render_day(request, patient: Patient, day: datetime.date, **forms):
     """The diary page of one day, with any bound forms that came back with errors."""
     today = patient.today()
     entry = selectors.entry_on(patient, day)
@@ -77,7 +77,7 @@ def _render_day(request, patient: Patient, day: datetime.date, status: int = 200
         "entry_form": forms.get("entry_form")
         or EntryForm(initial={"itch": entry.itch, "notes": entry.notes} if entry else None),
     }
-    return render(request, "diary/entry_day.html", context, status=status)
+    return render(request, "diary/entry_day.html", context)
 
 
 # --- Home, sign-up, settings -------------------------------------------------------------
@@ -160,7 +160,7 @@ def application_add(request, day):
     _past_day(patient, day)
     form = ApplyForm(request.POST, patient=patient)
     if not form.is_valid():
-        return _render_day(request, patient, day, status=400, apply_form=form)
+        return _render_day(request, patient, day, apply_form=form)
     application = services.application_record(
         patient=patient, treatment=form.cleaned_data["treatment"], date=day, time=form.cleaned_data["time"]
     )
@@ -174,7 +174,7 @@ def reaction_add(request, day):
     _past_day(patient, day)
     form = ReactionForm(request.POST, patient=patient)
     if not form.is_valid():
-        return _render_day(request, patient, day, status=400, reaction_form=form)
+        return _render_day(request, patient, day, reaction_form=form)
     reaction = services.reaction_add(patient=patient, date=day, **form.cleaned_data)
     messages.success(request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.")
     return redirect(_day_url(patient, day) + "#reactions")
@@ -187,7 +187,7 @@ def entry_save(request, day):
     _past_day(patient, day)
     form = EntryForm(request.POST)
     if not form.is_valid():
-        return _render_day(request, patient, day, status=400, entry_form=form)
+        return _render_day(request, patient, day, entry_form=form)
     services.entry_save(patient=patient, date=day, **form.cleaned_data)
     messages.success(request, "Saved.")
     return redirect(_day_url(patient, day))
