@@ -176,7 +176,9 @@ class ApplicationForm(forms.Form):
 
 
 class ReactionForm(forms.Form):
-    symptom = forms.ModelChoiceField(queryset=Symptom.objects.all(), label="What did you notice?")
+    symptom = forms.ModelChoiceField(
+        queryset=Symptom.objects.all(), label="What did you notice?", empty_label="Choose what you noticed"
+    )
     body_area = forms.ModelChoiceField(
         queryset=BodyArea.objects.all(), required=False, label="Where", empty_label="Not one area / whole body"
     )

@@ -613,3 +613,18 @@ def test_a_staff_account_without_a_diary_gets_a_404_on_diary_pages(client, derma
     client.force_login(dermatologist)
 
     assert client.get(reverse("diary:history")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/diary/2026-03-07/", "/diary/history/", "/diary/treatments/", "/diary/treatments/add/", "/diary/settings/"],
+)
+def test_diary_pages_carry_no_inline_script_or_style_for_a_strict_csp(client, patient, diary, url):
+    client.force_login(patient.user)
+
+    text = client.get(url).content.decode()
+
+    assert "<script>" not in text
+    assert "<script src=" in text
+    assert " style=" not in text
+    assert " on" + "click=" not in text
