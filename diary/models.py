@@ -22,7 +22,7 @@ MAX_TIMES_PER_DAY = 6
 
 
 class AmountUnit(models.TextChoices):
-    FTU = "ftu", "FTU (fingertip units)"
+    FTU = "ftu", "FTU"
     GRAMS = "g", "grams"
 
 

@@ -28,6 +28,8 @@ from diary.models import Application, Entry, Patient, Reaction, Treatment
 from drugs.models import Drug, Symptom
 
 HISTORY_PAGE_SIZE = 20
+# Diary days before this are not pages (and date arithmetic near year 1 would overflow).
+FIRST_DAY = datetime.date(1900, 1, 1)
 
 
 def patient_page(view):
@@ -48,9 +50,18 @@ def _patient(request) -> Patient:
 
 
 def _past_day(patient: Patient, day: datetime.date) -> datetime.date:
-    if day > patient.today():
+    if day > patient.today() or day < FIRST_DAY:
         raise Http404("That day has not come yet.")
     return day
+
+
+def _call(form, service, **kwargs):
+    """Run a service; a rule it enforces that the form did not check becomes a form error, never a 500."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return None
 
 
 def _day_url(patient: Patient, day: datetime.date) -> str:
@@ -117,8 +128,11 @@ def signup(request):
 def settings(request):
     patient = _patient(request)
     form = SettingsForm(request.POST or None, instance=patient)
-    if request.method == "POST" and form.is_valid():
-        services.patient_update_settings(patient=patient, **form.cleaned_data)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _call(form, services.patient_update_settings, patient=patient, **form.cleaned_data)
+    ):
         messages.success(request, "Settings saved.")
         return redirect("diary:settings")
     return render(request, "diary/patient_settings.html", {"form": form})
@@ -147,8 +161,8 @@ def day_pick(request):
     except ValidationError:
         messages.error(request, "That is not a date. Choose a day with the date picker.")
         return redirect("home")
-    if chosen > patient.today():
-        messages.error(request, "That day has not come yet: you can fill in today or any earlier day.")
+    if chosen > patient.today() or chosen < FIRST_DAY:
+        messages.error(request, "Choose today or an earlier day: a day that has not come yet cannot be filled in.")
         return redirect("home")
     return redirect(_day_url(patient, chosen))
 
@@ -159,11 +173,11 @@ def application_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = ApplyForm(request.POST, patient=patient)
-    if not form.is_valid():
-        return _render_day(request, patient, day, apply_form=form)
-    application = services.application_record(
-        patient=patient, treatment=form.cleaned_data["treatment"], date=day, time=form.cleaned_data["time"]
+    application = form.is_valid() and _call(
+        form, services.application_record, patient=patient, date=day, **form.cleaned_data
     )
+    if not application:
+        return _render_day(request, patient, day, apply_form=form)
     return redirect(f"{_day_url(patient, day)}?undo={application.pk}")
 
 
@@ -173,9 +187,9 @@ def reaction_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = ReactionForm(request.POST, patient=patient)
-    if not form.is_valid():
+    reaction = form.is_valid() and _call(form, services.reaction_add, patient=patient, date=day, **form.cleaned_data)
+    if not reaction:
         return _render_day(request, patient, day, reaction_form=form)
-    reaction = services.reaction_add(patient=patient, date=day, **form.cleaned_data)
     messages.success(request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.")
     return redirect(_day_url(patient, day) + "#reactions")
 
@@ -186,9 +200,8 @@ def entry_save(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = EntryForm(request.POST)
-    if not form.is_valid():
+    if not (form.is_valid() and _call(form, services.entry_save, patient=patient, date=day, **form.cleaned_data)):
         return _render_day(request, patient, day, entry_form=form)
-    services.entry_save(patient=patient, date=day, **form.cleaned_data)
     messages.success(request, "Saved.")
     return redirect(_day_url(patient, day))
 
@@ -198,7 +211,7 @@ def entry_delete(request, day):
     entry = get_object_or_404(Entry.objects.select_related("patient"), date=day, patient__user=request.user)
     if request.method == "POST":
         services.entry_delete(patient=entry.patient, entry=entry)
-        messages.success(request, f"Deleted the diary page of {day:%-d %B %Y}.")
+        messages.success(request, f"Deleted the diary page of {day.day} {day:%B %Y}.")
         return redirect("diary:history")
     return render(request, "diary/confirm_delete.html", {"object": entry, "what": "this whole day", "day": day})
 
@@ -232,8 +245,12 @@ def application_edit(request, pk):
         "unit": application.unit,
     }
     form = ApplicationForm(request.POST or None, initial=initial, patient=patient)
-    if request.method == "POST" and form.is_valid():
-        services.application_update(patient=patient, application=application, **form.cleaned_data)
+    kwargs = {"patient": patient, "application": application}
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _call(form, services.application_update, **kwargs, **form.cleaned_data)
+    ):
         messages.success(request, "Application saved.")
         return redirect(_day_url(patient, application.entry.date))
     return render(request, "diary/application_form.html", {"form": form, "application": application})
@@ -261,8 +278,12 @@ def reaction_edit(request, pk):
     patient = reaction.entry.patient
     initial = {f: getattr(reaction, f) for f in ("symptom", "severity", "body_area", "treatment")}
     form = ReactionForm(request.POST or None, initial=initial, patient=patient)
-    if request.method == "POST" and form.is_valid():
-        services.reaction_update(patient=patient, reaction=reaction, **form.cleaned_data)
+    kwargs = {"patient": patient, "reaction": reaction}
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _call(form, services.reaction_update, **kwargs, **form.cleaned_data)
+    ):
         messages.success(request, "Reaction saved.")
         return redirect(_day_url(patient, reaction.entry.date) + "#reactions")
     return render(request, "diary/reaction_form.html", {"form": form, "reaction": reaction})
@@ -330,8 +351,9 @@ def treatment_list(request):
 def treatment_add(request):
     patient = _patient(request)
     form = TreatmentForm(request.POST or None, initial={"started_on": patient.today()})
-    if request.method == "POST" and form.is_valid():
-        treatment = services.treatment_create(patient=patient, **form.cleaned_data)
+    treatment = request.method == "POST" and form.is_valid()
+    treatment = treatment and _call(form, services.treatment_create, patient=patient, **form.cleaned_data)
+    if treatment:
         messages.success(request, f"Added {treatment}.")
         return redirect("diary:treatment-list")
     return render(request, "diary/treatment_form.html", {"form": form})
@@ -341,8 +363,12 @@ def treatment_add(request):
 def treatment_edit(request, pk):
     treatment = _treatment_for(request, pk)
     form = TreatmentForm(request.POST or None, instance=treatment)
-    if request.method == "POST" and form.is_valid():
-        services.treatment_update(patient=treatment.patient, treatment=treatment, **form.cleaned_data)
+    kwargs = {"patient": treatment.patient, "treatment": treatment}
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _call(form, services.treatment_update, **kwargs, **form.cleaned_data)
+    ):
         messages.success(request, f"Saved {treatment}.")
         return redirect("diary:treatment-list")
     return render(request, "diary/treatment_form.html", {"form": form, "treatment": treatment})

@@ -628,3 +628,31 @@ def test_diary_pages_carry_no_inline_script_or_style_for_a_strict_csp(client, pa
     assert "<script src=" in text
     assert " style=" not in text
     assert " on" + "click=" not in text
+
+
+@pytest.mark.parametrize("path", ["/diary/0001-01-01/", "/diary/1899-12-31/", "/diary/0001-01-01/entry/"])
+def test_days_before_1900_are_not_found(client, patient, path):
+    client.force_login(patient.user)
+
+    assert client.get(path).status_code in (404, 405)
+    assert client.post(path, {"notes": "x"}).status_code == 404
+    assert client.get(reverse("diary:day-pick"), {"date": "0001-01-01"})["Location"] == reverse("home")
+
+
+def test_a_rule_only_the_service_knows_becomes_a_form_error_not_a_500(client, patient, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from diary import services
+
+    def refuse(**kwargs):
+        raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
+
+    monkeypatch.setattr(services, "entry_save", refuse)
+    client.force_login(patient.user)
+
+    response = client.post(reverse("diary:entry-save", args=[TODAY]), {"itch": "3", "notes": "Kept"})
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "You cannot fill in a day that has not come yet." in text
+    assert "Kept" in text
