@@ -8,7 +8,17 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from diary.models import Application, Entry, Reaction, Treatment
-from tests.factories import BodyAreaFactory, DrugFactory, PatientFactory, SymptomFactory
+from tests.conftest import PHONE
+from tests.factories import (
+    ApplicationFactory,
+    BodyAreaFactory,
+    DrugFactory,
+    EntryFactory,
+    PatientFactory,
+    ReactionFactory,
+    SymptomFactory,
+    TreatmentFactory,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -87,3 +97,73 @@ def test_a_patient_adds_a_course_logs_today_and_a_missed_day_and_finds_both_in_h
     assert sorted(Entry.objects.values_list("date", flat=True)) == [yesterday, today]
     assert Application.objects.count() == 2
     assert Reaction.objects.get().severity == 2
+
+
+def _diary_with_a_few_days():
+    drug = DrugFactory()
+    DrugFactory(slug="mometasone-cream", generic_name="Mometasone furoate cream", strengths="0.1%")
+    face = BodyAreaFactory(code="face", name="Face")
+    burning = SymptomFactory(code="burning", name="Burning")
+    patient = PatientFactory(user__username="erin", time_zone="Europe/London")
+    today = patient.today()
+    course = TreatmentFactory(patient=patient, drug=drug, body_areas=[face], started_on=today - datetime.timedelta(9))
+    for days_ago in (0, 1, 5):
+        entry = EntryFactory(patient=patient, date=today - datetime.timedelta(days_ago), itch=3, notes="Dry")
+        ApplicationFactory(entry=entry, treatment=course, body_areas=[face])
+        ReactionFactory(entry=entry, symptom=burning, body_area=face, severity=1 + days_ago % 3)
+    return patient, course
+
+
+def test_diary_pages_pass_axe_accessibility_checks(phone, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    patient, course = _diary_with_a_few_days()
+    application = course.applications.first()
+    _sign_in(phone, live_server, patient.user)
+    earlier = patient.today() - datetime.timedelta(days=5)
+    pages = [
+        "/",
+        f"/diary/{earlier:%Y-%m-%d}/",
+        "/diary/history/",
+        "/diary/treatments/",
+        "/diary/treatments/add/",
+        f"/diary/treatments/{course.pk}/edit/",
+        f"/diary/applications/{application.pk}/edit/",
+        f"/diary/applications/{application.pk}/delete/",
+        f"/diary/reactions/{application.entry.reactions.first().pk}/edit/",
+        "/diary/settings/",
+    ]
+    axe = Axe()
+    problems = {}
+    for path in pages:
+        assert phone.goto(path).status == 200
+        violations = axe.run(phone).response["violations"]
+        if violations:
+            problems[path] = [(v["id"], v["impact"]) for v in violations]
+    assert problems == {}
+
+
+def test_without_javascript_a_patient_adds_a_course_and_records_an_application(browser, live_server, transactional_db):
+    DrugFactory()
+    DrugFactory(slug="mometasone-cream", generic_name="Mometasone furoate cream", strengths="0.1%")
+    BodyAreaFactory(code="face", name="Face")
+    patient = PatientFactory(user__username="erin", time_zone="Europe/London")
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        _sign_in(page, live_server, patient.user)
+        page.goto("/diary/treatments/add/")
+        # Every medicine's summary is there (folded) and every strength is offered, grouped by medicine.
+        expect(page.get_by_text("How to apply Mometasone furoate cream")).to_be_visible()
+        page.get_by_label("Medicine").select_option(label="Tacrolimus ointment")
+        page.get_by_label("Strength").select_option("0.03%")
+        page.get_by_label("Face").check()
+        page.get_by_role("button", name="Add treatment").click()
+        expect(page.get_by_role("status")).to_contain_text("Added Tacrolimus ointment 0.03%")
+
+        page.goto("/")
+        page.get_by_role("button", name="Applied now").click()
+        expect(page.get_by_text("1 of 1 done today")).to_be_visible()
+    finally:
+        context.close()
+    assert Application.objects.get().treatment.strength == "0.03%"
