@@ -137,10 +137,17 @@ class ApplyForm(forms.Form):
     treatment = forms.ModelChoiceField(queryset=Treatment.objects.none(), widget=forms.HiddenInput)
     time = forms.TimeField(required=False, widget=TimeInput, label="At")
 
-    def __init__(self, *args, patient, **kwargs):
+    def __init__(self, *args, patient, day, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
+        self.day = day
+
+    def clean_treatment(self):
+        treatment = self.cleaned_data["treatment"]
+        if not treatment.is_active_on(self.day):
+            raise forms.ValidationError(f"{treatment} was not active on this day: check the course's dates.")
+        return treatment
 
 
 class ApplicationForm(forms.Form):

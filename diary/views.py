@@ -172,7 +172,7 @@ def day_pick(request):
 def application_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
-    form = ApplyForm(request.POST, patient=patient)
+    form = ApplyForm(request.POST, patient=patient, day=day)
     application = form.is_valid() and _call(
         form, services.application_record, patient=patient, date=day, **form.cleaned_data
     )

@@ -656,3 +656,24 @@ def test_a_rule_only_the_service_knows_becomes_a_form_error_not_a_500(client, pa
     text = response.content.decode()
     assert "You cannot fill in a day that has not come yet." in text
     assert "Kept" in text
+
+
+def test_the_treatment_pages_link_to_the_drug_guide_once_it_exists(client, patient, course, settings):
+    client.force_login(patient.user)
+    assert "/guide/" not in client.get(reverse("diary:treatment-list")).content.decode()
+
+    settings.ROOT_URLCONF = "tests.diary.guide_urls"
+
+    assert "/guide/tacrolimus-ointment/" in client.get(reverse("diary:treatment-list")).content.decode()
+    assert "/guide/tacrolimus-ointment/" in client.get(reverse("diary:treatment-add")).content.decode()
+
+
+def test_a_course_not_active_on_the_day_cannot_be_recorded_there(client, patient, course):
+    course.started_on = datetime.date(2026, 3, 8)
+    course.save()
+    client.force_login(patient.user)
+
+    response = client.post(reverse("diary:application-add", args=[EARLIER]), {"treatment": course.pk})
+
+    assert "was not active on this day" in response.content.decode()
+    assert not Application.objects.exists()
