@@ -184,7 +184,10 @@ class ApplicationForm(forms.Form):
 
 class ReactionForm(forms.Form):
     symptom = forms.ModelChoiceField(
-        queryset=Symptom.objects.all(), label="What did you notice?", empty_label="Choose what you noticed"
+        queryset=Symptom.objects.all(),
+        label="What did you notice?",
+        empty_label="Choose what you noticed",
+        error_messages={"required": "Choose what you noticed, then tap how bad it is."},
     )
     body_area = forms.ModelChoiceField(
         queryset=BodyArea.objects.all(), required=False, label="Where", empty_label="Not one area / whole body"
