@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from diary.models import Entry, Treatment
+from diary.models import Entry, Patient, Treatment
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ def test_seed_demo_skips_the_diary_quietly_without_reference_data(settings, caps
 
     assert not Treatment.objects.exists()
     assert "demo diary" not in capsys.readouterr().out
+    assert Patient.objects.get().dermatologist.username == "dermatologist"
 
 
 def test_seed_demo_gives_the_demo_patient_a_tacrolimus_course_and_some_days_once(settings, tacrolimus, face, burning):

@@ -31,6 +31,10 @@ class Command(BaseCommand):
             created = [
                 self._account(username, is_staff, is_superuser) for username, _, is_staff, is_superuser in ACCOUNTS
             ]
+            # The demo dermatologist reviews the demo patient's diary (only if nobody was assigned yet).
+            Patient.objects.filter(user__username="patient", dermatologist__isnull=True).update(
+                dermatologist=get_user_model().objects.get(username="dermatologist")
+            )
             diary_note = self._demo_diary()
         self.stdout.write("Demo accounts (development only):")
         for (username, role, _, _), was_created in zip(ACCOUNTS, created, strict=True):
