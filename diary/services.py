@@ -1,9 +1,67 @@
-"""Writes to patient data. Views and admin call these; each runs in one transaction."""
+"""Writes to patient data. Views and admin call these; each runs in one transaction.
+
+Every service that changes what a diary says (an entry's applications, reactions, itch or notes, its
+existence, or a course's dates) ends by calling `_diary_changed`, the one place where warning-sign
+flagging re-evaluates the affected days.
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from diary.models import Patient
+from diary.models import AmountUnit, Application, Entry, Patient, Reaction, Treatment
+from drugs.models import BodyArea, Drug, Symptom
+
+# A missed day's application is recorded at this local time unless the patient says otherwise.
+MISSED_DAY_TIME = datetime.time(12, 0)
+
+
+class NotYoursError(LookupError):
+    """A treatment, entry, application or reaction that belongs to another patient (views answer 404)."""
+
+
+def _own(patient: Patient, *objects) -> None:
+    for obj in objects:
+        if obj is None:
+            continue
+        owner_id = obj.patient_id if hasattr(obj, "patient_id") else obj.entry.patient_id
+        if owner_id != patient.pk:
+            raise NotYoursError(f"{type(obj).__name__} {obj.pk} does not belong to patient {patient.pk}.")
+
+
+def _diary_changed(*, patient: Patient, dates: Iterable[datetime.date]) -> None:
+    """The diary of `patient` changed on `dates`; re-evaluate warning signs for them.
+
+    Deliberately a no-op for now: warning-sign flagging plugs in exactly here (it will re-evaluate these
+    dates and the later entries a persistence window reaches, and may return flag results to callers).
+    """
+    return None
+
+
+def _course_dates(patient: Patient, *changed: datetime.date | None) -> set[datetime.date]:
+    """Every date from the earliest changed course date to the patient's today."""
+    today = patient.today()
+    days = [d for d in changed if d is not None]
+    if not days:
+        return set()
+    start = min(days)
+    return {start + datetime.timedelta(days=n) for n in range((today - start).days + 1)}
+
+
+def _entry_for(patient: Patient, date: datetime.date) -> Entry:
+    """The patient's entry for a date, created if needed; never for a day that has not come yet."""
+    if date > patient.today():
+        raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
+    entry, _ = Entry.objects.get_or_create(patient=patient, date=date)
+    return entry
+
+
+# --- Patients ------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -11,3 +69,262 @@ def patient_register(*, username: str, email: str, password: str, time_zone: str
     """Create a user account and the patient profile that goes with it."""
     user = get_user_model().objects.create_user(username=username, email=email, password=password)
     return Patient.objects.create(user=user, time_zone=time_zone)
+
+
+@transaction.atomic
+def patient_update_settings(*, patient: Patient, time_zone: str, date_of_birth: datetime.date | None) -> Patient:
+    """Change the patient's time zone and date of birth."""
+    patient.time_zone = time_zone
+    patient.date_of_birth = date_of_birth
+    patient.full_clean(exclude=["user", "dermatologist"])
+    patient.save(update_fields=["time_zone", "date_of_birth", "updated"])
+    return patient
+
+
+# --- Treatments ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def treatment_create(
+    *,
+    patient: Patient,
+    drug: Drug,
+    strength: str,
+    body_areas: Iterable[BodyArea],
+    schedule_kind: str,
+    schedule_times: int,
+    started_on: datetime.date,
+    ended_on: datetime.date | None = None,
+    instructions: str = "",
+    usual_amount: Decimal = Decimal(1),
+    usual_unit: str = AmountUnit.FTU,
+) -> Treatment:
+    """Start a course of one drug; its dates reach back over any diary days already written."""
+    treatment = Treatment(
+        patient=patient,
+        drug=drug,
+        strength=strength,
+        schedule_kind=schedule_kind,
+        schedule_times=schedule_times,
+        started_on=started_on,
+        ended_on=ended_on,
+        instructions=instructions,
+        usual_amount=usual_amount,
+        usual_unit=usual_unit,
+    )
+    treatment.full_clean()
+    treatment.save()
+    treatment.body_areas.set(body_areas)
+    _diary_changed(patient=patient, dates=_course_dates(patient, started_on))
+    return treatment
+
+
+@transaction.atomic
+def treatment_update(
+    *,
+    patient: Patient,
+    treatment: Treatment,
+    drug: Drug,
+    strength: str,
+    body_areas: Iterable[BodyArea],
+    schedule_kind: str,
+    schedule_times: int,
+    started_on: datetime.date,
+    ended_on: datetime.date | None,
+    instructions: str,
+    usual_amount: Decimal,
+    usual_unit: str,
+) -> Treatment:
+    """Change a course; if its drug or dates moved, the days from the earliest change to today are affected."""
+    _own(patient, treatment)
+    # Read from the database: a ModelForm may already have changed the instance in memory.
+    before = Treatment.objects.values_list("drug_id", "started_on", "ended_on").get(pk=treatment.pk)
+    treatment.drug = drug
+    treatment.strength = strength
+    treatment.schedule_kind = schedule_kind
+    treatment.schedule_times = schedule_times
+    treatment.started_on = started_on
+    treatment.ended_on = ended_on
+    treatment.instructions = instructions
+    treatment.usual_amount = usual_amount
+    treatment.usual_unit = usual_unit
+    treatment.full_clean()
+    treatment.save()
+    treatment.body_areas.set(body_areas)
+    pairs = [(before[1], started_on), (before[2], ended_on)]
+    moved = [day for old, new in pairs if old != new or before[0] != drug.pk for day in (old, new)]
+    if moved:
+        _diary_changed(patient=patient, dates=_course_dates(patient, *moved))
+    return treatment
+
+
+@transaction.atomic
+def treatment_stop(*, patient: Patient, treatment: Treatment) -> Treatment:
+    """End a course today (in the patient's zone)."""
+    _own(patient, treatment)
+    today = patient.today()
+    if treatment.started_on > today:
+        raise ValidationError("This course has not started yet: change its dates instead.")
+    if treatment.ended_on is not None and treatment.ended_on <= today:
+        return treatment
+    previous_end = treatment.ended_on
+    treatment.ended_on = today
+    treatment.save(update_fields=["ended_on", "updated"])
+    _diary_changed(patient=patient, dates=_course_dates(patient, today, previous_end))
+    return treatment
+
+
+# --- Entries -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entry_save(*, patient: Patient, date: datetime.date, itch: int | None, notes: str) -> Entry:
+    """Write the itch score and notes of a day, creating the day's entry if needed."""
+    entry = _entry_for(patient, date)
+    entry.itch = itch
+    entry.notes = notes
+    entry.full_clean(exclude=["patient"], validate_unique=False, validate_constraints=False)
+    entry.save(update_fields=["itch", "notes", "updated"])
+    _diary_changed(patient=patient, dates={date})
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, patient: Patient, entry: Entry) -> datetime.date:
+    """Delete a whole day, with its applications and reactions."""
+    _own(patient, entry)
+    date = entry.date
+    entry.delete()
+    _diary_changed(patient=patient, dates={date})
+    return date
+
+
+# --- Applications --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_record(
+    *,
+    patient: Patient,
+    treatment: Treatment,
+    date: datetime.date | None = None,
+    time: datetime.time | None = None,
+    body_areas: Iterable[BodyArea] | None = None,
+    amount: Decimal | None = None,
+    unit: str | None = None,
+) -> Application:
+    """Record one application of a course: now on today's page, at noon (or `time`) on an earlier day.
+
+    Areas and amount default to the course's usual ones.
+    """
+    _own(patient, treatment)
+    today = patient.today()
+    date = date or today
+    if time is not None:
+        applied_at = patient.at(date, time)
+    elif date == today:
+        applied_at = timezone.now()
+    else:
+        applied_at = patient.at(date, MISSED_DAY_TIME)
+    entry = _entry_for(patient, date)
+    application = Application(
+        entry=entry,
+        treatment=treatment,
+        applied_at=applied_at,
+        amount=treatment.usual_amount if amount is None else amount,
+        unit=unit or treatment.usual_unit,
+    )
+    application.full_clean()
+    application.save()
+    application.body_areas.set(treatment.body_areas.all() if body_areas is None else body_areas)
+    _diary_changed(patient=patient, dates={date})
+    return application
+
+
+@transaction.atomic
+def application_update(
+    *,
+    patient: Patient,
+    application: Application,
+    treatment: Treatment,
+    time: datetime.time,
+    body_areas: Iterable[BodyArea],
+    amount: Decimal,
+    unit: str,
+) -> Application:
+    """Change an application; it stays on its day, at a new local time."""
+    _own(patient, application, treatment)
+    application.treatment = treatment
+    application.applied_at = patient.at(application.entry.date, time)
+    application.amount = amount
+    application.unit = unit
+    application.full_clean()
+    application.save()
+    application.body_areas.set(body_areas)
+    _diary_changed(patient=patient, dates={application.entry.date})
+    return application
+
+
+@transaction.atomic
+def application_delete(*, patient: Patient, application: Application) -> datetime.date:
+    """Delete one application (also the undo of "Applied now")."""
+    _own(patient, application)
+    date = application.entry.date
+    application.delete()
+    _diary_changed(patient=patient, dates={date})
+    return date
+
+
+# --- Reactions -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reaction_add(
+    *,
+    patient: Patient,
+    date: datetime.date,
+    symptom: Symptom,
+    severity: int,
+    body_area: BodyArea | None = None,
+    treatment: Treatment | None = None,
+) -> Reaction:
+    """Log how the skin reacted on a day, creating the day's entry if needed."""
+    _own(patient, treatment)
+    entry = _entry_for(patient, date)
+    reaction = Reaction(entry=entry, symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
+    reaction.full_clean()
+    reaction.save()
+    _diary_changed(patient=patient, dates={date})
+    return reaction
+
+
+@transaction.atomic
+def reaction_update(
+    *,
+    patient: Patient,
+    reaction: Reaction,
+    symptom: Symptom,
+    severity: int,
+    body_area: BodyArea | None,
+    treatment: Treatment | None,
+) -> Reaction:
+    """Change a reaction on its day."""
+    _own(patient, reaction, treatment)
+    reaction.symptom = symptom
+    reaction.severity = severity
+    reaction.body_area = body_area
+    reaction.treatment = treatment
+    reaction.full_clean()
+    reaction.save()
+    _diary_changed(patient=patient, dates={reaction.entry.date})
+    return reaction
+
+
+@transaction.atomic
+def reaction_delete(*, patient: Patient, reaction: Reaction) -> datetime.date:
+    """Delete one reaction."""
+    _own(patient, reaction)
+    date = reaction.entry.date
+    reaction.delete()
+    _diary_changed(patient=patient, dates={date})
+    return date

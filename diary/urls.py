@@ -1,8 +1,40 @@
-from django.urls import path
+import datetime
+
+from django.urls import path, register_converter
 
 from diary import views
 
+
+class DayConverter:
+    """A calendar day as YYYY-MM-DD; an impossible date such as 2026-02-30 does not match (404)."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> datetime.date:
+        return datetime.date.fromisoformat(value)
+
+    def to_url(self, value) -> str:
+        return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
+register_converter(DayConverter, "day")
+
+app_name = "diary"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("accounts/signup/", views.signup, name="signup"),
+    path("history/", views.history, name="history"),
+    path("settings/", views.settings, name="settings"),
+    path("go/", views.day_pick, name="day-pick"),
+    path("treatments/", views.treatment_list, name="treatment-list"),
+    path("treatments/add/", views.treatment_add, name="treatment-add"),
+    path("treatments/<int:pk>/edit/", views.treatment_edit, name="treatment-edit"),
+    path("treatments/<int:pk>/stop/", views.treatment_stop, name="treatment-stop"),
+    path("applications/<int:pk>/edit/", views.application_edit, name="application-edit"),
+    path("applications/<int:pk>/delete/", views.application_delete, name="application-delete"),
+    path("reactions/<int:pk>/edit/", views.reaction_edit, name="reaction-edit"),
+    path("reactions/<int:pk>/delete/", views.reaction_delete, name="reaction-delete"),
+    path("<day:day>/", views.day, name="day"),
+    path("<day:day>/applications/", views.application_add, name="application-add"),
+    path("<day:day>/reactions/", views.reaction_add, name="reaction-add"),
+    path("<day:day>/entry/", views.entry_save, name="entry-save"),
+    path("<day:day>/delete/", views.entry_delete, name="entry-delete"),
 ]

@@ -1,7 +1,11 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 
-from diary.models import Patient
+from diary.models import AmountUnit, Application, Entry, Patient, Reaction, Treatment
+from drugs.models import BodyArea, Drug, Severity, Symptom
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -32,3 +36,96 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     time_zone = "Europe/London"
+
+
+# --- Reference rows (the reference loader is written separately; tests make their own) ----
+
+
+class DrugFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Drug
+        django_get_or_create = ("slug",)
+
+    slug = "tacrolimus-ointment"
+    generic_name = "Tacrolimus ointment"
+    drug_class = "Topical calcineurin inhibitor"
+    strengths = "0.03%\n0.1%"
+    how_to_apply = "Wash and dry your hands.\nApply a thin layer to the affected skin.\nWash your hands afterwards."
+
+
+class SymptomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Symptom
+        django_get_or_create = ("code",)
+
+    code = "burning"
+    name = "Burning"
+    description = "A burning or stinging feeling where the medicine went on."
+
+
+class BodyAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BodyArea
+        django_get_or_create = ("code",)
+
+    code = "face"
+    name = "Face"
+    adult_ftu = Decimal("1.0")
+
+
+# --- Diary rows --------------------------------------------------------------------------
+
+
+class TreatmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Treatment
+        skip_postgeneration_save = True
+
+    patient = factory.SubFactory(PatientFactory)
+    drug = factory.SubFactory(DrugFactory)
+    strength = "0.1%"
+    schedule_kind = Treatment.ScheduleKind.DAILY
+    schedule_times = 2
+    started_on = factory.LazyFunction(lambda: datetime.date(2026, 1, 1))
+    usual_amount = Decimal("1.0")
+    usual_unit = AmountUnit.FTU
+
+    @factory.post_generation
+    def body_areas(obj, create, extracted, **kwargs):
+        if create:
+            obj.body_areas.set(extracted if extracted is not None else [BodyAreaFactory()])
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entry
+
+    patient = factory.SubFactory(PatientFactory)
+    date = factory.LazyAttribute(lambda entry: entry.patient.today())
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+        skip_postgeneration_save = True
+
+    entry = factory.SubFactory(EntryFactory)
+    treatment = factory.SubFactory(TreatmentFactory, patient=factory.SelfAttribute("..entry.patient"))
+    applied_at = factory.LazyAttribute(lambda a: a.entry.patient.at(a.entry.date, datetime.time(9, 0)))
+    amount = Decimal("1.0")
+    unit = AmountUnit.FTU
+
+    @factory.post_generation
+    def body_areas(obj, create, extracted, **kwargs):
+        if create:
+            obj.body_areas.set(extracted if extracted is not None else [BodyAreaFactory()])
+
+
+class ReactionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reaction
+
+    entry = factory.SubFactory(EntryFactory)
+    symptom = factory.SubFactory(SymptomFactory)
+    severity = Severity.MODERATE
+    body_area = factory.SubFactory(BodyAreaFactory)

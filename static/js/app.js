@@ -14,4 +14,21 @@
       select.value = zone;
     }
   });
+
+  // One tap, one record: a second tap while the page is submitting does nothing.
+  document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.submitting === "true") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.submitting = "true";
+    });
+  });
+  // Coming back with the browser's Back button restores the page as it was: allow submitting again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
+      delete form.dataset.submitting;
+    });
+  });
 })();

@@ -1,11 +1,16 @@
 """Create the demo accounts for local development (never in production)."""
 
+import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from diary.models import Patient
+from diary import services
+from diary.models import Patient, Treatment
+from drugs.models import BodyArea, Drug, Severity, Symptom
 
 DEMO_PASSWORD = "demo-pass-2026"
 ACCOUNTS = [
@@ -26,10 +31,17 @@ class Command(BaseCommand):
             created = [
                 self._account(username, is_staff, is_superuser) for username, _, is_staff, is_superuser in ACCOUNTS
             ]
+            # The demo dermatologist reviews the demo patient's diary (only if nobody was assigned yet).
+            Patient.objects.filter(user__username="patient", dermatologist__isnull=True).update(
+                dermatologist=get_user_model().objects.get(username="dermatologist")
+            )
+            diary_note = self._demo_diary()
         self.stdout.write("Demo accounts (development only):")
         for (username, role, _, _), was_created in zip(ACCOUNTS, created, strict=True):
             state = "created" if was_created else "already there"
             self.stdout.write(f"  {role:38} username: {username:14} password: {DEMO_PASSWORD}   ({state})")
+        if diary_note:
+            self.stdout.write(diary_note)
 
     def _account(self, username: str, is_staff: bool, is_superuser: bool) -> bool:
         user, created = get_user_model().objects.get_or_create(
@@ -42,3 +54,44 @@ class Command(BaseCommand):
         if username == "patient":
             Patient.objects.get_or_create(user=user, defaults={"time_zone": "Europe/London"})
         return created
+
+    def _demo_diary(self) -> str:
+        """A tacrolimus course and a few days of entries for the demo patient, once, if the reference is loaded."""
+        drug = Drug.objects.filter(slug="tacrolimus-ointment").first()
+        patient = Patient.objects.filter(user__username="patient").first()
+        if drug is None or patient is None:
+            return ""
+        if Treatment.objects.filter(patient=patient, drug=drug).exists():
+            return "  demo diary: already there"
+        areas = list(BodyArea.objects.filter(code__in=["face", "neck"])) or list(BodyArea.objects.all()[:1])
+        if not areas:
+            return ""
+        today = patient.today()
+        course = services.treatment_create(
+            patient=patient,
+            drug=drug,
+            strength=drug.strength_list[-1] if drug.strength_list else "",
+            body_areas=areas,
+            schedule_kind=Treatment.ScheduleKind.DAILY,
+            schedule_times=2,
+            started_on=today - datetime.timedelta(days=5),
+            instructions="Thin layer on the red patches, morning and evening.",
+            usual_amount=Decimal("1.5"),
+            usual_unit="ftu",
+        )
+        burning = Symptom.objects.filter(code="burning").first()
+        for days_ago in range(4, 0, -1):
+            day = today - datetime.timedelta(days=days_ago)
+            for hour in (8, 20):
+                services.application_record(patient=patient, treatment=course, date=day, time=datetime.time(hour))
+            if burning is not None and days_ago >= 2:
+                services.reaction_add(
+                    patient=patient,
+                    date=day,
+                    symptom=burning,
+                    severity=Severity.MODERATE if days_ago > 2 else Severity.MILD,
+                    body_area=areas[0],
+                    treatment=course,
+                )
+            services.entry_save(patient=patient, date=day, itch=max(0, days_ago + 2), notes="")
+        return "  demo diary: a tacrolimus course and four days of entries for 'patient'"

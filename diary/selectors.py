@@ -1,0 +1,82 @@
+"""Reads of a patient's diary, each a fixed number of queries however long the diary grows."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from diary.models import Application, Entry, Patient, Reaction, Treatment
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """A course active on a day, and how much of its schedule is done."""
+
+    treatment: Treatment
+    done: int
+    due: int
+    period: str  # "today" / "this week" / "that day" / "that week"
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.due
+
+
+def entries_with_details() -> QuerySet[Entry]:
+    """Entries with their applications (areas, drug) and reactions in three extra queries."""
+    return Entry.objects.select_related("patient").prefetch_related(
+        Prefetch(
+            "applications",
+            queryset=Application.objects.select_related("treatment__drug").prefetch_related("body_areas"),
+        ),
+        Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area", "treatment__drug")),
+    )
+
+
+def entry_on(patient: Patient, day: datetime.date) -> Entry | None:
+    return entries_with_details().filter(patient=patient, date=day).first()
+
+
+def active_courses(patient: Patient, day: datetime.date) -> QuerySet[Treatment]:
+    return (
+        Treatment.objects.filter(patient=patient, started_on__lte=day)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+        .select_related("drug")
+        .prefetch_related("body_areas")
+        .order_by("started_on", "id")
+    )
+
+
+def course_progress(patient: Patient, day: datetime.date, is_today: bool) -> list[CourseProgress]:
+    """Applications done against the schedule: per day for daily courses, Monday to `day` for weekly ones."""
+    courses = list(active_courses(patient, day))
+    monday = day - datetime.timedelta(days=day.weekday())
+    rows = Application.objects.filter(entry__patient=patient, entry__date__range=(monday, day)).values_list(
+        "treatment_id", "entry__date"
+    )
+    on_day: dict[int, int] = {}
+    days_in_week: dict[int, set[datetime.date]] = {}
+    for treatment_id, date in rows:
+        days_in_week.setdefault(treatment_id, set()).add(date)
+        if date == day:
+            on_day[treatment_id] = on_day.get(treatment_id, 0) + 1
+    progress = []
+    for course in courses:
+        if course.schedule_kind == Treatment.ScheduleKind.WEEKLY:
+            done, period = len(days_in_week.get(course.pk, ())), "this week" if is_today else "that week"
+        else:
+            done, period = on_day.get(course.pk, 0), "done today" if is_today else "done that day"
+        progress.append(CourseProgress(treatment=course, done=done, due=course.schedule_times, period=period))
+    return progress
+
+
+def history(patient: Patient, *, drug_slug: str = "", symptom_code: str = "") -> QuerySet[Entry]:
+    """The patient's entries newest first, optionally only days with that medicine applied or that symptom."""
+    entries = entries_with_details().filter(patient=patient).order_by("-date")
+    if drug_slug:
+        applied = Application.objects.filter(entry=OuterRef("pk"), treatment__drug__slug=drug_slug)
+        entries = entries.filter(Exists(applied))
+    if symptom_code:
+        reported = Reaction.objects.filter(entry=OuterRef("pk"), symptom__code=symptom_code)
+        entries = entries.filter(Exists(reported))
+    return entries

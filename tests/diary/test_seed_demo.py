@@ -1,0 +1,40 @@
+"""The development-only demo data."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from diary.models import Entry, Patient, Treatment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_refuses_to_run_outside_development(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+
+
+def test_seed_demo_skips_the_diary_quietly_without_reference_data(settings, capsys):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+
+    assert not Treatment.objects.exists()
+    assert "demo diary" not in capsys.readouterr().out
+    assert Patient.objects.get().dermatologist.username == "dermatologist"
+
+
+def test_seed_demo_gives_the_demo_patient_a_tacrolimus_course_and_some_days_once(settings, tacrolimus, face, burning):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    course = Treatment.objects.get()
+    assert (course.patient.user.username, course.drug) == ("patient", tacrolimus)
+    entries = Entry.objects.filter(patient=course.patient)
+    assert entries.count() == 4
+    assert sum(entry.applications.count() for entry in entries) == 8
+    assert sum(entry.reactions.count() for entry in entries) == 3
