@@ -130,6 +130,9 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The public address of the site, for links in e-mails sent outside a request (clinician alerts).
+SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+
 # E-mail: printed to the console while developing, SMTP in production.
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Skin diary <no-reply@localhost>")
 SERVER_EMAIL = env_str("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)

@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from diary.timezones import validate_time_zone
-from drugs.models import GRAMS_PER_FTU, BodyArea, Drug, Severity, Symptom
+from drugs.models import GRAMS_PER_FTU, AmountLimit, BodyArea, Drug, Severity, Symptom, Urgency, WarningSign
 
 # An entry first written more than this many days after its date is shown as "recorded late".
 LATE_AFTER_DAYS = 2
@@ -278,3 +279,110 @@ class Reaction(models.Model):
     def clean(self):
         if self.entry_id and self.treatment_id and self.treatment.patient_id != self.entry.patient_id:
             raise ValidationError({"treatment": "Choose one of your own treatments."})
+
+
+class FlagQuerySet(models.QuerySet):
+    def active(self) -> "FlagQuerySet":
+        """Open or acknowledged: still waiting for the dermatologist to close them."""
+        return self.filter(status__in=Flag.ACTIVE)
+
+    def for_patient(self, patient: Patient) -> "FlagQuerySet":
+        return self.filter(patient=patient)
+
+    def queue(self) -> "FlagQuerySet":
+        """The review queue: open and acknowledged flags, emergency first, then oldest."""
+        return self.active().order_by("-urgency", "first_seen", "id")
+
+
+class Flag(models.Model):
+    """A warning sign (or weekly amount) matched by a patient's diary: one episode of it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn (no longer matches)"
+
+    class Notification(models.TextChoices):
+        NOT_NEEDED = "not_needed", "Not needed"
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+
+    ACTIVE = (Status.OPEN, Status.ACKNOWLEDGED)
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flags")
+    # The entry that raised it; the evidence snapshot keeps the facts if the entry is deleted.
+    entry = models.ForeignKey(Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="flags")
+    warning_sign = models.ForeignKey(
+        WarningSign, on_delete=models.SET_NULL, null=True, blank=True, related_name="flags"
+    )
+    amount_limit = models.ForeignKey(
+        AmountLimit, on_delete=models.SET_NULL, null=True, blank=True, related_name="flags"
+    )
+    drug = models.ForeignKey(Drug, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    urgency = models.PositiveSmallIntegerField(choices=Urgency.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    first_seen = models.DateField()
+    last_seen = models.DateField()
+    rule_text = models.TextField(help_text="The rule as it read when the flag was raised.")
+    advice = models.TextField(help_text="The advice the patient was shown.")
+    evidence = models.JSONField(default=dict, help_text="The matched days, symptoms, severities, areas and grams.")
+    notification = models.CharField(max_length=10, choices=Notification.choices, default=Notification.NOT_NEEDED)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-urgency", "first_seen", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(warning_sign__isnull=True) | Q(amount_limit__isnull=True), name="flag_one_rule"
+            ),
+            models.CheckConstraint(condition=Q(last_seen__gte=models.F("first_seen")), name="flag_dates_in_order"),
+            models.CheckConstraint(condition=Q(urgency__gte=1, urgency__lte=4), name="flag_urgency_known"),
+            # Episodes: one open or acknowledged flag per patient and rule.
+            models.UniqueConstraint(
+                fields=["patient", "warning_sign"],
+                condition=Q(status__in=["open", "acknowledged"], warning_sign__isnull=False),
+                name="flag_one_active_per_warning_sign",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "amount_limit"],
+                condition=Q(status__in=["open", "acknowledged"], amount_limit__isnull=False),
+                name="flag_one_active_per_amount_limit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-urgency", "first_seen"], name="flag_queue"),
+            models.Index(fields=["patient", "status"], name="flag_patient_status"),
+            models.Index(fields=["notification"], name="flag_notification"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_text} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def urgency_code(self) -> str:
+        return Urgency(self.urgency).code
+
+    @property
+    def matched_dates(self) -> list[datetime.date]:
+        return [datetime.date.fromisoformat(day["date"]) for day in self.evidence.get("days", [])]
+
+    @property
+    def guide_url(self) -> str:
+        """Where the medicine guide lists warning signs of this urgency (`guide_drug` stands in for any-drug rules)."""
+        drug = self.drug or getattr(self, "guide_drug", None)
+        if drug is None:
+            return reverse("drugs:drug-list")
+        return f"{drug.get_absolute_url()}#urgency-{self.urgency_code}"

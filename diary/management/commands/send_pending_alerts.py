@@ -1,0 +1,18 @@
+"""Send the dermatologist e-mails that could not be sent when their flags were raised."""
+
+from django.core.management.base import BaseCommand
+
+from diary import notifications
+
+
+class Command(BaseCommand):
+    help = "E-mail assigned dermatologists about today/emergency flags still marked pending. Safe to run often (cron)."
+
+    def handle(self, *args, **options):
+        counts = notifications.send_pending()
+        self.stdout.write(
+            f"Sent {counts['sent']}, failed {counts['failed']} (left pending), "
+            f"waiting {counts['waiting']} (no assigned dermatologist with an e-mail address)."
+        )
+        if counts["failed"]:
+            self.stderr.write("Some alerts could not be sent; see the log. They stay pending for the next run.")
