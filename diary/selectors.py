@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from diary.models import Application, Entry, Patient, Reaction, Treatment
+from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
 
 
 @dataclass(frozen=True)
@@ -80,3 +80,31 @@ def history(patient: Patient, *, drug_slug: str = "", symptom_code: str = "") ->
         reported = Reaction.objects.filter(entry=OuterRef("pk"), symptom__code=symptom_code)
         entries = entries.filter(Exists(reported))
     return entries
+
+
+@dataclass(frozen=True)
+class DayAlerts:
+    """The active flags a day's entry matched, most urgent first, and how many others are open."""
+
+    flags: list[Flag]
+    others: int
+
+
+def alerts_on(patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> DayAlerts:
+    """Active flags whose evidence includes `day`; one query. Any-drug rules link to the first course's guide."""
+    active = list(
+        Flag.objects.for_patient(patient).active().select_related("drug", "patient").order_by("-urgency", "id")
+    )
+    on_day = [flag for flag in active if day in flag.matched_dates]
+    guide_drug = courses[0].drug if courses else None
+    for flag in on_day:
+        flag.guide_drug = guide_drug
+    return DayAlerts(flags=on_day, others=len(active) - len(on_day))
+
+
+def alerts_for(patient: Patient) -> tuple[list[Flag], QuerySet[Flag]]:
+    """The patient's active flags (most urgent first) and the past ones (newest first)."""
+    flags = Flag.objects.for_patient(patient).select_related("drug", "patient", "reviewer")
+    active = list(flags.active().order_by("-urgency", "first_seen", "id"))
+    past = flags.exclude(status__in=Flag.ACTIVE).order_by("-last_seen", "-id")
+    return active, past

@@ -22,6 +22,8 @@ register_converter(DayConverter, "day")
 app_name = "diary"
 urlpatterns = [
     path("history/", views.history, name="history"),
+    path("alerts/", views.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
     path("settings/", views.settings, name="settings"),
     path("go/", views.day_pick, name="day-pick"),
     path("treatments/", views.treatment_list, name="treatment-list"),

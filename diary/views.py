@@ -24,7 +24,7 @@ from diary.forms import (
     SignUpForm,
     TreatmentForm,
 )
-from diary.models import Application, Entry, Patient, Reaction, Treatment
+from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
 from drugs.models import Drug, Symptom
 
 HISTORY_PAGE_SIZE = 20
@@ -68,11 +68,19 @@ def _day_url(patient: Patient, day: datetime.date) -> str:
     return reverse("home") if day == patient.today() else reverse("diary:day", args=[day])
 
 
+def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: str = "") -> str:
+    """Where to go after a write that may have matched a warning sign: its advice first, if it did."""
+    if selectors.alerts_on(patient, day).flags:
+        anchor = "#alerts"
+    return f"{_day_url(patient, day)}{query}{anchor}"
+
+
 def _render_day(request, patient: Patient, day: datetime.date, **forms):
     """The diary page of one day, with any bound forms that came back with errors."""
     today = patient.today()
     entry = selectors.entry_on(patient, day)
     undo_pk = request.GET.get("undo", "")
+    progress = selectors.course_progress(patient, day, day == today)
     context = {
         "patient": patient,
         "day": day,
@@ -82,7 +90,8 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "next_day": day + datetime.timedelta(days=1) if day < today else None,
         "entry": entry,
         "undo": next((a for a in entry.applications.all() if str(a.pk) == undo_pk), None) if entry else None,
-        "progress": selectors.course_progress(patient, day, day == today),
+        "progress": progress,
+        "alerts": selectors.alerts_on(patient, day, [course.treatment for course in progress]),
         "apply_form": forms.get("apply_form"),
         "reaction_form": forms.get("reaction_form") or ReactionForm(patient=patient),
         "entry_form": forms.get("entry_form")
@@ -178,7 +187,7 @@ def application_add(request, day):
     )
     if not application:
         return _render_day(request, patient, day, apply_form=form)
-    return redirect(f"{_day_url(patient, day)}?undo={application.pk}")
+    return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
 
 
 @patient_page
@@ -191,7 +200,7 @@ def reaction_add(request, day):
     if not reaction:
         return _render_day(request, patient, day, reaction_form=form)
     messages.success(request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.")
-    return redirect(_day_url(patient, day) + "#reactions")
+    return redirect(_after_write(patient, day, "#reactions"))
 
 
 @patient_page
@@ -252,7 +261,7 @@ def application_edit(request, pk):
         and _call(form, services.application_update, **kwargs, **form.cleaned_data)
     ):
         messages.success(request, "Application saved.")
-        return redirect(_day_url(patient, application.entry.date))
+        return redirect(_after_write(patient, application.entry.date))
     return render(request, "diary/application_form.html", {"form": form, "application": application})
 
 
@@ -285,7 +294,7 @@ def reaction_edit(request, pk):
         and _call(form, services.reaction_update, **kwargs, **form.cleaned_data)
     ):
         messages.success(request, "Reaction saved.")
-        return redirect(_day_url(patient, reaction.entry.date) + "#reactions")
+        return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
     return render(request, "diary/reaction_form.html", {"form": form, "reaction": reaction})
 
 
@@ -385,3 +394,22 @@ def treatment_stop(request, pk):
     else:
         messages.success(request, f"Stopped {treatment} today.")
     return redirect("diary:treatment-list")
+
+
+# --- Alerts ----------------------------------------------------------------------------------
+
+
+@patient_page
+def alert_list(request):
+    patient = _patient(request)
+    active, past = selectors.alerts_for(patient)
+    page = Paginator(past, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "diary/flag_list.html", {"active_flags": active, "past_flags": page, "page_obj": page})
+
+
+@patient_page
+def alert_detail(request, pk):
+    flag = get_object_or_404(
+        Flag.objects.select_related("drug", "patient", "reviewer"), pk=pk, patient__user=request.user
+    )
+    return render(request, "diary/flag_detail.html", {"flag": flag})

@@ -7,14 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from diary.models import Application, Entry, Reaction
+from diary.models import Application, Entry, Flag, Reaction
 from tests.diary.conftest import UTC, frozen
 from tests.factories import BodyAreaFactory, SymptomFactory, TreatmentFactory
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 12, 31, 12, tzinfo=UTC)
-TODAY_QUERIES = 13
+TODAY_QUERIES = 14
 HISTORY_QUERIES = 10
 
 
@@ -45,6 +45,21 @@ def _fill_diary(patient, days: int) -> None:
         Reaction(entry=entry, symptom=symptom, severity=1 + n % 3, body_area=face, treatment=courses[0])
         for n, entry in enumerate(entries)
         for symptom in (burning, redness)
+    )
+    # A week-long flag for each week of the diary; the latest still open and matching today.
+    Flag.objects.bulk_create(
+        Flag(
+            patient=patient,
+            entry=entry,
+            urgency=1 + n % 4,
+            status=Flag.Status.OPEN if n == 0 else Flag.Status.RESOLVED,
+            first_seen=entry.date,
+            last_seen=entry.date,
+            rule_text=f"Rule {n}",
+            advice="Speak to your clinician.",
+            evidence={"days": [{"date": entry.date.isoformat(), "reactions": []}]},
+        )
+        for n, entry in enumerate(entries[::7])
     )
 
 
