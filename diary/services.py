@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from diary import flagging, notifications
 from diary.models import AmountUnit, Application, Entry, Flag, Patient, Reaction, Treatment
@@ -367,7 +368,7 @@ def _flag_states(flags: Iterable[Flag]) -> list[flagging.FlagState]:
 
 def rule_text(rule: WarningSign | AmountLimit) -> str:
     """The rule in one plain sentence, as clinicians and patients read it."""
-    drug = str(rule.drug) if rule.drug_id else "Any medicine"
+    drug = capfirst(str(rule.drug)) if rule.drug_id else "Any medicine"
     if isinstance(rule, AmountLimit):
         return f"{drug}: more than {rule.max_grams_per_week.normalize():f} g in 7 days"
     severity = {1: "", 2: " (moderate or severe)", 3: " (severe)"}[rule.min_severity]

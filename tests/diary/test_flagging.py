@@ -1,10 +1,15 @@
 """The warning-sign rules of DESIGN.md, decided over plain data (no database)."""
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from diary.flagging import (
     ACKNOWLEDGED,
+    MAX_GAP_DAYS,
     OPEN,
     RESOLVED,
     WITHDRAWN,
@@ -339,3 +344,46 @@ def test_the_window_stretches_over_the_active_flags_an_edit_can_touch():
 
     assert start == D - timedelta(days=20)
     assert end == D - timedelta(days=2) + timedelta(days=lookback_days(SIGNS))
+
+
+# --- Property: the persistence walk against a brute-force oracle ----------------------------
+
+
+def _oracle_run_start(days: dict[date, DayFacts], symptom: int, min_severity: int, on: date) -> date | None:
+    """The earliest entry date s such that every entry from s to `on` reports the symptom and no two
+    consecutive entries in that span are more than MAX_GAP_DAYS empty days apart (the definition, by search)."""
+
+    def reports(d: date) -> bool:
+        return any(r.symptom_id == symptom and r.severity >= min_severity for r in days[d].reactions)
+
+    if on not in days or not reports(on):
+        return None
+    candidates = sorted(d for d in days if d <= on)
+    best = on
+    for start in candidates:
+        span = [d for d in candidates if d >= start]
+        gaps_ok = all((b - a).days - 1 <= MAX_GAP_DAYS for a, b in itertools.pairwise(span))
+        if gaps_ok and all(reports(d) for d in span):
+            best = min(best, start)
+    return best
+
+
+diaries = st.lists(
+    st.one_of(st.none(), st.integers(min_value=0, max_value=3)),  # no entry, or an entry with this severity (0: none)
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(diary_days=diaries, min_severity=st.integers(min_value=1, max_value=3))
+def test_the_persistence_walk_agrees_with_a_brute_force_search(diary_days, min_severity):
+    first = date(2026, 1, 1)
+    days = {
+        first + timedelta(days=n): day(first + timedelta(days=n), *([(BURNING, sev)] if sev else []))
+        for n, sev in enumerate(diary_days)
+        if sev is not None
+    }
+    on = first + timedelta(days=len(diary_days) - 1)
+
+    assert symptom_run_start(days, BURNING, min_severity, on) == _oracle_run_start(days, BURNING, min_severity, on)
