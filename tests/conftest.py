@@ -127,3 +127,14 @@ def reference(db):
     from django.core.management import call_command
 
     call_command("load_reference", verbosity=0)
+
+
+def sign_in(page, live_server, user) -> None:
+    """Sign a browser page in as `user` with a real session cookie (no password form needed)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
