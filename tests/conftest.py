@@ -71,13 +71,19 @@ def browser():
 
 
 class RecordedPage:
-    """A page plus every URL it requested, to prove nothing leaves our origin."""
+    """A page plus every URL it requested and every CSP violation it reported."""
 
     def __init__(self, page, origin: str):
         self.page = page
         self.origin = origin
         self.requests: list[str] = []
+        self.csp_violations: list[str] = []
         page.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def foreign_requests(self) -> list[str]:
         return [url for url in self.requests if not (url.startswith(self.origin + "/") or url.startswith("data:"))]
@@ -92,11 +98,12 @@ def _recorded_page(browser, live_server, viewport):
 
 @pytest.fixture
 def phone(browser, live_server, transactional_db):
-    """A 390x844 phone page on the live server; fails if any request leaves our origin."""
+    """A 390x844 phone page on the live server; fails on any request to another origin or CSP violation."""
     context, recorded = _recorded_page(browser, live_server, PHONE)
     yield recorded.page
     context.close()
     assert recorded.foreign_requests() == [], "pages requested another origin"
+    assert recorded.csp_violations == [], "pages broke the Content-Security-Policy"
 
 
 @pytest.fixture

@@ -572,6 +572,7 @@ def test_stop_today_ends_a_course_and_moves_it_to_past_tomorrow(client, patient,
     course.refresh_from_db()
     assert course.ended_on == TODAY
     with frozen(NOW + datetime.timedelta(days=1)):
+        client.force_login(patient.user)  # a day later the idle session has expired
         response = client.get(reverse("diary:treatment-list"))
     assert response.context["past"] == [course]
 
