@@ -445,7 +445,8 @@ def photo_file(request, pk, kind):
             response = FileResponse(photo_storage().open(name, "rb"), content_type="image/jpeg")
         except FileNotFoundError:
             raise Http404("This photo's file is missing.") from None
-    response.headers.update(PHOTO_HEADERS)
+    for header, value in PHOTO_HEADERS.items():
+        response[header] = value
     suffix = "" if kind == "image" else "-thumb"
     response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}{suffix}.jpg"'
     return response
