@@ -244,7 +244,12 @@ class PhotoForm(forms.Form):
     )
     body_area = forms.ModelChoiceField(
         queryset=BodyArea.objects.all(),
-        label="Where on your body?",
+        label="Body area",
         error_messages={"required": "Choose where on your body the photo shows."},
     )
     caption = forms.CharField(max_length=200, required=False, label="Caption (optional)")
+
+    def __init__(self, *args, **kwargs):
+        # The day page also holds the reaction form, which has its own body_area field: keep ids unique.
+        kwargs.setdefault("auto_id", "id_photo_%s")
+        super().__init__(*args, **kwargs)
