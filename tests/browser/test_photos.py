@@ -61,3 +61,22 @@ def test_a_patient_adds_two_photos_of_the_face_on_two_days_and_compares_them(pho
     second_box = phone.get_by_role("img", name=re.compile("^Later")).bounding_box()
     assert second_box["y"] >= first_box["y"] + first_box["height"]
     assert (before.caption, after.caption) == ("Before the cream", "Two weeks on")
+
+    # Every photo page passes axe-core's accessibility checks, as the other diary pages do.
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    problems = {}
+    for path in [
+        "/",
+        "/diary/photos/",
+        "/diary/photos/?area=face",
+        "/diary/photos/compare/?area=face",
+        f"/diary/photos/{after.pk}/",
+        f"/diary/photos/{after.pk}/delete/",
+    ]:
+        assert phone.goto(path).status == 200
+        violations = axe.run(phone).response["violations"]
+        if violations:
+            problems[path] = [(v["id"], v["impact"]) for v in violations]
+    assert problems == {}
