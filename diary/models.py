@@ -415,7 +415,6 @@ class Photo(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entry", "sha256"], name="photo_once_per_entry"),
         ]
-        indexes = [models.Index(fields=["body_area", "-taken_on"], name="photo_area_taken")]
 
     def __str__(self):
         return f"{self.body_area} {self.taken_on:%Y-%m-%d}"
