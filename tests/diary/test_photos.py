@@ -559,10 +559,12 @@ def test_compare_with_one_photo_of_an_area_says_another_is_needed(signed_in, pat
 
 
 def _fill(patient, areas, days: int) -> None:
+    """A photo of each area on each of `days` days, plus `days` more on the first day."""
     for n in range(days):
         entry = EntryFactory(patient=patient, date=DAY + datetime.timedelta(days=n))
         for area in areas:
             PhotoFactory(entry=entry, body_area=area)
+    PhotoFactory.create_batch(days, entry=Entry.objects.get(patient=patient, date=DAY), body_area=areas[-1])
 
 
 @pytest.mark.parametrize("days", [2, 12])
@@ -577,8 +579,9 @@ def test_photo_pages_cost_the_same_queries_however_many_photos(
     with django_assert_num_queries(COMPARE_QUERIES):
         response = signed_in.get(reverse("diary:photo-compare"), {"area": "face"})
     with django_assert_num_queries(DAY_QUERIES):
-        signed_in.get(day_url)
+        day_page = signed_in.get(day_url)
     assert len(response.context["photos"]) == days
+    assert len(day_page.context["photos"]) == days + 2
 
 
 GALLERY_QUERIES = 5  # session, user, patient, areas, photos
