@@ -133,7 +133,6 @@ STORAGES = {
 # The web server in front must accept a little more than 15 MB (nginx: client_max_body_size 16m).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-FILE_UPLOAD_PERMISSIONS = 0o600
 # Empty: the photo view sends the bytes itself. A prefix such as "/protected-photos/": after its check
 # the view answers with an empty body and X-Accel-Redirect: <prefix><file name>, and nginx sends the
 # file from an `internal` location (README.md, "Photos").
