@@ -141,6 +141,19 @@ STORAGES = {
     },
 }
 
+# Photo uploads: diary/imaging.py refuses files over 15 MB with a message on the form. Django does not
+# count files against DATA_UPLOAD_MAX_MEMORY_SIZE (that is for the other fields, kept at Django's 2.5 MB),
+# and an upload larger than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file instead of memory.
+# The web server in front must accept a little more than 15 MB (nginx: client_max_body_size 16m).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Empty: the photo view sends the bytes itself. A prefix such as "/protected-photos/": after its check
+# the view answers with an empty body and X-Accel-Redirect: <prefix><file name>, and nginx sends the
+# file from an `internal` location (README.md, "Photos on the diary").
+PHOTO_SENDFILE = env_str("DJANGO_PHOTO_X_ACCEL_REDIRECT", "")
+if PHOTO_SENDFILE and not (PHOTO_SENDFILE.startswith("/") and PHOTO_SENDFILE.endswith("/")):
+    raise ImproperlyConfigured("DJANGO_PHOTO_X_ACCEL_REDIRECT must be a path like /protected-photos/ (or empty).")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

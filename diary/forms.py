@@ -228,3 +228,28 @@ class SettingsForm(forms.ModelForm):
         if born is not None and not datetime.date(1900, 1, 1) <= born <= datetime.date.today():
             raise forms.ValidationError("Enter your real date of birth.")
         return born
+
+
+# --- Photos --------------------------------------------------------------------------------
+
+
+class PhotoForm(forms.Form):
+    # A plain FileField: diary/imaging.py does the real validation (formats, size, pixels) when the
+    # service processes the upload, and its refusals come back as errors on this field.
+    upload = forms.FileField(
+        label="Photo",
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        help_text="JPEG, PNG, WebP or HEIC, up to 15 MB. Location and camera details are removed.",
+        error_messages={"required": "Choose a photo to upload.", "empty": "This file is empty. Please choose a photo."},
+    )
+    body_area = forms.ModelChoiceField(
+        queryset=BodyArea.objects.all(),
+        label="Body area",
+        error_messages={"required": "Choose where on your body the photo shows."},
+    )
+    caption = forms.CharField(max_length=200, required=False, label="Caption (optional)")
+
+    def __init__(self, *args, **kwargs):
+        # The day page also holds the reaction form, which has its own body_area field: keep ids unique.
+        kwargs.setdefault("auto_id", "id_photo_%s")
+        super().__init__(*args, **kwargs)

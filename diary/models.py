@@ -386,3 +386,38 @@ class Flag(models.Model):
         if drug is None:
             return reverse("drugs:drug-list")
         return f"{drug.get_absolute_url()}#urgency-{self.urgency_code}"
+
+
+class PhotoQuerySet(models.QuerySet):
+    def for_patient(self, patient: Patient) -> "PhotoQuerySet":
+        return self.filter(entry__patient=patient)
+
+
+class Photo(models.Model):
+    """A skin photo on a diary day: re-encoded without metadata, kept in private photo storage."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="photos")
+    body_area = models.ForeignKey(BodyArea, on_delete=models.PROTECT, related_name="+")
+    caption = models.CharField(max_length=200, blank=True)
+    taken_on = models.DateField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField("SHA-256 of the upload", max_length=64)
+    # Names in STORAGES["photos"], which has no URL: the files are served only by diary:photo-file.
+    image = models.CharField(max_length=255)
+    thumbnail = models.CharField(max_length=255)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "sha256"], name="photo_once_per_entry"),
+        ]
+
+    def __str__(self):
+        return f"{self.body_area} {self.taken_on:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("diary:photo-detail", args=[self.pk])

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from drugs.models import BodyArea
 
 
 @dataclass(frozen=True)
@@ -108,3 +109,42 @@ def alerts_for(patient: Patient) -> tuple[list[Flag], QuerySet[Flag]]:
     active = list(flags.active().order_by("-urgency", "first_seen", "id"))
     past = flags.exclude(status__in=Flag.ACTIVE).order_by("-last_seen", "-id")
     return active, past
+
+
+# --- Photos --------------------------------------------------------------------------------
+
+
+def photos_visible_to(user) -> QuerySet[Photo]:
+    """Photos a user may see: their own, their assigned patients' (staff), or all (superuser)."""
+    if not user.is_authenticated:
+        return Photo.objects.none()
+    if user.is_superuser:
+        return Photo.objects.all()
+    visible = Q(entry__patient__user=user)
+    if user.is_staff:
+        visible |= Q(entry__patient__dermatologist=user)
+    return Photo.objects.filter(visible)
+
+
+def patient_photos(patient: Patient) -> QuerySet[Photo]:
+    return Photo.objects.for_patient(patient).select_related("entry", "body_area")
+
+
+def photos_on(patient: Patient, day: datetime.date) -> list[Photo]:
+    return list(patient_photos(patient).filter(entry__date=day).order_by("created", "pk"))
+
+
+def photo_areas(patient: Patient) -> list[BodyArea]:
+    """The body areas the patient has photographed, by name."""
+    return list(BodyArea.objects.filter(pk__in=Photo.objects.for_patient(patient).values("body_area")))
+
+
+def photo_gallery(patient: Patient, area: BodyArea | None = None) -> list[tuple[BodyArea, list[Photo]]]:
+    """The patient's photos grouped by body area (by name), newest first within each; one query."""
+    photos = patient_photos(patient).order_by("body_area__name", "body_area_id", "-taken_on", "-pk")
+    if area is not None:
+        photos = photos.filter(body_area=area)
+    groups: dict[int, tuple[BodyArea, list[Photo]]] = {}
+    for photo in photos:
+        groups.setdefault(photo.body_area_id, (photo.body_area, []))[1].append(photo)
+    return list(groups.values())

@@ -8,16 +8,17 @@ flagging re-evaluates the affected days.
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import IO
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from diary import flagging, notifications
-from diary.models import AmountUnit, Application, Entry, Flag, Patient, Reaction, Treatment
+from diary import flagging, imaging, notifications, storage
+from diary.models import AmountUnit, Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import AmountLimit, BodyArea, Drug, Symptom, Urgency, WarningSign
 
 # A missed day's application is recorded at this local time unless the patient says otherwise.
@@ -190,9 +191,10 @@ def entry_save(*, patient: Patient, date: datetime.date, itch: int | None, notes
 
 @transaction.atomic
 def entry_delete(*, patient: Patient, entry: Entry) -> datetime.date:
-    """Delete a whole day, with its applications and reactions."""
+    """Delete a whole day, with its applications, reactions and photos (their files once committed)."""
     _own(patient, entry)
     date = entry.date
+    photo_files_delete_on_commit(photos=entry.photos.all())
     entry.delete()
     _diary_changed(patient=patient, dates={date})
     return date
@@ -535,3 +537,76 @@ def _review(*, flag: Flag, reviewer, note: str, status: str) -> Flag:
         flag.review_note = note.strip()
     flag.save(update_fields=["status", "reviewer", "reviewed_at", "review_note", "updated"])
     return flag
+
+
+# --- Photos --------------------------------------------------------------------------------
+# Photos are not diary facts the warning signs read, so these services never call _diary_changed.
+
+DUPLICATE_PHOTO = "This photo is already on this day."
+
+
+def photo_add(
+    *,
+    patient: Patient,
+    date: datetime.date,
+    upload: IO[bytes],
+    body_area: BodyArea,
+    caption: str = "",
+) -> Photo:
+    """Store an upload, validated and re-encoded, as a photo of the patient's day; the same file twice is refused.
+
+    The files are written before the row; if the row cannot be written they are deleted again, so a
+    failure on either side leaves neither a row nor an orphaned file.
+    """
+    if date > patient.today():
+        raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
+    # Decoding and re-encoding take a fraction of a second: done before any transaction holds a lock.
+    processed = imaging.process_upload(upload)
+    if Photo.objects.filter(entry__patient=patient, entry__date=date, sha256=processed.sha256).exists():
+        raise ValidationError({"upload": DUPLICATE_PHOTO}, code="duplicate")
+    image_name, thumb_name = storage.save_processed(processed)
+    try:
+        with transaction.atomic():
+            entry = _entry_for(patient, date)
+            return Photo.objects.create(
+                entry=entry,
+                body_area=body_area,
+                caption=caption,
+                taken_on=entry.date,
+                width=processed.width,
+                height=processed.height,
+                sha256=processed.sha256,
+                image=image_name,
+                thumbnail=thumb_name,
+            )
+    except BaseException as error:
+        storage.delete_files(image_name, thumb_name)
+        if (
+            isinstance(error, IntegrityError)
+            and Photo.objects.filter(entry__patient=patient, entry__date=date, sha256=processed.sha256).exists()
+        ):
+            # The same photo arrived twice at once (a double tap): the other request stored it.
+            raise ValidationError({"upload": DUPLICATE_PHOTO}, code="duplicate") from None
+        raise
+
+
+@transaction.atomic
+def photo_delete(*, patient: Patient, photo: Photo) -> datetime.date:
+    """Delete a photo; its files go once the deletion is committed (a rollback keeps both)."""
+    _own(patient, photo)
+    date = photo.entry.date
+    photo_files_delete_on_commit(photos=[photo])
+    photo.delete()
+    return date
+
+
+def photo_files_delete_on_commit(*, photos: Iterable[Photo]) -> None:
+    """Delete these photos' files after the current transaction commits; call it before deleting the rows.
+
+    For anything that deletes photos by cascade: an entry, or a patient's whole account
+    (`photo_files_delete_on_commit(photos=Photo.objects.for_patient(patient))`).
+    """
+    names = [name for photo in photos for name in (photo.image, photo.thumbnail)]
+    if names:
+        # robust: a file that cannot be deleted is logged, never turns a committed deletion into a 500.
+        transaction.on_commit(lambda: storage.delete_files(*names), robust=True)

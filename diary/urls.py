@@ -19,6 +19,21 @@ class DayConverter:
 
 register_converter(DayConverter, "day")
 
+
+class PhotoKindConverter:
+    """Which file of a photo: the full image or its thumbnail."""
+
+    regex = "image|thumb"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PhotoKindConverter, "photo_kind")
+
 app_name = "diary"
 urlpatterns = [
     path("history/", views.history, name="history"),
@@ -34,6 +49,12 @@ urlpatterns = [
     path("applications/<int:pk>/delete/", views.application_delete, name="application-delete"),
     path("reactions/<int:pk>/edit/", views.reaction_edit, name="reaction-edit"),
     path("reactions/<int:pk>/delete/", views.reaction_delete, name="reaction-delete"),
+    path("photos/", views.photo_gallery, name="photo-gallery"),
+    path("photos/compare/", views.photo_compare, name="photo-compare"),
+    path("photos/<int:pk>/", views.photo_detail, name="photo-detail"),
+    path("photos/<int:pk>/delete/", views.photo_delete, name="photo-delete"),
+    path("photos/<int:pk>/<photo_kind:kind>/", views.photo_file, name="photo-file"),
+    path("<day:day>/photos/", views.photo_add, name="photo-add"),
     path("<day:day>/", views.day, name="day"),
     path("<day:day>/applications/", views.application_add, name="application-add"),
     path("<day:day>/reactions/", views.reaction_add, name="reaction-add"),

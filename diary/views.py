@@ -2,12 +2,13 @@ import datetime
 from functools import wraps
 
 from django import forms
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -19,13 +20,15 @@ from diary.forms import (
     ApplicationForm,
     ApplyForm,
     EntryForm,
+    PhotoForm,
     ReactionForm,
     SettingsForm,
     SignUpForm,
     TreatmentForm,
 )
-from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
-from drugs.models import Drug, Symptom
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from diary.storage import photo_storage
+from drugs.models import BodyArea, Drug, Symptom
 
 HISTORY_PAGE_SIZE = 20
 # Diary days before this are not pages (and date arithmetic near year 1 would overflow).
@@ -96,6 +99,8 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "reaction_form": forms.get("reaction_form") or ReactionForm(patient=patient),
         "entry_form": forms.get("entry_form")
         or EntryForm(initial={"itch": entry.itch, "notes": entry.notes} if entry else None),
+        "photos": selectors.photos_on(patient, day),
+        "photo_form": forms.get("photo_form") or PhotoForm(),
     }
     return render(request, "diary/entry_day.html", context)
 
@@ -413,3 +418,121 @@ def alert_detail(request, pk):
         Flag.objects.select_related("drug", "patient", "reviewer"), pk=pk, patient__user=request.user
     )
     return render(request, "diary/flag_detail.html", {"flag": flag})
+
+
+# --- Photos --------------------------------------------------------------------------------
+
+PHOTO_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox",
+}
+
+
+def _photo_for(request, pk) -> Photo:
+    return get_object_or_404(
+        Photo.objects.select_related("entry__patient", "body_area"), pk=pk, entry__patient__user=request.user
+    )
+
+
+@patient_page
+@require_POST
+def photo_add(request, day):
+    patient = _patient(request)
+    _past_day(patient, day)
+    form = PhotoForm(request.POST, request.FILES)
+    photo = form.is_valid() and _call_photo(form, patient=patient, date=day, **form.cleaned_data)
+    if not photo:
+        return _render_day(request, patient, day, photo_form=form)
+    messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
+    return redirect(_day_url(patient, day) + "#photos")
+
+
+def _call_photo(form, **kwargs) -> Photo | None:
+    """Run photo_add; a refusal (format, size, duplicate) becomes an error next to the file field."""
+    try:
+        return services.photo_add(**kwargs)
+    except ValidationError as error:
+        messages_by_field = error.message_dict if hasattr(error, "error_dict") else {"upload": error.messages}
+        for field, field_messages in messages_by_field.items():
+            form.add_error(field if field in form.fields else None, field_messages)
+        return None
+
+
+@login_required
+@require_GET
+def photo_file(request, pk, kind):
+    """The photo's bytes (or its thumbnail) for its patient, their dermatologist or a superuser; 404 otherwise."""
+    photo = get_object_or_404(selectors.photos_visible_to(request.user), pk=pk)
+    name = photo.image if kind == "image" else photo.thumbnail
+    if django_settings.PHOTO_SENDFILE:
+        response = HttpResponse(content_type="image/jpeg")
+        response["X-Accel-Redirect"] = django_settings.PHOTO_SENDFILE + name
+    else:
+        try:
+            response = FileResponse(photo_storage().open(name, "rb"), content_type="image/jpeg")
+        except FileNotFoundError:
+            raise Http404("This photo's file is missing.") from None
+    for header, value in PHOTO_HEADERS.items():
+        response[header] = value
+    suffix = "" if kind == "image" else "-thumb"
+    response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}{suffix}.jpg"'
+    return response
+
+
+@patient_page
+def photo_detail(request, pk):
+    photo = _photo_for(request, pk)
+    return render(request, "diary/photo_detail.html", {"photo": photo, "day": photo.entry.date})
+
+
+@patient_page
+def photo_delete(request, pk):
+    photo = _photo_for(request, pk)
+    patient = photo.entry.patient
+    if request.method == "POST":
+        date = services.photo_delete(patient=patient, photo=photo)
+        messages.success(request, "Deleted the photo.")
+        return redirect(_day_url(patient, date) + "#photos")
+    context = {"object": photo, "what": f"this photo of your {photo.body_area.name.lower()}", "day": photo.entry.date}
+    return render(request, "diary/confirm_delete.html", context)
+
+
+def _chosen_area(request, areas: list[BodyArea]) -> BodyArea | None:
+    code = request.GET.get("area", "")
+    return next((area for area in areas if area.code == code), None)
+
+
+@patient_page
+@require_GET
+def photo_gallery(request):
+    patient = _patient(request)
+    areas = selectors.photo_areas(patient)
+    area = _chosen_area(request, areas)
+    context = {"groups": selectors.photo_gallery(patient, area), "areas": areas, "area": area}
+    return render(request, "diary/photo_gallery.html", context)
+
+
+@patient_page
+@require_GET
+def photo_compare(request):
+    """Two photos of one body area side by side: the first and the latest, or the two chosen."""
+    patient = _patient(request)
+    areas = selectors.photo_areas(patient)
+    area = _chosen_area(request, areas) or (areas[0] if areas else None)
+    photos = list(selectors.patient_photos(patient).filter(body_area=area).order_by("taken_on", "pk")) if area else []
+    first, second = _pick(photos, request.GET.get("a"), 0), _pick(photos, request.GET.get("b"), -1)
+    context = {"areas": areas, "area": area, "photos": photos, "first": first, "second": second}
+    if first and second:
+        context["days_apart"] = abs((second.taken_on - first.taken_on).days)
+    return render(request, "diary/photo_compare.html", context)
+
+
+def _pick(photos: list[Photo], pk: str | None, default: int) -> Photo | None:
+    """The photo asked for (404 if it is not one of these), else the first or latest of at least two."""
+    if pk:
+        chosen = next((photo for photo in photos if str(photo.pk) == pk), None)
+        if chosen is None:
+            raise Http404("No such photo of this area.")
+        return chosen
+    return photos[default] if len(photos) >= 2 else None

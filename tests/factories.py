@@ -1,10 +1,14 @@
 import datetime
+import io
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from PIL import Image
 
-from diary.models import AmountUnit, Application, Entry, Patient, Reaction, Treatment
+from diary.models import AmountUnit, Application, Entry, Patient, Photo, Reaction, Treatment
+from diary.storage import new_stem, photo_storage
 from drugs.models import BodyArea, Drug, Severity, Symptom
 
 PASSWORD = "correct-horse-battery-staple"
@@ -129,3 +133,31 @@ class ReactionFactory(factory.django.DjangoModelFactory):
     symptom = factory.SubFactory(SymptomFactory)
     severity = Severity.MODERATE
     body_area = factory.SubFactory(BodyAreaFactory)
+
+
+def jpeg_bytes(colour=(200, 120, 100), size=(120, 90), **params) -> bytes:
+    """A small JPEG made in memory; `params` go to Pillow's save (exif=..., comment=...)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG", **params)
+    return buffer.getvalue()
+
+
+def _stored(suffix: str) -> str:
+    return photo_storage().save(f"{new_stem()}{suffix}.jpg", ContentFile(jpeg_bytes()))
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A photo row with real files in photo storage (not run through imaging: fast, for listings)."""
+
+    class Meta:
+        model = Photo
+
+    entry = factory.SubFactory(EntryFactory)
+    body_area = factory.SubFactory(BodyAreaFactory)
+    caption = ""
+    taken_on = factory.LazyAttribute(lambda photo: photo.entry.date)
+    width = 120
+    height = 90
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    image = factory.LazyFunction(lambda: _stored(""))
+    thumbnail = factory.LazyFunction(lambda: _stored("_thumb"))
