@@ -253,3 +253,23 @@ class PhotoForm(forms.Form):
         # The day page also holds the reaction form, which has its own body_area field: keep ids unique.
         kwargs.setdefault("auto_id", "id_photo_%s")
         super().__init__(*args, **kwargs)
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To make sure it is you.",
+    )
+    confirm = forms.BooleanField(label="I understand that my diary, photos and alerts will be deleted for good.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

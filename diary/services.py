@@ -610,3 +610,16 @@ def photo_files_delete_on_commit(*, photos: Iterable[Photo]) -> None:
     if names:
         # robust: a file that cannot be deleted is logged, never turns a committed deletion into a 500.
         transaction.on_commit(lambda: storage.delete_files(*names), robust=True)
+
+
+# --- The patient's own account ---------------------------------------------------------------
+
+
+@transaction.atomic
+def patient_delete(*, patient: Patient) -> None:
+    """Delete the patient's account and everything they logged: entries, courses, photos (files after
+    commit) and the flags raised from their diary, reviewed ones included (README, "Patient rights")."""
+    photo_files_delete_on_commit(photos=Photo.objects.for_patient(patient))
+    user = patient.user
+    patient.delete()
+    user.delete()

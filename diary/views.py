@@ -4,7 +4,7 @@ from functools import wraps
 from django import forms
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,7 +16,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from diary import selectors, services
+from diary.export import patient_archive
 from diary.forms import (
+    AccountDeleteForm,
     ApplicationForm,
     ApplyForm,
     EntryForm,
@@ -536,3 +538,29 @@ def _pick(photos: list[Photo], pk: str | None, default: int) -> Photo | None:
             raise Http404("No such photo of this area.")
         return chosen
     return photos[default] if len(photos) >= 2 else None
+
+
+# --- The patient's own data ------------------------------------------------------------------
+
+
+@patient_page
+@require_GET
+def account_export(request):
+    patient = _patient(request)
+    archive = patient_archive(patient)
+    filename = f"skin-diary-{patient.today():%Y-%m-%d}.zip"
+    return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
+
+
+@sensitive_post_parameters("password")
+@patient_page
+def account_delete(request):
+    patient = _patient(request)
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.patient_delete(patient=patient)
+        logout(request)
+        messages.success(request, "Your account and your diary have been deleted.")
+        return redirect("home")
+    reviewed = Flag.objects.for_patient(patient).filter(reviewed_at__isnull=False).count()
+    return render(request, "diary/account_delete.html", {"form": form, "reviewed_flags": reviewed})

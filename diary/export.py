@@ -1,0 +1,195 @@
+"""Everything a patient logged, as one ZIP they can download: JSON, CSV and their photos."""
+
+import csv
+import io
+import json
+import tempfile
+import zipfile
+from typing import IO
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from diary import storage
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+
+README = """Your skin diary, exported on {now}.
+
+diary.json   everything you logged: your courses, each day's applications, reactions, itch score and notes,
+             your photos' details and the alerts raised from your diary (with your dermatologist's notes)
+diary.csv    one row per application and per reaction, for spreadsheets
+photos/      your photos as stored by the diary (location data was removed when you uploaded them)
+"""
+
+
+def _entries(patient: Patient):
+    return (
+        Entry.objects.filter(patient=patient)
+        .order_by("date")
+        .prefetch_related(
+            Prefetch(
+                "applications",
+                queryset=Application.objects.select_related("treatment__drug").prefetch_related("body_areas"),
+            ),
+            Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area", "treatment__drug")),
+            Prefetch("photos", queryset=Photo.objects.select_related("body_area")),
+        )
+    )
+
+
+def _photo_name(photo: Photo) -> str:
+    return f"photos/{photo.taken_on:%Y-%m-%d}-{photo.body_area.code}-{photo.pk}.jpg"
+
+
+def diary_data(patient: Patient, entries) -> dict:
+    """The patient's whole diary as plain JSON-ready data."""
+    zone = patient.zone
+    treatments = Treatment.objects.filter(patient=patient).select_related("drug").prefetch_related("body_areas")
+    flags = Flag.objects.filter(patient=patient).order_by("first_seen", "id")
+    return {
+        "patient": {
+            "username": patient.user.get_username(),
+            "email": patient.user.email,
+            "time_zone": patient.time_zone,
+            "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
+        },
+        "treatments": [
+            {
+                "medicine": str(t.drug),
+                "strength": t.strength,
+                "body_areas": [a.name for a in t.body_areas.all()],
+                "schedule": t.schedule,
+                "usual_amount": t.usual_amount_display,
+                "started_on": t.started_on.isoformat(),
+                "ended_on": t.ended_on.isoformat() if t.ended_on else None,
+                "instructions": t.instructions,
+            }
+            for t in treatments
+        ],
+        "days": [
+            {
+                "date": e.date.isoformat(),
+                "itch": e.itch,
+                "notes": e.notes,
+                "applications": [
+                    {
+                        "medicine": str(a.treatment.drug),
+                        "time": a.applied_at.astimezone(zone).strftime("%H:%M"),
+                        "body_areas": [area.name for area in a.body_areas.all()],
+                        "amount": f"{a.amount.normalize():f}",
+                        "unit": a.unit,
+                        "grams": f"{a.grams.normalize():f}",
+                    }
+                    for a in e.applications.all()
+                ],
+                "reactions": [
+                    {
+                        "symptom": r.symptom.name,
+                        "severity": r.severity,
+                        "severity_label": r.get_severity_display(),
+                        "body_area": r.body_area.name if r.body_area else "",
+                        "medicine": str(r.treatment.drug) if r.treatment else "",
+                    }
+                    for r in e.reactions.all()
+                ],
+                "photos": [
+                    {"file": _photo_name(p), "body_area": p.body_area.name, "caption": p.caption}
+                    for p in e.photos.all()
+                ],
+            }
+            for e in entries
+        ],
+        "alerts": [
+            {
+                "rule": f.rule_text,
+                "urgency": f.get_urgency_display(),
+                "advice": f.advice,
+                "status": f.get_status_display(),
+                "first_seen": f.first_seen.isoformat(),
+                "last_seen": f.last_seen.isoformat(),
+                "review_note": f.review_note,
+                "evidence": f.evidence.get("days", []),
+            }
+            for f in flags
+        ],
+    }
+
+
+def _csv(data: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "date",
+            "kind",
+            "time",
+            "medicine",
+            "body areas",
+            "amount",
+            "unit",
+            "grams",
+            "symptom",
+            "severity",
+            "itch",
+            "notes",
+        ]
+    )
+    for day in data["days"]:
+        for a in day["applications"]:
+            row = [
+                day["date"],
+                "application",
+                a["time"],
+                a["medicine"],
+                "; ".join(a["body_areas"]),
+                a["amount"],
+                a["unit"],
+                a["grams"],
+                "",
+                "",
+                day["itch"],
+                day["notes"],
+            ]
+            writer.writerow(_safe(row))
+        for r in day["reactions"]:
+            row = [
+                day["date"],
+                "reaction",
+                "",
+                r["medicine"],
+                r["body_area"],
+                "",
+                "",
+                "",
+                r["symptom"],
+                r["severity_label"],
+                day["itch"],
+                day["notes"],
+            ]
+            writer.writerow(_safe(row))
+    return out.getvalue()
+
+
+def _safe(row: list) -> list:
+    # A cell a spreadsheet would read as a formula is prefixed with a quote (CSV injection).
+    return ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row]
+
+
+def patient_archive(patient: Patient) -> IO[bytes]:
+    """A ZIP of the patient's whole diary, spooled to disk beyond a few MB; positioned at its start."""
+    entries = list(_entries(patient))
+    data = diary_data(patient, entries)
+    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
+    photo_storage = storage.photo_storage()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("README.txt", README.format(now=timezone.now().astimezone(patient.zone).strftime("%Y-%m-%d %H:%M")))
+        zf.writestr("diary.json", json.dumps(data, ensure_ascii=False, indent=2))
+        zf.writestr("diary.csv", _csv(data))
+        for entry in entries:
+            for photo in entry.photos.all():
+                if photo_storage.exists(photo.image):
+                    with photo_storage.open(photo.image) as image:
+                        # Already-compressed JPEGs: stored, not deflated again.
+                        zf.writestr(_photo_name(photo), image.read(), compress_type=zipfile.ZIP_STORED)
+    archive.seek(0)
+    return archive
