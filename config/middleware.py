@@ -3,6 +3,14 @@
 import time
 
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django_otp import user_has_device
+
+# Session key: this user has a confirmed second factor, so every page needs a verified session.
+OTP_REQUIRED = "_otp_required"
+OTP_FREE_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/health/")
 
 RENEW_EVERY_SECONDS = 60
 
@@ -27,10 +35,33 @@ class IdleSessionMiddleware:
         return response
 
 
-def mark_session_renewed(sender, request, user, **kwargs) -> None:
-    """Logging in saves the session anyway: count it as a renewal (connected in DiaryConfig.ready)."""
+def on_login(sender, request, user, **kwargs) -> None:
+    """At log-in (connected in DiaryConfig.ready): count it as a session renewal, and note once
+    whether the account has a second factor, so later requests need no query to know."""
     if hasattr(request, "session"):
         request.session["_renewed"] = int(time.time())
+        request.session[OTP_REQUIRED] = user_has_device(user, confirmed=True)
+
+
+class TwoFactorMiddleware:
+    """Accounts with a second factor must verify it before any page; staff must enrol one before admin."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(OTP_FREE_PATHS) and not user.is_verified():
+            to_admin = user.is_staff and request.path.startswith("/admin/")
+            if request.session.get(OTP_REQUIRED) or (to_admin and user_has_device(user, confirmed=True)):
+                return _redirect_with_next("two-factor-verify", request)
+            if to_admin:
+                return _redirect_with_next("two-factor-setup", request)
+        return self.get_response(request)
+
+
+def _redirect_with_next(name: str, request):
+    return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
 
 
 class SecurityHeadersMiddleware:

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drugs",
     "diary",
 ]
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -217,6 +222,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Two-step sign-in (django-otp): staff must enrol an authenticator app before admin opens;
+# patients may opt in. Codes are throttled by django-otp after failures.
+OTP_TOTP_ISSUER = env_str("DJANGO_OTP_ISSUER", "Skin diary")
 
 # Login protection (django-axes): after AXES_FAILURE_LIMIT failures for one username or from one
 # address, logins are refused for AXES_COOLOFF_MINUTES; a password reset or a superuser

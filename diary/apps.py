@@ -8,6 +8,6 @@ class DiaryConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from config.middleware import mark_session_renewed
+        from config.middleware import on_login
 
-        user_logged_in.connect(mark_session_renewed, dispatch_uid="mark_session_renewed")
+        user_logged_in.connect(on_login, dispatch_uid="diary_on_login")

@@ -255,14 +255,22 @@ class PhotoForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class AccountDeleteForm(forms.Form):
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="To make sure it is you.",
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Code",
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
     )
-    confirm = forms.BooleanField(label="I understand that my diary, photos and alerts will be deleted for good.")
+
+    def clean_token(self):
+        return self.cleaned_data["token"].replace(" ", "").strip()
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -273,3 +281,7 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class AccountDeleteForm(PasswordConfirmForm):
+    confirm = forms.BooleanField(label="I understand that my diary, photos and alerts will be deleted for good.")

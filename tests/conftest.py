@@ -28,6 +28,36 @@ def _private_media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _staff_sessions_pass_two_factor(request, monkeypatch):
+    """Staff signed in with `force_login` get a session verified with a second factor, as after a real code.
+
+    Admin requires two-step sign-in; tests about something else should not repeat it. The real
+    flow is tested in tests/test_two_factor.py, whose tests opt out with `@pytest.mark.real_two_factor`.
+    """
+    if request.node.get_closest_marker("real_two_factor"):
+        return
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from config.middleware import OTP_REQUIRED
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff:
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            device = device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session[OTP_REQUIRED] = True
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def patient(db):
     return PatientFactory(user__username="alice", time_zone="Europe/London")

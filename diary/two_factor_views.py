@@ -1,0 +1,111 @@
+"""Two-step sign-in: enrol an authenticator app, verify a code after log-in, recovery codes, opting out."""
+
+import base64
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+
+from config.middleware import OTP_REQUIRED
+from diary import services
+from diary.forms import PasswordConfirmForm, TokenForm
+
+
+def _next_url(request, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+@sensitive_post_parameters("token")
+@login_required
+@never_cache
+def verify(request):
+    """After the password: a code from the authenticator app (or a recovery code)."""
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            request.session[OTP_REQUIRED] = True
+            return redirect(_next_url(request))
+        form.add_error("token", "That code is not right (or it expired). Wait for a new one and try again.")
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request, "")})
+
+
+@sensitive_post_parameters("token")
+@login_required
+@never_cache
+def setup(request):
+    """Enrol an authenticator app: scan the QR code, type a code, get recovery codes."""
+    user = request.user
+    if user_has_device(user, confirmed=True) and not user.is_verified():
+        return redirect("two-factor-verify")
+    device = services.two_factor_pending_device(user=user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.two_factor_confirm(user=user, device=device, token=form.cleaned_data["token"])
+        if codes is not None:
+            device.refresh_from_db()
+            otp_login(request, device)
+            request.session[OTP_REQUIRED] = True
+            return render(request, "registration/two_factor_codes.html", {"codes": codes, "next": _next_url(request)})
+        form.add_error("token", "That code is not right. Check the app's clock and type the code it shows now.")
+    secret = base64.b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "next": _next_url(request, ""),
+        # segno writes plain SVG markup (no script, no style attribute), safe to place inline under our CSP.
+        "qr_svg": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")),  # noqa: S308
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "is_staff": user.is_staff,
+    }
+    return render(request, "registration/two_factor_setup.html", context)
+
+
+@login_required
+@never_cache
+def manage(request):
+    """Whether two-step sign-in is on, with recovery codes and (for patients) turning it off."""
+    enrolled = user_has_device(request.user, confirmed=True)
+    context = {"enrolled": enrolled, "form": PasswordConfirmForm(user=request.user)}
+    return render(request, "registration/two_factor_manage.html", context)
+
+
+@login_required
+@require_POST
+@never_cache
+def recovery_codes(request):
+    if not request.user.is_verified():
+        return redirect("two-factor-verify")
+    codes = services.two_factor_recovery_codes(user=request.user)
+    return render(request, "registration/two_factor_codes.html", {"codes": codes, "next": "two-factor-manage"})
+
+
+@sensitive_post_parameters("password")
+@login_required
+@require_POST
+@never_cache
+def disable(request):
+    """Patients may turn two-step sign-in off again (with their password); staff may not."""
+    form = PasswordConfirmForm(request.POST, user=request.user)
+    if request.user.is_staff:
+        messages.error(request, "Staff accounts must keep two-step sign-in. An administrator can reset it.")
+    elif form.is_valid():
+        services.two_factor_disable(user=request.user)
+        request.session[OTP_REQUIRED] = False
+        messages.success(request, "Two-step sign-in is off.")
+    else:
+        return render(request, "registration/two_factor_manage.html", {"enrolled": True, "form": form})
+    return redirect("two-factor-manage")
