@@ -228,6 +228,15 @@ class FlagStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=value)
 
 
+class MedicineFilter(admin.RelatedOnlyFieldListFilter):
+    """The medicines of the flags the user can see; "any medicine" for rules that apply to every drug."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "medicine"
+        self.empty_value_display = "Any medicine"
+
+
 def urgency_badge_html(urgency: int, label: str):
     return format_html('<span class="badge urgency-{}">{}</span>', urgency, label)
 
@@ -239,7 +248,7 @@ class FlagAdmin(PatientScopedAdmin):
     list_display = ["urgency_badge", "patient_name", "medicine", "rule_text", "first_seen", "last_seen", "status"]
     list_display_links = ["rule_text"]
     list_select_related = ["patient__user", "drug"]
-    list_filter = [FlagStatusFilter, "urgency", ("drug", admin.RelatedOnlyFieldListFilter), PatientFilter]
+    list_filter = [FlagStatusFilter, "urgency", ("drug", MedicineFilter), PatientFilter]
     search_fields = ["patient__user__username", "rule_text"]
     ordering = ["-urgency", "first_seen", "id"]
     actions = ["acknowledge", "resolve_with_note"]
