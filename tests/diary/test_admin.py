@@ -287,6 +287,19 @@ def test_only_a_superuser_may_delete_patient_entered_data(client, derm, superuse
     assert client.get(url(Patient, "delete", mine[Patient].pk)).status_code == 200
 
 
+def test_a_superuser_may_add_a_patient_profile_and_sees_everyone_on_the_index(client, superuser, mine, theirs):
+    client.force_login(superuser)
+    assert client.get(url(Patient, "add")).status_code == 200
+    index = client.get(reverse("admin:index"))
+    assert "Open flags, all patients" in index.text
+    assert "Soon: 2" in index.text
+
+
+def test_a_staff_user_without_diary_access_gets_no_flag_summary(client, db):
+    client.force_login(StaffFactory(username="dr-nogroup"))
+    assert "Open flags" not in client.get(reverse("admin:index")).text
+
+
 def test_a_dermatologist_cannot_reassign_a_patient(client, derm, other_derm, mine):
     client.force_login(derm)
     page = client.get(url(Patient, "change", mine[Patient].pk))
@@ -522,6 +535,19 @@ def test_the_timeline_shows_each_day_with_its_applications_reactions_itch_notes_
     assert "Notes of alice" in text
     assert reverse("admin:diary_flag_change", args=[mine[Flag].pk]) in text
     assert "Export CSV" in text
+
+
+def test_the_timeline_shows_times_in_the_patients_own_zone(client, derm, other_patient, face):
+    other_patient.dermatologist = derm
+    other_patient.save()
+    rows = diary_for(other_patient, datetime.date(2026, 1, 15))  # New York, 09:00 local is 14:00 UTC
+    client.force_login(derm)
+    page = client.get(
+        reverse("admin:diary_patient_timeline", args=[other_patient.pk]), {"start": "2026-01-15", "end": "2026-01-15"}
+    )
+    assert rows[Application].applied_at.astimezone(datetime.UTC).hour == 14
+    assert "<td>09:00</td>" in page.text
+    assert "America/New_York" in page.text
 
 
 def test_the_timeline_draws_three_charts_with_titles_and_a_data_table(client, derm, mine):
