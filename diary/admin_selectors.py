@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractUser
 from django.db.models import (
     Case,
     Count,
@@ -31,7 +32,7 @@ from drugs.models import Urgency
 ADHERENCE_DAYS = 14
 
 
-def scope_to_dermatologist(queryset: QuerySet, user, patient_path: str) -> QuerySet:
+def scope_to_dermatologist(queryset: QuerySet, user: AbstractUser, patient_path: str) -> QuerySet:
     """Rows whose patient (through `patient_path`, "" for Patient) is assigned to `user`; all for superusers."""
     if user.is_superuser:
         return queryset
@@ -39,7 +40,7 @@ def scope_to_dermatologist(queryset: QuerySet, user, patient_path: str) -> Query
     return queryset.filter(**{f"{prefix}dermatologist": user})
 
 
-def visible_patients(user) -> QuerySet[Patient]:
+def visible_patients(user: AbstractUser) -> QuerySet[Patient]:
     return scope_to_dermatologist(Patient.objects.all(), user, "")
 
 
@@ -133,7 +134,7 @@ class UrgencyCount:
     count: int
 
 
-def active_flag_counts(user) -> list[UrgencyCount]:
+def active_flag_counts(user: AbstractUser) -> list[UrgencyCount]:
     """The user's open or acknowledged flags per urgency, emergency first (every urgency, zeros included)."""
     flags = scope_to_dermatologist(Flag.objects.active(), user, "patient")
     counts = dict(flags.order_by().values_list("urgency").annotate(n=Count("pk")))

@@ -63,23 +63,25 @@ def _patient_or_404(model_admin, request, object_id) -> Patient:
     return patient
 
 
-def _date_range(request, patient: Patient) -> tuple[datetime.date, datetime.date, TimelineRangeForm]:
-    """The requested range, or the last DEFAULT_DAYS days in the patient's zone (with a message if invalid)."""
+def _date_range(request, patient: Patient) -> tuple[datetime.date, datetime.date, TimelineRangeForm, bool]:
+    """The requested range, or the last DEFAULT_DAYS days in the patient's zone; the flag says whether the
+    request's dates were usable (a message explains when not)."""
     end = patient.today()
-    default = (end - datetime.timedelta(days=DEFAULT_DAYS - 1), end)
+    default_start = end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    default_form = TimelineRangeForm(initial={"start": default_start, "end": end})
     if not ({"start", "end"} & set(request.GET)):
-        return *default, TimelineRangeForm(initial={"start": default[0], "end": default[1]})
+        return default_start, end, default_form, True
     form = TimelineRangeForm(request.GET)
-    if not form.is_valid():
-        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-        messages.error(request, f"Those dates could not be used ({errors}). Showing the last {DEFAULT_DAYS} days.")
-        return *default, TimelineRangeForm(initial={"start": default[0], "end": default[1]})
-    start = form.cleaned_data["start"] or default[0]
-    finish = form.cleaned_data["end"] or max(start, default[1])
-    if start > finish or (finish - start).days + 1 > MAX_DAYS:
-        messages.error(request, f"Choose a start on or before the end, at most {MAX_DAYS} days. Showing the default.")
-        return *default, TimelineRangeForm(initial={"start": default[0], "end": default[1]})
-    return start, finish, form
+    if form.is_valid():
+        start = form.cleaned_data["start"] or default_start
+        finish = form.cleaned_data["end"] or max(start, end)
+        if start <= finish and (finish - start).days + 1 <= MAX_DAYS:
+            return start, finish, form, True
+        problem = f"choose a start on or before the end, at most {MAX_DAYS} days"
+    else:
+        problem = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+    messages.error(request, f"Those dates could not be used ({problem}). Showing the last {DEFAULT_DAYS} days.")
+    return default_start, end, default_form, False
 
 
 def _charts(timeline: admin_selectors.Timeline) -> list[dict]:
@@ -126,7 +128,7 @@ def _charts(timeline: admin_selectors.Timeline) -> list[dict]:
 
 def patient_timeline(model_admin, request, object_id):
     patient = _patient_or_404(model_admin, request, object_id)
-    start, end, form = _date_range(request, patient)
+    start, end, form, _ = _date_range(request, patient)
     timeline = admin_selectors.timeline(patient, start, end)
     symptoms = list(timeline.severity_series().items())
     table = [
@@ -166,7 +168,9 @@ def safe_cell(value) -> str:
 
 def patient_export(model_admin, request, object_id):
     patient = _patient_or_404(model_admin, request, object_id)
-    start, end, _ = _date_range(request, patient)
+    start, end, _, usable = _date_range(request, patient)
+    if not usable:
+        return redirect("admin:diary_patient_timeline", patient.pk)
     writer = csv.writer(_Echo())
 
     def lines():
