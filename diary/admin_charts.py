@@ -145,8 +145,9 @@ def summary(series: list[Series], unit: str = "") -> str:
             continue
         numbers = [v for _, v in values]
         last_day, last = values[-1]
+        days = "1 day" if len(values) == 1 else f"{len(values)} days"
         sentences.append(
-            f"{one.name}: {len(values)} days with a value, lowest {_format(min(numbers))}{unit}, "
+            f"{one.name}: {days} with a value, lowest {_format(min(numbers))}{unit}, "
             f"highest {_format(max(numbers))}{unit}, latest {_format(last)}{unit} on {last_day:%d %b %Y}."
         )
     return " ".join(sentences) or "No data in this range."

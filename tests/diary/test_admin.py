@@ -560,8 +560,8 @@ def test_the_timeline_draws_three_charts_with_titles_and_a_data_table(client, de
         assert f'<title id="{chart}-title">' in text
         assert f'<desc id="{chart}-desc">' in text
     assert "Symptom severity per day" in text
-    assert "Burning: 1 days with a value, lowest 2, highest 2" in text
-    assert "Itch score: 1 days with a value, lowest 4" in text
+    assert "Burning: 1 day with a value, lowest 2, highest 2" in text
+    assert "Itch score: 1 day with a value, lowest 4" in text
     assert '<circle class="chart-dot"' in text
     assert "numbers as a table" in text
     assert "<script" not in text.split('id="content-main"')[1]
