@@ -1,24 +1,380 @@
-from django.contrib import admin
+"""The clinician admin: each dermatologist sees only their own patients; diaries are read-only; flags are reviewed
+through actions that call the services."""
 
-from diary.models import Flag, Patient
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from diary import admin_selectors, admin_views, services
+from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
 
 
-@admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
-    list_display = ["user", "dermatologist", "time_zone", "created"]
-    list_select_related = ["user", "dermatologist"]
-    search_fields = ["user__username", "user__email"]
-    raw_id_fields = ["user", "dermatologist"]
+class PatientFilter(admin.SimpleListFilter):
+    """Filter by patient, offering only the patients the signed-in user may see."""
+
+    title = "patient"
+    parameter_name = "patient"
+
+    def lookups(self, request, model_admin):
+        return list(admin_selectors.visible_patients(request.user).values_list("pk", "user__username"))
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not str(value).isdigit():
+            return queryset.none()
+        patient_path = self.model_admin.patient_path
+        return queryset.filter(**{f"{patient_path}__pk" if patient_path else "pk": value})
+
+    def __init__(self, request, params, model, model_admin):
+        self.model_admin = model_admin
+        super().__init__(request, params, model, model_admin)
+
+
+class PatientScopedAdmin(admin.ModelAdmin):
+    """The one place scoping lives: every queryset the admin builds (lists, search, filters, autocomplete,
+    object pages, custom views) starts from get_queryset, which keeps only the signed-in dermatologist's
+    patients. `patient_path` is how a row reaches its Patient ("" for Patient itself)."""
+
+    patient_path = "patient"
     show_full_result_count = False
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return admin_selectors.scope_to_dermatologist(super().get_queryset(request), request.user, self.patient_path)
 
 
-@admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
-    list_display = ["rule_text", "urgency", "patient", "first_seen", "last_seen", "status"]
-    list_filter = ["status", "urgency"]
-    list_select_related = ["patient__user"]
-    show_full_result_count = False
-    readonly_fields = [f.name for f in Flag._meta.fields]
+class PatientEnteredAdmin(PatientScopedAdmin):
+    """What patients typed is never edited in admin. Superusers may delete (deleting a patient cascades through
+    these rows, and Django refuses a cascade the user may not delete)."""
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description="patient", ordering="patient__user__username")
+    def patient_name(self, obj):
+        return format_html("{}", obj.patient.user.get_username())
+
+
+@admin.register(Patient)
+class PatientAdmin(PatientScopedAdmin):
+    patient_path = ""
+    list_display = [
+        "username",
+        "dermatologist",
+        "last_entry",
+        "days_logged",
+        "open_flags",
+        "adherence",
+        "timeline_link",
+    ]
+    list_select_related = ["user", "dermatologist"]
+    search_fields = ["user__username", "user__email"]
+    raw_id_fields = ["user", "dermatologist"]
+    fields = ["user", "dermatologist", "time_zone", "date_of_birth", "timeline_link", "created", "updated"]
+    readonly_fields = ["timeline_link", "created", "updated"]
+
+    def get_queryset(self, request):
+        return admin_selectors.patients_for_changelist(
+            super().get_queryset(request).select_related("user", "dermatologist")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only superusers assign patients to dermatologists.
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "dermatologist"]
+
+    def get_list_filter(self, request):
+        return [("dermatologist", admin.RelatedOnlyFieldListFilter)] if request.user.is_superuser else []
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/timeline/",
+                view(lambda request, object_id: admin_views.patient_timeline(self, request, object_id)),
+                name="diary_patient_timeline",
+            ),
+            path(
+                "<path:object_id>/timeline/export/",
+                view(lambda request, object_id: admin_views.patient_export(self, request, object_id)),
+                name="diary_patient_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="patient", ordering="user__username")
+    def username(self, patient):
+        return format_html("{}", patient.user.get_username())
+
+    @admin.display(description="last entry", ordering="last_entry_date", empty_value="never")
+    def last_entry(self, patient):
+        return patient.last_entry_date
+
+    @admin.display(description="days logged (14 d)", ordering="days_logged")
+    def days_logged(self, patient):
+        return patient.days_logged
+
+    @admin.display(description="open flags", ordering="active_flag_count")
+    def open_flags(self, patient):
+        if not patient.active_flag_count:
+            return "0"
+        url = reverse("admin:diary_flag_changelist") + f"?patient={patient.pk}"
+        return format_html('<a href="{}">{}</a>', url, patient.active_flag_count)
+
+    @admin.display(description="adherence (14 d)", empty_value="-")
+    def adherence(self, patient):
+        percent = admin_selectors.adherence_percent(patient.adherence_done, patient.adherence_expected)
+        return None if percent is None else format_html("{} %", percent)
+
+    @admin.display(description="diary")
+    def timeline_link(self, patient):
+        if not patient.pk:
+            return "-"
+        return format_html('<a href="{}">Timeline</a>', reverse("admin:diary_patient_timeline", args=[patient.pk]))
+
+
+@admin.register(Treatment)
+class TreatmentAdmin(PatientEnteredAdmin):
+    list_display = ["__str__", "patient_name", "schedule", "started_on", "ended_on"]
+    list_select_related = ["patient__user", "drug"]
+    list_filter = [PatientFilter, "drug"]
+    search_fields = ["patient__user__username", "drug__generic_name"]
+
+
+@admin.register(Entry)
+class EntryAdmin(PatientEnteredAdmin):
+    list_display = ["date", "patient_name", "itch", "short_notes"]
+    list_select_related = ["patient__user"]
+    list_filter = [PatientFilter]
+    search_fields = ["patient__user__username", "notes"]
+    ordering = ["-date", "-id"]
+
+    @admin.display(description="notes")
+    def short_notes(self, entry):
+        return entry.notes[:80]
+
+
+@admin.register(Application)
+class ApplicationAdmin(PatientEnteredAdmin):
+    patient_path = "entry__patient"
+    list_display = ["applied_at", "entry_patient", "treatment", "amount_display"]
+    list_select_related = ["entry__patient__user", "treatment__drug"]
+    list_filter = [PatientFilter]
+    search_fields = ["entry__patient__user__username", "treatment__drug__generic_name"]
+
+    @admin.display(description="patient", ordering="entry__patient__user__username")
+    def entry_patient(self, obj):
+        return format_html("{}", obj.entry.patient.user.get_username())
+
+
+@admin.register(Reaction)
+class ReactionAdmin(PatientEnteredAdmin):
+    patient_path = "entry__patient"
+    list_display = ["entry_date", "entry_patient", "symptom", "severity_badge", "body_area"]
+    list_select_related = ["entry__patient__user", "symptom", "body_area"]
+    list_filter = [PatientFilter, "severity", "symptom"]
+    search_fields = ["entry__patient__user__username", "symptom__name"]
+
+    @admin.display(description="date", ordering="entry__date")
+    def entry_date(self, obj):
+        return obj.entry.date
+
+    @admin.display(description="patient", ordering="entry__patient__user__username")
+    def entry_patient(self, obj):
+        return format_html("{}", obj.entry.patient.user.get_username())
+
+    @admin.display(description="severity", ordering="severity")
+    def severity_badge(self, obj):
+        return format_html('<span class="badge severity-{}">{}</span>', obj.severity, obj.get_severity_display())
+
+
+class FlagStatusFilter(admin.SimpleListFilter):
+    """Status, defaulting to the queue: open or acknowledged."""
+
+    title = "status"
+    parameter_name = "status"
+    ACTIVE, ALL = "active", "all"
+
+    def lookups(self, request, model_admin):
+        return [(self.ACTIVE, "Open or acknowledged"), *Flag.Status.choices, (self.ALL, "All")]
+
+    def choices(self, changelist):
+        current = self.value() or self.ACTIVE
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.ACTIVE
+        if value == self.ALL:
+            return queryset
+        if value == self.ACTIVE:
+            return queryset.filter(status__in=Flag.ACTIVE)
+        return queryset.filter(status=value)
+
+
+class MedicineFilter(admin.RelatedOnlyFieldListFilter):
+    """The medicines of the flags the user can see; "any medicine" for rules that apply to every drug."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "medicine"
+        self.empty_value_display = "Any medicine"
+
+
+def urgency_badge_html(urgency: int, label: str):
+    return format_html('<span class="badge urgency-{}">{}</span>', urgency, label)
+
+
+@admin.register(Flag)
+class FlagAdmin(PatientScopedAdmin):
+    """The triage queue: active flags, emergency first, then oldest."""
+
+    list_display = ["urgency_badge", "patient_name", "medicine", "rule_text", "first_seen", "last_seen", "status"]
+    list_display_links = ["rule_text"]
+    list_select_related = ["patient__user", "drug"]
+    list_filter = [FlagStatusFilter, "urgency", ("drug", MedicineFilter), PatientFilter]
+    search_fields = ["patient__user__username", "rule_text"]
+    ordering = ["-urgency", "first_seen", "id"]
+    actions = ["acknowledge", "resolve_with_note"]
+    fieldsets = [
+        (None, {"fields": ["urgency_badge", "status", "patient_name", "medicine", "rule_text", "advice"]}),
+        ("Evidence", {"fields": ["first_seen", "last_seen", "evidence_display", "entries_link"]}),
+        ("Review", {"fields": ["reviewer", "reviewed_at", "review_note"]}),
+    ]
+    readonly_fields = [
+        "urgency_badge",
+        "status",
+        "patient_name",
+        "medicine",
+        "rule_text",
+        "advice",
+        "first_seen",
+        "last_seen",
+        "evidence_display",
+        "entries_link",
+        "reviewer",
+        "reviewed_at",
+        "review_note",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("patient__user", "drug", "reviewer")
+
+    # Flags are written by the flagging service and reviewed through actions, never edited as a form.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("diary.change_flag")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/review/",
+                view(lambda request, object_id: admin_views.flag_review(self, request, object_id)),
+                name="diary_flag_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_review": self.has_review_permission(request),
+            "review_form": admin_views.FlagReviewForm(),
+            "review_url": reverse("admin:diary_flag_review", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="urgency", ordering="-urgency")
+    def urgency_badge(self, flag):
+        return urgency_badge_html(flag.urgency, flag.get_urgency_display())
+
+    @admin.display(description="patient", ordering="patient__user__username")
+    def patient_name(self, flag):
+        return format_html("{}", flag.patient.user.get_username())
+
+    @admin.display(description="medicine", ordering="drug__generic_name", empty_value="any medicine")
+    def medicine(self, flag):
+        return flag.drug.generic_name if flag.drug else None
+
+    @admin.display(description="evidence")
+    def evidence_display(self, flag):
+        return render_to_string("admin/diary/flag/_evidence.html", {"days": flag.evidence.get("days", [])})
+
+    @admin.display(description="diary entries")
+    def entries_link(self, flag):
+        dates = flag.matched_dates or [flag.first_seen, flag.last_seen]
+        url = reverse("admin:diary_patient_timeline", args=[flag.patient_id])
+        start, end = min(dates), max(dates)
+        return format_html(
+            '<a href="{}?start={}&amp;end={}">Timeline {} to {}</a>',
+            url,
+            start,
+            end,
+            f"{start:%d %b %Y}",
+            f"{end:%d %b %Y}",
+        )
+
+    # --- Actions: each flag goes through the review services; flags in the wrong state are skipped. ---
+
+    @admin.action(description="Acknowledge selected flags", permissions=["review"])
+    def acknowledge(self, request, queryset):
+        _review_each(
+            request, queryset, "Acknowledged", lambda flag: services.flag_acknowledge(flag=flag, reviewer=request.user)
+        )
+
+    @admin.action(description="Resolve selected flags with a note…", permissions=["review"])
+    def resolve_with_note(self, request, queryset):
+        form = admin_views.ResolveNoteForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            note = form.cleaned_data["note"]
+            _review_each(
+                request,
+                queryset,
+                "Resolved",
+                lambda flag: services.flag_resolve(flag=flag, reviewer=request.user, note=note),
+            )
+            return None
+        return admin_views.resolve_selected_page(self, request, queryset, form)
+
+
+def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
+    done, skipped = 0, []
+    for flag in queryset.select_related("patient__user"):
+        try:
+            review(flag)
+        except ValidationError as error:
+            skipped.append((flag, " ".join(error.messages)))
+        else:
+            done += 1
+    if done:
+        messages.success(request, f"{verb} {done} flag{'s' if done != 1 else ''}.")
+    if skipped:
+        details = format_html_join("; ", "{} ({}): {}", ((f.rule_text, f.patient, why) for f, why in skipped))
+        messages.warning(
+            request, format_html("Skipped {} flag{}: {}", len(skipped), "s" if len(skipped) != 1 else "", details)
+        )

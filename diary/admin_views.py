@@ -1,0 +1,226 @@
+"""Custom clinician admin pages: a patient's timeline and export, and a flag's review buttons.
+
+Each opens with the model admin's own (scoped) get_object, so another dermatologist's patient is a 404.
+"""
+
+import csv
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from diary import admin_charts, admin_selectors, services
+from diary.admin_charts import Series
+from diary.models import Patient
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+
+
+class TimelineRangeForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise ValidationError("The start date must be on or before the end date.")
+        if start and end and (end - start).days + 1 > MAX_DAYS:
+            raise ValidationError(f"Choose at most {MAX_DAYS} days.")
+        return data
+
+
+class ResolveNoteForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Kept in the patient's record with each resolved flag.",
+    )
+
+
+class FlagReviewForm(forms.Form):
+    DECISIONS = [("acknowledge", "Acknowledge"), ("resolve", "Resolve")]
+    decision = forms.ChoiceField(choices=DECISIONS)
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Required to resolve; optional to acknowledge.",
+    )
+
+
+def _patient_or_404(model_admin, request, object_id) -> Patient:
+    patient = model_admin.get_object(request, unquote(object_id))
+    if patient is None or not model_admin.has_view_permission(request, patient):
+        raise Http404("No such patient.")
+    return patient
+
+
+def _date_range(request, patient: Patient) -> tuple[datetime.date, datetime.date, TimelineRangeForm, bool]:
+    """The requested range, or the last DEFAULT_DAYS days in the patient's zone; the flag says whether the
+    request's dates were usable (a message explains when not)."""
+    end = patient.today()
+    default_start = end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    default_form = TimelineRangeForm(initial={"start": default_start, "end": end})
+    if not ({"start", "end"} & set(request.GET)):
+        return default_start, end, default_form, True
+    form = TimelineRangeForm(request.GET)
+    if form.is_valid():
+        start = form.cleaned_data["start"] or default_start
+        finish = form.cleaned_data["end"] or max(start, end)
+        if start <= finish and (finish - start).days + 1 <= MAX_DAYS:
+            return start, finish, form, True
+        problem = f"choose a start on or before the end, at most {MAX_DAYS} days"
+    else:
+        problem = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+    messages.error(request, f"Those dates could not be used ({problem}). Showing the last {DEFAULT_DAYS} days.")
+    return default_start, end, default_form, False
+
+
+def _charts(timeline: admin_selectors.Timeline) -> list[dict]:
+    severity = [Series(name, points) for name, points in timeline.severity_series().items()]
+    itch = [Series("Itch score", timeline.itch_series())]
+    adherence = [Series("Adherence", timeline.adherence_series())]
+    span = f"{timeline.start:%d %b %Y} to {timeline.end:%d %b %Y}"
+    return [
+        {
+            "heading": "Symptom severity",
+            "svg": admin_charts.line_chart(
+                chart_id="chart-severity",
+                title=f"Symptom severity per day (highest of the day), {span}",
+                description=admin_charts.summary(severity) if severity else "No symptoms were reported in this range.",
+                series=severity,
+                top_value=3,
+                ticks=[(1, "Mild"), (2, "Moderate"), (3, "Severe")],
+            ),
+        },
+        {
+            "heading": "Itch score",
+            "svg": admin_charts.line_chart(
+                chart_id="chart-itch",
+                title=f"Itch score per day (0 to 10), {span}",
+                description=admin_charts.summary(itch),
+                series=itch,
+                top_value=10,
+                ticks=[(0, "0"), (5, "5"), (10, "10")],
+            ),
+        },
+        {
+            "heading": "Adherence",
+            "svg": admin_charts.line_chart(
+                chart_id="chart-adherence",
+                title=f"Applications done against the schedule per day (%), {span}",
+                description=admin_charts.summary(adherence, " %"),
+                series=adherence,
+                top_value=100,
+                ticks=[(0, "0 %"), (50, "50 %"), (100, "100 %")],
+            ),
+        },
+    ]
+
+
+def patient_timeline(model_admin, request, object_id):
+    patient = _patient_or_404(model_admin, request, object_id)
+    start, end, form, _ = _date_range(request, patient)
+    timeline = admin_selectors.timeline(patient, start, end)
+    symptoms = list(timeline.severity_series().items())
+    table = [
+        {
+            "day": day,
+            "severities": [points[index][1] for _, points in symptoms],
+        }
+        for index, day in enumerate(timeline.days)
+    ]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"Diary of {patient}",
+        "subtitle": f"{start:%d %b %Y} to {end:%d %b %Y}",
+        "patient": patient,
+        "timeline": timeline,
+        "form": form,
+        "charts": _charts(timeline),
+        "symptom_names": [name for name, _ in symptoms],
+        "table": table,
+        "export_url": reverse("admin:diary_patient_export", args=[patient.pk]) + f"?start={start}&end={end}",
+        "change_url": reverse("admin:diary_patient_change", args=[patient.pk]),
+    }
+    return TemplateResponse(request, "admin/diary/patient/timeline.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ (or tab / CR) gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(DANGEROUS_FIRST) else text
+
+
+def patient_export(model_admin, request, object_id):
+    patient = _patient_or_404(model_admin, request, object_id)
+    start, end, _, usable = _date_range(request, patient)
+    if not usable:
+        return redirect("admin:diary_patient_timeline", patient.pk)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(admin_selectors.EXPORT_HEADER)
+        for row in admin_selectors.export_rows(patient, start, end):
+            yield writer.writerow([safe_cell(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="diary-patient-{patient.pk}-{start}-to-{end}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def flag_review(model_admin, request, object_id):
+    """The Acknowledge / Resolve buttons on a flag's page (POST only)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    flag = model_admin.get_object(request, unquote(object_id))
+    if flag is None:
+        raise Http404("No such flag.")
+    if not model_admin.has_review_permission(request):
+        raise PermissionDenied
+    change_url = reverse("admin:diary_flag_change", args=[flag.pk])
+    form = FlagReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Acknowledge or Resolve.")
+        return HttpResponseRedirect(change_url)
+    note = form.cleaned_data["note"]
+    try:
+        if form.cleaned_data["decision"] == "acknowledge":
+            services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
+            messages.success(request, "Flag acknowledged: it stays in the queue until resolved.")
+        else:
+            services.flag_resolve(flag=flag, reviewer=request.user, note=note)
+            messages.success(request, "Flag resolved.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(change_url)
+
+
+def resolve_selected_page(model_admin, request, queryset, form: ResolveNoteForm):
+    """The intermediate page of the "resolve with a note" action: the flags listed and one note for all."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": "Resolve flags with a note",
+        "flags": list(queryset.select_related("patient__user", "drug")),
+        "form": form,
+        "action_name": "resolve_with_note",
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "form_action": request.get_full_path(),
+    }
+    return TemplateResponse(request, "admin/diary/flag/resolve_selected.html", context)

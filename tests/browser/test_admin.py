@@ -1,0 +1,83 @@
+"""A dermatologist works through the review queue in Django admin, in Debian's Chromium at 1280x800."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from diary.models import Flag
+from diary.permissions import ensure_dermatologists_group
+from drugs.models import Urgency
+from tests.diary.test_admin import diary_for, make_flag
+from tests.factories import PASSWORD, PatientFactory, StaffFactory
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def desktop(browser, live_server, transactional_db):
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    yield page
+    context.close()
+    assert [url for url in requests if not url.startswith(live_server.url + "/")] == []
+
+
+def test_a_dermatologist_resolves_a_flag_from_the_queue_and_reads_the_patients_timeline(desktop):
+    page = desktop
+    dermatologist = StaffFactory(username="dr-grey")
+    # Transactional tests start from a flushed database: the group comes back through the same helper.
+    dermatologist.groups.add(ensure_dermatologists_group())
+    patient = PatientFactory(user__username="alice", dermatologist=dermatologist, time_zone="Europe/London")
+    rows = diary_for(patient)
+    make_flag(
+        patient,
+        urgency=Urgency.EMERGENCY,
+        rule_text="Any medicine: swelling of the face",
+        advice="Call emergency services now.",
+        first_seen=patient.today() - datetime.timedelta(days=1),
+    )
+    someone_else = PatientFactory(user__username="bob", dermatologist=StaffFactory(username="dr-white"))
+    make_flag(someone_else, rule_text="Bob's flag")
+
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("dr-grey")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Open flags of your patients")).to_be_visible()
+    expect(page.get_by_role("link", name="Emergency: 1")).to_be_visible()
+    page.get_by_role("link", name="Open the review queue").click()
+
+    # The queue: emergency first, nobody else's flags.
+    results = page.locator("#result_list tbody tr")
+    expect(results).to_have_count(2)
+    expect(results.first).to_contain_text("Any medicine: swelling of the face")
+    expect(page.locator("#result_list")).not_to_contain_text("Bob's flag")
+
+    page.get_by_role("link", name=rows[Flag].rule_text).click()
+    expect(page.get_by_text("Stop using it and contact your clinician within a few days.")).to_be_visible()
+    expect(page.locator("table.evidence")).to_contain_text("Burning (Face)")
+    page.go_back()
+
+    results.nth(1).get_by_role("checkbox").check()
+    page.get_by_label("Action:").select_option("resolve_with_note")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", name="Resolve flags with a note")).to_be_visible()
+    page.get_by_label("Note").fill("Seen in clinic; settling with emollients.")
+    page.get_by_role("button", name="Resolve 1 flag").click()
+    expect(page.locator(".messagelist")).to_contain_text("Resolved 1 flag.")
+    expect(results).to_have_count(1)
+    flag = Flag.objects.get(pk=rows[Flag].pk)
+    assert (flag.status, flag.review_note) == (Flag.Status.RESOLVED, "Seen in clinic; settling with emollients.")
+
+    page.get_by_role("link", name="Patients").first.click()
+    page.get_by_role("link", name="Timeline").click()
+    expect(page.get_by_role("heading", name="Diary of alice")).to_be_visible()
+    for name in ["Symptom severity per day", "Itch score per day", "Applications done against the schedule"]:
+        expect(page.get_by_role("img", name=name)).to_be_visible()
+    expect(page.get_by_text("Notes of alice")).to_be_visible()

@@ -1,0 +1,750 @@
+"""The clinician admin: scoping to the dermatologist's own patients, read-only diaries, the triage queue,
+the timeline with charts, the CSV export and flat query counts."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from diary.admin_selectors import patients_for_changelist
+from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
+from diary.permissions import DERMATOLOGISTS, ensure_dermatologists_group
+from drugs.models import Severity, Urgency
+from tests.factories import (
+    ApplicationFactory,
+    EntryFactory,
+    PatientFactory,
+    ReactionFactory,
+    StaffFactory,
+    TreatmentFactory,
+)
+
+MODELS = [Patient, Treatment, Entry, Application, Reaction, Flag]
+
+
+# --- Fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser(db):
+    return StaffFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def derm(dermatologist):
+    """The `dermatologist` persona in the Dermatologists group."""
+    dermatologist.groups.add(ensure_dermatologists_group())
+    return dermatologist
+
+
+@pytest.fixture
+def other_derm(other_dermatologist):
+    other_dermatologist.groups.add(ensure_dermatologists_group())
+    return other_dermatologist
+
+
+def make_flag(patient, *, urgency=Urgency.SOON, status=Flag.Status.OPEN, first_seen=None, drug=None, **extra):
+    first_seen = first_seen or patient.today()
+    days = [
+        {
+            "date": first_seen.isoformat(),
+            "reactions": [{"symptom": "Burning", "severity": 2, "severity_label": "Moderate", "body_area": "Face"}],
+            "present_since": (first_seen - datetime.timedelta(days=6)).isoformat(),
+        }
+    ]
+    return Flag.objects.create(
+        patient=patient,
+        drug=drug,
+        urgency=urgency,
+        status=status,
+        first_seen=first_seen,
+        last_seen=extra.pop("last_seen", first_seen),
+        rule_text=extra.pop("rule_text", "Tacrolimus ointment: burning lasting 7 days or more"),
+        advice=extra.pop("advice", "Stop using it and contact your clinician within a few days."),
+        evidence={"rule": "r", "advice": "a", "urgency": "Soon", "days": days},
+        **extra,
+    )
+
+
+def diary_for(patient, day=None):
+    """One of each patient-entered row for `patient`: a course, an entry, an application, a reaction, a flag."""
+    day = day or patient.today()
+    course = TreatmentFactory(patient=patient)
+    entry = EntryFactory(patient=patient, date=day, itch=4, notes=f"Notes of {patient}")
+    application = ApplicationFactory(entry=entry, treatment=course)
+    reaction = ReactionFactory(entry=entry, treatment=course)
+    flag = make_flag(patient, drug=course.drug, first_seen=day)
+    return {
+        Patient: patient,
+        Treatment: course,
+        Entry: entry,
+        Application: application,
+        Reaction: reaction,
+        Flag: flag,
+    }
+
+
+@pytest.fixture
+def mine(patient, derm):
+    patient.dermatologist = derm
+    patient.save()
+    return diary_for(patient)
+
+
+@pytest.fixture
+def theirs(other_patient, other_derm):
+    other_patient.dermatologist = other_derm
+    other_patient.save()
+    return diary_for(other_patient)
+
+
+def url(model, view, *args):
+    return reverse(f"admin:diary_{model._meta.model_name}_{view}", args=args)
+
+
+# --- The group -------------------------------------------------------------------------------------
+
+
+def test_the_dermatologists_group_holds_exactly_view_on_diaries_view_and_change_on_flags_and_view_on_drugs(db):
+    group = Group.objects.get(name=DERMATOLOGISTS)
+    codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
+    assert {c for app, c in codenames if app == "diary"} == {
+        "view_patient",
+        "view_treatment",
+        "view_entry",
+        "view_application",
+        "view_reaction",
+        "view_flag",
+        "change_flag",
+    }
+    assert {c for app, c in codenames if app == "drugs"} == {
+        f"view_{m}"
+        for m in ["source", "symptom", "bodyarea", "drug", "regimen", "commonsideeffect", "warningsign", "amountlimit"]
+    }
+    assert {app for app, _ in codenames} == {"diary", "drugs"}
+
+
+def test_ensuring_the_group_twice_changes_nothing(db):
+    before = set(ensure_dermatologists_group().permissions.values_list("pk", flat=True))
+    assert set(ensure_dermatologists_group().permissions.values_list("pk", flat=True)) == before
+    assert Group.objects.filter(name=DERMATOLOGISTS).count() == 1
+
+
+# --- Smoke: every admin, as superuser and as dermatologist -------------------------------------
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("who", ["superuser", "derm"])
+def test_every_admin_lists_and_shows_an_object(client, request, mine, theirs, model, who):
+    client.force_login(request.getfixturevalue(who))
+    listing = client.get(url(model, "changelist"))
+    assert listing.status_code == 200
+    assert "alice" in listing.text
+    page = client.get(url(model, "change", mine[model].pk))
+    assert page.status_code == 200
+
+
+def test_the_admin_is_branded_for_clinicians(client, derm):
+    client.force_login(derm)
+    page = client.get(reverse("admin:index"))
+    assert "Skin diary — clinician admin" in page.text
+    assert "css/admin/diary.css" in page.text
+    assert "<script>" not in page.text and ' style="' not in page.text
+
+
+# --- Scoping ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_a_dermatologist_sees_only_their_own_patients_in_every_list(client, derm, mine, theirs, model):
+    client.force_login(derm)
+    listing = client.get(url(model, "changelist"))
+    assert "alice" in listing.text
+    assert "bob" not in listing.text
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_a_superuser_sees_every_patient_in_every_list(client, superuser, mine, theirs, model):
+    client.force_login(superuser)
+    listing = client.get(url(model, "changelist") + ("?status=all" if model is Flag else ""))
+    assert "alice" in listing.text
+    assert "bob" in listing.text
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("view", ["change", "history", "delete"])
+def test_another_dermatologists_patient_is_not_found_on_every_object_page(client, derm, mine, theirs, model, view):
+    client.force_login(derm)
+    response = client.get(url(model, view, theirs[model].pk))
+    assert response.status_code in (302, 403, 404)
+    if response.status_code == 302:
+        assert response.url == reverse("admin:index")
+        assert "exist" in str(next(iter(get_messages(response.wsgi_request))))
+    assert "Notes of bob" not in response.content.decode()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_searching_for_another_dermatologists_patient_finds_nothing(client, derm, mine, theirs, model):
+    client.force_login(derm)
+    listing = client.get(url(model, "changelist"), {"q": "bob"})
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == []
+    own = client.get(url(model, "changelist"), {"q": "alice"})
+    assert len(own.context["cl"].result_list) == 1
+
+
+@pytest.mark.parametrize("model", [Treatment, Entry, Application, Reaction, Flag], ids=lambda m: m.__name__)
+def test_the_patient_filter_offers_only_own_patients_and_ignores_others(client, derm, mine, theirs, model):
+    client.force_login(derm)
+    listing = client.get(url(model, "changelist"))
+    patient_filter = next(
+        f for f in listing.context["cl"].filter_specs if getattr(f, "parameter_name", "") == "patient"
+    )
+    assert [label for _, label in patient_filter.lookup_choices] == ["alice"]
+    filtered = client.get(url(model, "changelist"), {"patient": theirs[Patient].pk})
+    assert filtered.context["cl"].result_count == 0
+    own = client.get(url(model, "changelist"), {"patient": mine[Patient].pk})
+    assert own.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize("model_name", ["flag", "entry", "treatment"])
+def test_the_patient_autocomplete_returns_only_own_patients(client, derm, mine, theirs, model_name):
+    client.force_login(derm)
+    response = client.get(
+        "/admin/autocomplete/", {"app_label": "diary", "model_name": model_name, "field_name": "patient", "term": ""}
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["alice"]
+
+
+def test_the_timeline_and_export_of_another_dermatologists_patient_are_404(client, derm, mine, theirs):
+    client.force_login(derm)
+    other = theirs[Patient].pk
+    assert client.get(reverse("admin:diary_patient_timeline", args=[other])).status_code == 404
+    assert client.get(reverse("admin:diary_patient_export", args=[other])).status_code == 404
+    assert client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])).status_code == 200
+
+
+def test_the_review_buttons_of_another_dermatologists_flag_are_404(client, derm, mine, theirs):
+    client.force_login(derm)
+    flag = theirs[Flag]
+    response = client.post(reverse("admin:diary_flag_review", args=[flag.pk]), {"decision": "acknowledge"})
+    assert response.status_code == 404
+    flag.refresh_from_db()
+    assert flag.status == Flag.Status.OPEN
+
+
+def test_an_action_cannot_reach_another_dermatologists_flag(client, derm, mine, theirs):
+    client.force_login(derm)
+    client.post(
+        url(Flag, "changelist"),
+        {"action": "acknowledge", "_selected_action": [mine[Flag].pk, theirs[Flag].pk]},
+    )
+    assert Flag.objects.get(pk=mine[Flag].pk).status == Flag.Status.ACKNOWLEDGED
+    assert Flag.objects.get(pk=theirs[Flag].pk).status == Flag.Status.OPEN
+
+
+def test_a_staff_user_outside_the_group_sees_no_diaries(client, mine):
+    client.force_login(StaffFactory(username="dr-nogroup"))
+    assert client.get(url(Patient, "changelist")).status_code == 403
+    assert client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_the_admin_login(client, mine):
+    for target in [url(Flag, "changelist"), reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])]:
+        response = client.get(target)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+
+
+# --- Read-only diaries and assigning patients ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [Treatment, Entry, Application, Reaction, Flag], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("who", ["superuser", "derm"])
+def test_patient_entered_data_and_flags_are_read_only_for_everyone(client, request, mine, model, who):
+    client.force_login(request.getfixturevalue(who))
+    obj = mine[model]
+    assert client.get(url(model, "add")).status_code == 403
+    page = client.get(url(model, "change", obj.pk))
+    assert 'name="_save"' not in page.text
+    assert client.post(url(model, "change", obj.pk), {}).status_code == 403
+
+
+def test_only_a_superuser_may_delete_patient_entered_data(client, derm, superuser, mine):
+    client.force_login(derm)
+    assert client.get(url(Entry, "delete", mine[Entry].pk)).status_code == 403
+    client.force_login(superuser)
+    assert client.get(url(Entry, "delete", mine[Entry].pk)).status_code == 200
+    assert client.get(url(Patient, "delete", mine[Patient].pk)).status_code == 200
+
+
+def test_a_superuser_may_add_a_patient_profile_and_sees_everyone_on_the_index(client, superuser, mine, theirs):
+    client.force_login(superuser)
+    assert client.get(url(Patient, "add")).status_code == 200
+    index = client.get(reverse("admin:index"))
+    assert "Open flags, all patients" in index.text
+    assert "Soon: 2" in index.text
+
+
+def test_a_staff_user_without_diary_access_gets_no_flag_summary(client, db):
+    client.force_login(StaffFactory(username="dr-nogroup"))
+    assert "Open flags" not in client.get(reverse("admin:index")).text
+
+
+def test_a_dermatologist_cannot_reassign_a_patient(client, derm, other_derm, mine):
+    client.force_login(derm)
+    page = client.get(url(Patient, "change", mine[Patient].pk))
+    assert 'name="dermatologist"' not in page.text
+    response = client.post(url(Patient, "change", mine[Patient].pk), {"dermatologist": other_derm.pk})
+    assert response.status_code == 403
+    assert Patient.objects.get(pk=mine[Patient].pk).dermatologist == derm
+
+
+def test_a_superuser_assigns_a_patient_to_a_dermatologist(client, superuser, other_derm, mine):
+    client.force_login(superuser)
+    patient = mine[Patient]
+    response = client.post(
+        url(Patient, "change", patient.pk),
+        {"user": patient.user_id, "dermatologist": other_derm.pk, "time_zone": "Europe/London", "date_of_birth": ""},
+    )
+    assert response.status_code == 302
+    assert Patient.objects.get(pk=patient.pk).dermatologist == other_derm
+
+
+# --- The index -------------------------------------------------------------------------------------------
+
+
+def test_the_index_counts_the_dermatologists_open_flags_by_urgency(client, derm, mine, theirs):
+    patient = mine[Patient]
+    make_flag(patient, urgency=Urgency.EMERGENCY, rule_text="fever")
+    make_flag(patient, urgency=Urgency.EMERGENCY, rule_text="swelling", status=Flag.Status.ACKNOWLEDGED)
+    make_flag(patient, urgency=Urgency.TODAY, rule_text="done", status=Flag.Status.RESOLVED)
+    make_flag(theirs[Patient], urgency=Urgency.EMERGENCY, rule_text="theirs")
+    client.force_login(derm)
+    page = client.get(reverse("admin:index"))
+    assert "Open flags of your patients" in page.text
+    assert "Emergency: 2" in page.text
+    assert "Today: 0" in page.text
+    assert "Soon: 1" in page.text
+    assert f"{url(Flag, 'changelist')}?urgency__exact=4" in page.text
+
+
+# --- The queue ----------------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_active_flags_emergency_first_then_oldest(client, derm, mine):
+    patient = mine[Patient]
+    today = patient.today()
+    Flag.objects.all().delete()
+    old_soon = make_flag(patient, urgency=Urgency.SOON, first_seen=today - datetime.timedelta(days=9), rule_text="a")
+    new_emergency = make_flag(patient, urgency=Urgency.EMERGENCY, first_seen=today, rule_text="b")
+    new_soon = make_flag(patient, urgency=Urgency.SOON, first_seen=today, rule_text="c")
+    acknowledged = make_flag(patient, urgency=Urgency.ROUTINE, status=Flag.Status.ACKNOWLEDGED, rule_text="d")
+    make_flag(patient, urgency=Urgency.EMERGENCY, status=Flag.Status.RESOLVED, rule_text="e")
+    make_flag(patient, urgency=Urgency.EMERGENCY, status=Flag.Status.WITHDRAWN, rule_text="f")
+    client.force_login(derm)
+    listing = client.get(url(Flag, "changelist"))
+    assert list(listing.context["cl"].result_list) == [new_emergency, old_soon, new_soon, acknowledged]
+    assert 'class="badge urgency-4"' in listing.text
+    everything = client.get(url(Flag, "changelist"), {"status": "all"})
+    assert everything.context["cl"].result_count == 6
+    resolved = client.get(url(Flag, "changelist"), {"status": "resolved"})
+    assert [f.rule_text for f in resolved.context["cl"].result_list] == ["e"]
+
+
+def test_the_queue_filters_by_urgency_and_medicine(client, derm, mine):
+    patient = mine[Patient]
+    make_flag(patient, urgency=Urgency.EMERGENCY, rule_text="fever, any medicine")
+    client.force_login(derm)
+    emergency = client.get(url(Flag, "changelist"), {"urgency__exact": Urgency.EMERGENCY})
+    assert [f.rule_text for f in emergency.context["cl"].result_list] == ["fever, any medicine"]
+    drug = mine[Treatment].drug
+    by_drug = client.get(url(Flag, "changelist"), {"drug__id__exact": drug.pk})
+    assert list(by_drug.context["cl"].result_list) == [mine[Flag]]
+
+
+def test_acknowledging_from_the_queue_counts_and_skips_flags_in_the_wrong_state(client, derm, mine):
+    patient = mine[Patient]
+    resolved = make_flag(patient, status=Flag.Status.RESOLVED, rule_text="closed already")
+    client.force_login(derm)
+    response = client.post(
+        url(Flag, "changelist") + "?status=all",
+        {"action": "acknowledge", "_selected_action": [mine[Flag].pk, resolved.pk]},
+        follow=True,
+    )
+    flag = Flag.objects.get(pk=mine[Flag].pk)
+    assert (flag.status, flag.reviewer) == (Flag.Status.ACKNOWLEDGED, derm)
+    assert Flag.objects.get(pk=resolved.pk).status == Flag.Status.RESOLVED
+    shown = [str(m) for m in response.context["messages"]]
+    assert "Acknowledged 1 flag." in shown
+    assert any(m.startswith("Skipped 1 flag: closed already") for m in shown)
+
+
+def test_resolving_from_the_queue_goes_through_a_page_with_a_note(client, derm, mine):
+    patient = mine[Patient]
+    second = make_flag(patient, urgency=Urgency.TODAY, status=Flag.Status.ACKNOWLEDGED, rule_text="second")
+    withdrawn = make_flag(patient, status=Flag.Status.WITHDRAWN, rule_text="gone")
+    client.force_login(derm)
+    selected = [mine[Flag].pk, second.pk, withdrawn.pk]
+    changelist = url(Flag, "changelist") + "?status=all"
+
+    page = client.post(changelist, {"action": "resolve_with_note", "_selected_action": selected})
+    assert page.status_code == 200
+    assert "<textarea" in page.text
+    assert "second" in page.text and "burning lasting 7 days" in page.text
+    assert Flag.objects.filter(status=Flag.Status.RESOLVED).count() == 0
+
+    empty = client.post(changelist, {"action": "resolve_with_note", "_selected_action": selected, "apply": "yes"})
+    assert empty.status_code == 200
+    assert "This field is required." in empty.text
+
+    done = client.post(
+        changelist,
+        {"action": "resolve_with_note", "_selected_action": selected, "apply": "yes", "note": "Seen in clinic."},
+        follow=True,
+    )
+    resolved = Flag.objects.filter(status=Flag.Status.RESOLVED)
+    assert set(resolved.values_list("pk", flat=True)) == {mine[Flag].pk, second.pk}
+    assert set(resolved.values_list("review_note", flat=True)) == {"Seen in clinic."}
+    assert set(resolved.values_list("reviewer", flat=True)) == {derm.pk}
+    shown = [str(m) for m in done.context["messages"]]
+    assert "Resolved 2 flags." in shown
+    assert any(m.startswith("Skipped 1 flag: gone") for m in shown)
+
+
+# --- A flag's page ----------------------------------------------------------------------------------
+
+
+def test_a_flags_page_shows_the_advice_the_evidence_and_a_link_to_the_days(client, derm, mine):
+    flag = mine[Flag]
+    client.force_login(derm)
+    page = client.get(url(Flag, "change", flag.pk))
+    assert "Stop using it and contact your clinician within a few days." in page.text
+    assert '<table class="evidence">' in page.text
+    assert "severity_label" not in page.text
+    assert '<span class="badge severity-2">Moderate</span> Burning (Face)' in page.text
+    timeline = reverse("admin:diary_patient_timeline", args=[flag.patient_id])
+    assert f"{timeline}?start={flag.first_seen}&amp;end={flag.first_seen}" in page.text
+    assert 'value="acknowledge"' in page.text and 'value="resolve"' in page.text
+
+
+def test_the_buttons_on_a_flags_page_acknowledge_and_resolve_it(client, derm, mine):
+    flag = mine[Flag]
+    review = reverse("admin:diary_flag_review", args=[flag.pk])
+    client.force_login(derm)
+
+    response = client.post(review, {"decision": "acknowledge", "note": "Will call."}, follow=True)
+    flag.refresh_from_db()
+    assert (flag.status, flag.review_note) == (Flag.Status.ACKNOWLEDGED, "Will call.")
+    assert "Flag acknowledged" in response.text
+
+    refused = client.post(review, {"decision": "resolve", "note": " "}, follow=True)
+    assert "Write a short note" in refused.text
+    flag.refresh_from_db()
+    assert flag.status == Flag.Status.ACKNOWLEDGED
+
+    client.post(review, {"decision": "resolve", "note": "Settled."})
+    flag.refresh_from_db()
+    assert (flag.status, flag.review_note, flag.reviewer) == (Flag.Status.RESOLVED, "Settled.", derm)
+    again = client.post(review, {"decision": "acknowledge"}, follow=True)
+    assert "Only an open flag can be acknowledged" in again.text
+    assert client.get(review).status_code == 405
+
+
+# --- Patients: adherence and the list --------------------------------------------------------------
+
+
+def test_adherence_over_fourteen_days_caps_each_course_at_its_schedule(db, face):
+    today = datetime.date(2026, 3, 20)
+    patient = PatientFactory(time_zone="UTC")
+    ago = lambda n: today - datetime.timedelta(days=n)  # noqa: E731
+
+    # Twice a day for the last 5 days: 10 expected; 6 done.
+    daily = TreatmentFactory(patient=patient, schedule_times=2, started_on=ago(4), body_areas=[face])
+    # Three days a week, active the first 7 days of the window: 3 expected; 5 done, counted as 3.
+    weekly = TreatmentFactory(
+        patient=patient,
+        schedule_kind="weekly",
+        schedule_times=3,
+        started_on=ago(30),
+        ended_on=ago(7),
+        body_areas=[face],
+    )
+    # Ended before the window: expects nothing, and its application is outside the window.
+    old = TreatmentFactory(patient=patient, started_on=ago(40), ended_on=ago(20), body_areas=[face])
+
+    def apply(course, n, times=1):
+        entry = Entry.objects.get_or_create(patient=patient, date=ago(n))[0]
+        for _ in range(times):
+            ApplicationFactory(entry=entry, treatment=course, body_areas=[face])
+
+    for n, times in [(4, 2), (3, 2), (2, 1), (1, 1)]:
+        apply(daily, n, times)
+    for n in [13, 12, 11, 10, 9]:
+        apply(weekly, n)
+    apply(old, 20)
+
+    row = patients_for_changelist(Patient.objects.filter(pk=patient.pk), today=today).get()
+    assert row.adherence_expected == pytest.approx(13)
+    assert row.adherence_done == pytest.approx(9)
+    assert round(100 * row.adherence_done / row.adherence_expected) == 69
+    assert row.days_logged == 9
+    assert row.last_entry_date == ago(1)
+
+
+def test_adherence_is_blank_when_nothing_was_expected(db):
+    patient = PatientFactory()
+    row = patients_for_changelist(Patient.objects.filter(pk=patient.pk)).get()
+    assert row.adherence_expected is None
+    assert row.days_logged == 0
+    assert row.active_flag_count == 0
+
+
+def test_the_patient_list_shows_last_entry_days_logged_flags_and_adherence(client, derm, mine):
+    client.force_login(derm)
+    listing = client.get(url(Patient, "changelist"))
+    row = listing.context["cl"].result_list[0]
+    assert row.last_entry_date == mine[Entry].date
+    assert row.days_logged == 1
+    assert row.active_flag_count == 1
+    assert f"{url(Flag, 'changelist')}?patient={mine[Patient].pk}" in listing.text
+    assert "%" in listing.text
+    assert reverse("admin:diary_patient_timeline", args=[mine[Patient].pk]) in listing.text
+
+
+# --- The timeline -------------------------------------------------------------------------------------
+
+
+def test_the_timeline_shows_each_day_with_its_applications_reactions_itch_notes_and_flags(client, derm, mine):
+    client.force_login(derm)
+    page = client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk]))
+    assert page.status_code == 200
+    text = page.text
+    assert "Tacrolimus ointment 0.1%" in text
+    assert '<span class="badge severity-2">Moderate</span> Burning' in text
+    assert "Itch: 4 / 10" in text
+    assert "Notes of alice" in text
+    assert reverse("admin:diary_flag_change", args=[mine[Flag].pk]) in text
+    assert "Export CSV" in text
+
+
+def test_the_timeline_shows_times_in_the_patients_own_zone(client, derm, other_patient, face):
+    other_patient.dermatologist = derm
+    other_patient.save()
+    rows = diary_for(other_patient, datetime.date(2026, 1, 15))  # New York, 09:00 local is 14:00 UTC
+    client.force_login(derm)
+    page = client.get(
+        reverse("admin:diary_patient_timeline", args=[other_patient.pk]), {"start": "2026-01-15", "end": "2026-01-15"}
+    )
+    assert rows[Application].applied_at.astimezone(datetime.UTC).hour == 14
+    assert "<td>09:00</td>" in page.text
+    assert "America/New_York" in page.text
+
+
+def test_the_timeline_draws_three_charts_with_titles_and_a_data_table(client, derm, mine):
+    client.force_login(derm)
+    page = client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk]))
+    text = page.text
+    assert text.count('<svg class="trend-chart"') == 3
+    for chart in ["chart-severity", "chart-itch", "chart-adherence"]:
+        assert f'id="{chart}"' in text
+        assert f'<title id="{chart}-title">' in text
+        assert f'<desc id="{chart}-desc">' in text
+    assert "Symptom severity per day" in text
+    assert "Burning: 1 day with a value, lowest 2, highest 2" in text
+    assert "Itch score: 1 day with a value, lowest 4" in text
+    assert '<circle class="chart-dot"' in text
+    assert "numbers as a table" in text
+    assert "<script" not in text.split('id="content-main"')[1]
+    assert ' style="' not in text
+
+
+def test_the_timeline_reports_adherence_per_day(client, derm, mine, face):
+    patient, course = mine[Patient], mine[Treatment]
+    yesterday = patient.today() - datetime.timedelta(days=1)
+    entry = EntryFactory(patient=patient, date=yesterday)
+    ApplicationFactory(entry=entry, treatment=course, body_areas=[face])
+    client.force_login(derm)
+    page = client.get(reverse("admin:diary_patient_timeline", args=[patient.pk]))
+    days = {d.date: d for d in page.context["timeline"].days}
+    assert days[yesterday].adherence == 50  # one of two
+    assert days[patient.today()].adherence == 50
+    assert days[patient.today() - datetime.timedelta(days=2)].adherence == 0
+
+
+def test_the_timeline_takes_a_date_range_and_refuses_bad_dates_with_a_message(client, derm, mine):
+    patient = mine[Patient]
+    timeline = reverse("admin:diary_patient_timeline", args=[patient.pk])
+    client.force_login(derm)
+    default = client.get(timeline).context["timeline"]
+    assert (default.start, default.end) == (patient.today() - datetime.timedelta(days=29), patient.today())
+
+    week = client.get(timeline, {"start": "2026-01-01", "end": "2026-01-07"}).context["timeline"]
+    assert (week.start, week.end, len(week.days)) == (datetime.date(2026, 1, 1), datetime.date(2026, 1, 7), 7)
+
+    for bad in [
+        {"start": "yesterday"},
+        {"start": "2026-02-01", "end": "2026-01-01"},
+        {"start": "2020-01-01", "end": "2026-01-01"},
+    ]:
+        response = client.get(timeline, bad)
+        assert response.status_code == 200
+        assert (response.context["timeline"].start, response.context["timeline"].end) == (default.start, default.end)
+        assert "could not be used" in response.text
+
+
+def test_an_export_with_bad_dates_goes_back_to_the_timeline_with_a_message(client, derm, mine):
+    patient = mine[Patient]
+    client.force_login(derm)
+    response = client.get(reverse("admin:diary_patient_export", args=[patient.pk]), {"start": "2026-13-01"})
+    assert response.status_code == 302
+    assert response.url == reverse("admin:diary_patient_timeline", args=[patient.pk])
+    assert "could not be used" in str(next(iter(get_messages(response.wsgi_request))))
+
+
+# --- The export ---------------------------------------------------------------------------------------
+
+
+def _csv(response) -> list[dict]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_the_export_has_a_row_per_application_and_reaction_for_the_range(client, derm, mine, face):
+    patient = mine[Patient]
+    quiet_day = EntryFactory(patient=patient, date=patient.today() - datetime.timedelta(days=3), itch=1, notes="calm")
+    day = mine[Entry].date
+    client.force_login(derm)
+    response = client.get(
+        reverse("admin:diary_patient_export", args=[patient.pk]), {"start": quiet_day.date, "end": day}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="diary-patient-{patient.pk}-{quiet_day.date}-to-{day}.csv"'
+    )
+    assert "alice" not in response["Content-Disposition"]
+    rows = _csv(response)
+    assert [r["kind"] for r in rows] == ["day", "application", "reaction"]
+    assert rows[0] == {
+        "date": str(quiet_day.date),
+        "time": "",
+        "kind": "day",
+        "medicine": "",
+        "strength": "",
+        "areas": "",
+        "amount": "",
+        "grams": "",
+        "symptom": "",
+        "severity": "",
+        "itch": "1",
+        "notes": "calm",
+    }
+    application = rows[1]
+    assert (application["medicine"], application["strength"], application["areas"]) == (
+        "Tacrolimus ointment",
+        "0.1%",
+        "Face",
+    )
+    assert (application["time"], application["amount"], application["grams"]) == ("09:00", "1 FTU", "0.5")
+    assert (application["itch"], application["notes"]) == ("4", "Notes of alice")
+    reaction = rows[2]
+    assert (reaction["symptom"], reaction["severity"], reaction["areas"]) == ("Burning", "Moderate", "Face")
+
+
+def test_the_export_neutralises_spreadsheet_formulas(client, derm, mine):
+    entry = mine[Entry]
+    Reaction.objects.all().delete()
+    Application.objects.all().delete()
+    entry.notes = '=HYPERLINK("http://evil.example","click")'
+    entry.save()
+    client.force_login(derm)
+    response = client.get(reverse("admin:diary_patient_export", args=[entry.patient_id]))
+    rows = _csv(response)
+    assert rows[0]["notes"] == '\'=HYPERLINK("http://evil.example","click")'
+    for prefix in ["+", "-", "@"]:
+        entry.notes = f"{prefix}cmd"
+        entry.save()
+        rows = _csv(client.get(reverse("admin:diary_patient_export", args=[entry.patient_id])))
+        assert rows[0]["notes"] == f"'{prefix}cmd"
+
+
+# --- Query counts stay flat ----------------------------------------------------------------------------
+
+
+def _queries(client, target, params=None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(target, params or {})
+    assert response.status_code == 200
+    return len(captured)
+
+
+def _more_patients(derm, count):
+    for n in range(count):
+        diary_for(PatientFactory(user__username=f"p{n:03d}", dermatologist=derm))
+
+
+def test_the_flag_queue_runs_the_same_queries_for_one_and_fifty_flags(client, derm, mine):
+    client.force_login(derm)
+    one = _queries(client, url(Flag, "changelist"))
+    _more_patients(derm, 49)
+    assert Flag.objects.count() == 50
+    fifty = _queries(client, url(Flag, "changelist"))
+    assert one == fifty
+    assert fifty <= 10
+
+
+def test_the_patient_list_runs_the_same_queries_for_one_and_fifty_patients(client, derm, mine):
+    client.force_login(derm)
+    one = _queries(client, url(Patient, "changelist"))
+    _more_patients(derm, 49)
+    fifty = _queries(client, url(Patient, "changelist"))
+    assert one == fifty
+    assert fifty <= 6
+
+
+def test_the_timeline_runs_the_same_queries_for_a_week_and_two_months(client, derm, mine, face):
+    patient = mine[Patient]
+    course = mine[Treatment]
+    timeline = reverse("admin:diary_patient_timeline", args=[patient.pk])
+    client.force_login(derm)
+    today = patient.today()
+    week = _queries(client, timeline, {"start": today - datetime.timedelta(days=6), "end": today})
+    for n in range(1, 60):
+        entry = EntryFactory(patient=patient, date=today - datetime.timedelta(days=n), itch=n % 10)
+        ApplicationFactory(entry=entry, treatment=course, body_areas=[face])
+        ReactionFactory(entry=entry, treatment=course, severity=Severity.MILD)
+    months = _queries(client, timeline, {"start": today - datetime.timedelta(days=59), "end": today})
+    assert week == months
+    assert months <= 12
+
+
+def test_the_export_runs_the_same_queries_for_a_day_and_two_months(client, derm, mine, face):
+    patient = mine[Patient]
+    export = reverse("admin:diary_patient_export", args=[patient.pk])
+    client.force_login(derm)
+    with CaptureQueriesContext(connection) as one:
+        b"".join(client.get(export).streaming_content)
+    for n in range(1, 60):
+        entry = EntryFactory(patient=patient, date=patient.today() - datetime.timedelta(days=n))
+        ApplicationFactory(entry=entry, treatment=mine[Treatment], body_areas=[face])
+    with CaptureQueriesContext(connection) as many:
+        rows = _csv(
+            client.get(export, {"start": patient.today() - datetime.timedelta(days=59), "end": patient.today()})
+        )
+    assert len(rows) == 61
+    assert len(one) == len(many)
+
+
+def test_today_is_the_servers_utc_date_for_the_list(db):
+    assert timezone.now().date() == patients_for_changelist.__globals__["adherence_window"]()[1]
+    assert Decimal  # keeps the import used for readers of the adherence example
