@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from diary import admin_selectors, admin_views, services
-from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
 class PatientFilter(admin.SimpleListFilter):
@@ -307,6 +307,9 @@ class FlagAdmin(PatientScopedAdmin):
             "review_form": admin_views.FlagReviewForm(),
             "review_url": reverse("admin:diary_flag_review", args=[object_id]),
         }
+        flag = self.get_object(request, object_id)
+        if flag is not None:
+            extra_context["photos"] = admin_selectors.flag_photos(flag)
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="urgency", ordering="-urgency")
@@ -378,3 +381,37 @@ def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
         messages.warning(
             request, format_html("Skipped {} flag{}: {}", len(skipped), "s" if len(skipped) != 1 else "", details)
         )
+
+
+@admin.register(Photo)
+class PhotoAdmin(PatientEnteredAdmin):
+    patient_path = "entry__patient"
+    list_display = ["thumbnail_image", "taken_on", "entry_patient", "body_area", "caption"]
+    list_filter = ["body_area"]
+    list_select_related = ["entry__patient__user", "body_area"]
+    raw_id_fields = ["entry"]
+    search_fields = ["entry__patient__user__username", "caption"]
+    fields = ["full_image", "entry", "body_area", "caption", "taken_on", "width", "height", "sha256", "created"]
+    readonly_fields = fields
+
+    @admin.display(description="photo")
+    def thumbnail_image(self, photo):
+        return format_html(
+            '<img src="{}" alt="{} on {}" width="96" loading="lazy">',
+            reverse("diary:photo-file", args=[photo.pk, "thumb"]),
+            photo.body_area.name,
+            photo.taken_on,
+        )
+
+    @admin.display(description="photo")
+    def full_image(self, photo):
+        return format_html(
+            '<a href="{0}"><img src="{0}" alt="{1} on {2}" width="480"></a>',
+            reverse("diary:photo-file", args=[photo.pk, "image"]),
+            photo.body_area.name,
+            photo.taken_on,
+        )
+
+    @admin.display(description="patient", ordering="entry__patient__user__username")
+    def entry_patient(self, photo):
+        return format_html("{}", photo.entry.patient.user.get_username())

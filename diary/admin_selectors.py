@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 
-from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import Urgency
 
 ADHERENCE_DAYS = 14
@@ -198,7 +198,18 @@ def timeline_entries() -> QuerySet[Entry]:
             queryset=Application.objects.select_related("treatment__drug").prefetch_related("body_areas"),
         ),
         Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area", "treatment__drug")),
+        Prefetch("photos", queryset=Photo.objects.select_related("body_area").order_by("created", "pk")),
     )
+
+
+def flag_photos(flag: Flag) -> list[Photo]:
+    """Photos of the days a flag rests on, of the body areas its reactions named (all areas if none did)."""
+    evidence = flag.evidence.get("days", [])
+    areas = {r["body_area"] for day in evidence for r in day.get("reactions", []) if r.get("body_area")}
+    photos = Photo.objects.filter(entry__patient_id=flag.patient_id, entry__date__in=flag.matched_dates)
+    if areas:
+        photos = photos.filter(body_area__name__in=areas)
+    return list(photos.select_related("body_area", "entry").order_by("taken_on", "pk"))
 
 
 def timeline(patient: Patient, start: datetime.date, end: datetime.date) -> Timeline:

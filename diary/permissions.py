@@ -12,6 +12,7 @@ DIARY_PERMISSIONS = {
     "application": ["view"],
     "reaction": ["view"],
     "flag": ["view", "change"],
+    "photo": ["view"],
 }
 # The drugs app's migration grants these already; listed here so the group is whole after a test flush.
 DRUG_MODELS = ["source", "symptom", "bodyarea", "drug", "regimen", "commonsideeffect", "warningsign", "amountlimit"]

@@ -1,8 +1,10 @@
 """A dermatologist works through the review queue in Django admin, in Debian's Chromium at 1280x800."""
 
+import base64
 import datetime
 
 import pytest
+from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from diary.models import Flag
@@ -11,7 +13,13 @@ from drugs.models import Urgency
 from tests.diary.test_admin import diary_for, make_flag
 from tests.factories import PASSWORD, PatientFactory, StaffFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.real_two_factor]
+
+
+def current_code(base32_secret: str) -> str:
+    """What an authenticator app shows now for this secret (RFC 6238, 30 s steps, 6 digits)."""
+    return f"{totp(base64.b32decode(base32_secret)):06d}"
+
 
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -49,6 +57,14 @@ def test_a_dermatologist_resolves_a_flag_from_the_queue_and_reads_the_patients_t
     page.get_by_label("Username").fill("dr-grey")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+
+    # First visit: admin needs two-step sign-in, enrolled with a real authenticator code.
+    expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    secret = page.locator(".qr-code code").inner_text().replace(" ", "")
+    page.get_by_label("Code").fill(current_code(secret))
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="I have saved my codes").click()
     expect(page.get_by_role("heading", name="Open flags of your patients")).to_be_visible()
     expect(page.get_by_role("link", name="Emergency: 1")).to_be_visible()
     page.get_by_role("link", name="Open the review queue").click()
