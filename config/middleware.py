@@ -2,6 +2,7 @@
 
 import time
 
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -75,3 +76,13 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """django-auditlog's actor and address for every change, trusting X-Forwarded-For only behind our proxy."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        if settings.BEHIND_TLS_PROXY:
+            return AuditlogMiddleware._get_remote_addr(request)
+        return request.META.get("REMOTE_ADDR")

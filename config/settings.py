@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "auditlog",
     "drugs",
     "diary",
 ]
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "config.middleware.TwoFactorMiddleware",
+    "config.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -190,7 +192,8 @@ CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # The client address for login lockouts is the one the (single) proxy saw.
     AXES_IPWARE_PROXY_COUNT = 1
@@ -223,6 +226,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Audit trail (django-auditlog): every change to patient data, with who and from where; views of a
+# patient's data by anyone but the patient are written by diary.audit. Free text is not copied.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "diary.Patient", "exclude_fields": ["updated"]},
+    {"model": "diary.Treatment", "exclude_fields": ["updated", "instructions"]},
+    {"model": "diary.Entry", "exclude_fields": ["updated", "notes"]},
+    {"model": "diary.Application", "exclude_fields": ["updated"]},
+    {"model": "diary.Reaction", "exclude_fields": ["updated"]},
+    {"model": "diary.Flag", "exclude_fields": ["updated", "evidence", "advice", "rule_text", "review_note"]},
+    {"model": "diary.Photo", "exclude_fields": ["caption", "image", "thumbnail", "sha256"]},
+)
 # Two-step sign-in (django-otp): staff must enrol an authenticator app before admin opens;
 # patients may opt in. Codes are throttled by django-otp after failures.
 OTP_TOTP_ISSUER = env_str("DJANGO_OTP_ISSUER", "Skin diary")

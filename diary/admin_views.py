@@ -16,13 +16,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from diary import admin_charts, admin_selectors, services
+from diary import admin_charts, admin_selectors, audit, services
 from diary.admin_charts import Series
+from diary.export import safe_cell
 from diary.models import Patient
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
 
 class TimelineRangeForm(forms.Form):
@@ -130,6 +130,7 @@ def patient_timeline(model_admin, request, object_id):
     patient = _patient_or_404(model_admin, request, object_id)
     start, end, form, _ = _date_range(request, patient)
     timeline = admin_selectors.timeline(patient, start, end)
+    audit.record_view(request, patient, f"timeline {start} to {end}")
     symptoms = list(timeline.severity_series().items())
     table = [
         {
@@ -160,17 +161,12 @@ class _Echo:
         return value
 
 
-def safe_cell(value) -> str:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ (or tab / CR) gets a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS_FIRST) else text
-
-
 def patient_export(model_admin, request, object_id):
     patient = _patient_or_404(model_admin, request, object_id)
     start, end, _, usable = _date_range(request, patient)
     if not usable:
         return redirect("admin:diary_patient_timeline", patient.pk)
+    audit.record_view(request, patient, f"CSV export {start} to {end}")
     writer = csv.writer(_Echo())
 
     def lines():

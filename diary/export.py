@@ -170,9 +170,17 @@ def _csv(data: dict) -> str:
     return out.getvalue()
 
 
+FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ (or tab / CR) gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_FIRST) else text
+
+
 def _safe(row: list) -> list:
-    # A cell a spreadsheet would read as a formula is prefixed with a quote (CSV injection).
-    return ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row]
+    return [safe_cell(value) for value in row]
 
 
 def patient_archive(patient: Patient) -> IO[bytes]:

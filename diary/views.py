@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from diary import selectors, services
+from diary import audit, selectors, services
 from diary.export import patient_archive
 from diary.forms import (
     AccountDeleteForm,
@@ -465,7 +465,8 @@ def _call_photo(form, **kwargs) -> Photo | None:
 @require_GET
 def photo_file(request, pk, kind):
     """The photo's bytes (or its thumbnail) for its patient, their dermatologist or a superuser; 404 otherwise."""
-    photo = get_object_or_404(selectors.photos_visible_to(request.user), pk=pk)
+    photo = get_object_or_404(selectors.photos_visible_to(request.user).select_related("entry__patient"), pk=pk)
+    audit.record_view(request, photo.entry.patient, f"photo {kind}", photo)
     name = photo.image if kind == "image" else photo.thumbnail
     if django_settings.PHOTO_SENDFILE:
         response = HttpResponse(content_type="image/jpeg")

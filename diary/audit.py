@@ -1,0 +1,26 @@
+"""Who looked at which patient's data, and when: the read half of the audit trail.
+
+Changes are recorded by django-auditlog itself (settings.AUDITLOG_INCLUDE_TRACKING_MODELS).
+Views by anyone other than the patient are written here, one row per page or file.
+"""
+
+from auditlog.models import LogEntry
+
+from diary.models import Patient
+
+
+def record_view(request, patient: Patient, what: str, obj=None) -> None:
+    """Write an access entry when someone other than the patient opens this patient's data."""
+    user = request.user
+    if not user.is_authenticated or patient.user_id == user.pk:
+        return
+    viewed = {"viewed": what}
+    if obj is not None:
+        viewed["object"] = f"{obj._meta.verbose_name} {obj.pk}"
+    LogEntry.objects.log_create(
+        patient,
+        force_log=True,
+        action=LogEntry.Action.ACCESS,
+        actor=user,
+        additional_data=viewed,
+    )
