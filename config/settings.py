@@ -249,7 +249,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINU
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp_token"]
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "token"]
+AXES_VERBOSE = env_bool("DJANGO_AXES_VERBOSE", False)  # attempts are in admin; lockouts are still logged
 
 LOGGING = {
     "version": 1,
