@@ -59,3 +59,20 @@ def course(patient, tacrolimus, face):
 @pytest.fixture
 def other_course(other_patient, tacrolimus, face):
     return TreatmentFactory(patient=other_patient, drug=tacrolimus, body_areas=[face])
+
+
+@pytest.fixture
+def tacrolimus_course(reference, patient):
+    """A twice-daily course of the reference's tacrolimus ointment on the face, started 30 days ago."""
+    from diary import services
+    from drugs.models import BodyArea, Drug
+
+    return services.treatment_create(
+        patient=patient,
+        drug=Drug.objects.get(slug="tacrolimus-ointment"),
+        strength="0.1% ointment (1 mg/g)",
+        body_areas=[BodyArea.objects.get(code="face_neck")],
+        schedule_kind="daily",
+        schedule_times=2,
+        started_on=patient.today() - datetime.timedelta(days=30),
+    )

@@ -7,22 +7,9 @@ from django.urls import reverse
 
 from diary import services
 from diary.models import Flag
-from drugs.models import BodyArea, Drug, Symptom
+from drugs.models import Symptom
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tacrolimus(reference, patient):
-    return services.treatment_create(
-        patient=patient,
-        drug=Drug.objects.get(slug="tacrolimus-ointment"),
-        strength="0.1% ointment (1 mg/g)",
-        body_areas=[BodyArea.objects.get(code="face_neck")],
-        schedule_kind="daily",
-        schedule_times=2,
-        started_on=patient.today() - datetime.timedelta(days=30),
-    )
 
 
 def log(client, patient, code: str, severity: int = 1, day=None):
@@ -33,7 +20,7 @@ def log(client, patient, code: str, severity: int = 1, day=None):
     )
 
 
-def test_a_reaction_that_matches_a_warning_sign_shows_its_advice_right_after_saving(client, patient, tacrolimus):
+def test_a_reaction_that_matches_a_warning_sign_shows_its_advice_right_after_saving(client, patient, tacrolimus_course):
     client.force_login(patient.user)
 
     response = log(client, patient, "cold_sores_herpes")
@@ -48,7 +35,7 @@ def test_a_reaction_that_matches_a_warning_sign_shows_its_advice_right_after_sav
     assert reverse("diary:alert-detail", args=[flag.pk]) in page
 
 
-def test_a_reaction_without_a_warning_sign_returns_to_the_reactions(client, patient, tacrolimus):
+def test_a_reaction_without_a_warning_sign_returns_to_the_reactions(client, patient, tacrolimus_course):
     client.force_login(patient.user)
 
     response = log(client, patient, "redness")
@@ -57,7 +44,7 @@ def test_a_reaction_without_a_warning_sign_returns_to_the_reactions(client, pati
     assert 'id="alerts"' not in client.get("/").content.decode()
 
 
-def test_emergency_advice_comes_first_and_cannot_be_missed(client, patient, tacrolimus):
+def test_emergency_advice_comes_first_and_cannot_be_missed(client, patient, tacrolimus_course):
     client.force_login(patient.user)
     log(client, patient, "blistering")
     log(client, patient, "breathing_difficulty")
@@ -71,7 +58,7 @@ def test_emergency_advice_comes_first_and_cannot_be_missed(client, patient, tacr
     assert page.rindex('role="alert"', 0, emergency) > page.index('id="alerts"')
 
 
-def test_a_rule_for_any_medicine_links_to_the_guide_of_the_patients_course(client, patient, tacrolimus):
+def test_a_rule_for_any_medicine_links_to_the_guide_of_the_patients_course(client, patient, tacrolimus_course):
     client.force_login(patient.user)
 
     log(client, patient, "hives")
@@ -79,7 +66,7 @@ def test_a_rule_for_any_medicine_links_to_the_guide_of_the_patients_course(clien
     assert "/guide/tacrolimus-ointment/#urgency-today" in client.get("/").content.decode()
 
 
-def test_an_earlier_day_shows_its_own_alerts_only(client, patient, tacrolimus):
+def test_an_earlier_day_shows_its_own_alerts_only(client, patient, tacrolimus_course):
     client.force_login(patient.user)
     yesterday = patient.today() - datetime.timedelta(days=1)
     log(client, patient, "blistering", day=yesterday)
@@ -90,7 +77,9 @@ def test_an_earlier_day_shows_its_own_alerts_only(client, patient, tacrolimus):
     assert "You have 1 other open alert" in today
 
 
-def test_my_alerts_lists_open_and_past_flags_with_the_dermatologists_note(client, patient, tacrolimus, dermatologist):
+def test_my_alerts_lists_open_and_past_flags_with_the_dermatologists_note(
+    client, patient, tacrolimus_course, dermatologist
+):
     client.force_login(patient.user)
     log(client, patient, "blistering", day=patient.today() - datetime.timedelta(days=3))
     services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="Seen in clinic: healing well.")
@@ -103,7 +92,7 @@ def test_my_alerts_lists_open_and_past_flags_with_the_dermatologists_note(client
     assert "Seen in clinic: healing well." in page
 
 
-def test_an_alert_page_shows_what_it_is_based_on(client, patient, tacrolimus):
+def test_an_alert_page_shows_what_it_is_based_on(client, patient, tacrolimus_course):
     client.force_login(patient.user)
     log(client, patient, "blistering", severity=2)
     flag = Flag.objects.get()
@@ -114,7 +103,7 @@ def test_an_alert_page_shows_what_it_is_based_on(client, patient, tacrolimus):
     assert reverse("diary:day", args=[patient.today()]) in page
 
 
-def test_a_withdrawn_alert_says_why(client, patient, tacrolimus):
+def test_a_withdrawn_alert_says_why(client, patient, tacrolimus_course):
     client.force_login(patient.user)
     log(client, patient, "blistering")
     flag = Flag.objects.get()
@@ -126,7 +115,7 @@ def test_a_withdrawn_alert_says_why(client, patient, tacrolimus):
 
 
 @pytest.mark.parametrize("name", ["diary:alert-list", "diary:alert-detail"])
-def test_alert_pages_send_an_anonymous_visitor_to_log_in(client, patient, tacrolimus, name):
+def test_alert_pages_send_an_anonymous_visitor_to_log_in(client, patient, tacrolimus_course, name):
     services.reaction_add(
         patient=patient, date=patient.today(), symptom=Symptom.objects.get(code="blistering"), severity=1
     )
@@ -138,7 +127,7 @@ def test_alert_pages_send_an_anonymous_visitor_to_log_in(client, patient, tacrol
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_another_patients_alert_is_not_found(client, patient, other_patient, tacrolimus):
+def test_another_patients_alert_is_not_found(client, patient, other_patient, tacrolimus_course):
     services.reaction_add(
         patient=patient, date=patient.today(), symptom=Symptom.objects.get(code="blistering"), severity=1
     )
@@ -148,7 +137,9 @@ def test_another_patients_alert_is_not_found(client, patient, other_patient, tac
     assert "Blisters" not in client.get(reverse("diary:alert-list")).content.decode()
 
 
-def test_my_alerts_costs_the_same_queries_with_many_flags(client, patient, tacrolimus, django_assert_max_num_queries):
+def test_my_alerts_costs_the_same_queries_with_many_flags(
+    client, patient, tacrolimus_course, django_assert_max_num_queries
+):
     client.force_login(patient.user)
     for n in range(1, 12):
         log(client, patient, "blistering", day=patient.today() - datetime.timedelta(days=n * 3))

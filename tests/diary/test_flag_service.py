@@ -10,22 +10,9 @@ from django.core.management import call_command
 
 from diary import services
 from diary.models import Entry, Flag
-from drugs.models import BodyArea, Drug, Symptom, Urgency, WarningSign
+from drugs.models import Drug, Symptom, Urgency, WarningSign
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tacrolimus(reference, patient):
-    return services.treatment_create(
-        patient=patient,
-        drug=Drug.objects.get(slug="tacrolimus-ointment"),
-        strength="0.1% ointment (1 mg/g)",
-        body_areas=[BodyArea.objects.get(code="face_neck")],
-        schedule_kind="daily",
-        schedule_times=2,
-        started_on=patient.today() - datetime.timedelta(days=30),
-    )
 
 
 def days_ago(patient, n: int) -> datetime.date:
@@ -38,7 +25,7 @@ def react(patient, n: int, code: str, severity: int = 1):
     )
 
 
-def test_burning_every_day_for_a_week_raises_one_soon_flag_on_the_seventh_day(patient, tacrolimus):
+def test_burning_every_day_for_a_week_raises_one_soon_flag_on_the_seventh_day(patient, tacrolimus_course):
     for n in range(6, 0, -1):
         react(patient, n, "burning")
     assert not Flag.objects.exists()
@@ -58,7 +45,7 @@ def test_burning_every_day_for_a_week_raises_one_soon_flag_on_the_seventh_day(pa
     assert day["reactions"] == [{"symptom": "Burning", "severity": 1, "severity_label": "Mild", "body_area": ""}]
 
 
-def test_the_next_day_extends_the_episode_instead_of_raising_another(patient, tacrolimus):
+def test_the_next_day_extends_the_episode_instead_of_raising_another(patient, tacrolimus_course):
     for n in range(8, 0, -1):
         react(patient, n, "burning")
 
@@ -69,7 +56,7 @@ def test_the_next_day_extends_the_episode_instead_of_raising_another(patient, ta
     assert [d["date"] for d in flag.evidence["days"]] == [days_ago(patient, n).isoformat() for n in (2, 1, 0)]
 
 
-def test_editing_a_day_inside_the_run_withdraws_the_flag_and_undoing_it_brings_it_back(patient, tacrolimus):
+def test_editing_a_day_inside_the_run_withdraws_the_flag_and_undoing_it_brings_it_back(patient, tacrolimus_course):
     reactions = [react(patient, n, "burning") for n in range(6, -1, -1)]
     flag = Flag.objects.get()
 
@@ -85,7 +72,7 @@ def test_editing_a_day_inside_the_run_withdraws_the_flag_and_undoing_it_brings_i
     assert Flag.objects.count() == 1
 
 
-def test_deleting_the_entry_keeps_the_flag_and_its_evidence(patient, tacrolimus):
+def test_deleting_the_entry_keeps_the_flag_and_its_evidence(patient, tacrolimus_course):
     react(patient, 0, "cold_sores_herpes")
     flag = Flag.objects.get()
 
@@ -97,7 +84,7 @@ def test_deleting_the_entry_keeps_the_flag_and_its_evidence(patient, tacrolimus)
     assert flag.evidence["days"][0]["reactions"][0]["symptom"] == "Cold sores or clustered blisters (herpes-type)"
 
 
-def test_after_a_flag_is_resolved_a_new_match_raises_a_new_one(patient, tacrolimus, dermatologist):
+def test_after_a_flag_is_resolved_a_new_match_raises_a_new_one(patient, tacrolimus_course, dermatologist):
     react(patient, 3, "blistering")
     first = Flag.objects.get()
     services.flag_resolve(flag=first, reviewer=dermatologist, note="Seen in clinic, settling.")
@@ -109,7 +96,7 @@ def test_after_a_flag_is_resolved_a_new_match_raises_a_new_one(patient, tacrolim
     assert (second.status, second.first_seen) == (Flag.Status.OPEN, patient.today())
 
 
-def test_re_saving_a_day_a_resolved_flag_covered_raises_nothing(patient, tacrolimus, dermatologist):
+def test_re_saving_a_day_a_resolved_flag_covered_raises_nothing(patient, tacrolimus_course, dermatologist):
     react(patient, 3, "blistering")
     services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="Fine.")
 
@@ -171,7 +158,7 @@ def test_more_than_100_g_of_calcipotriene_in_a_week_is_flagged(reference, patien
     assert flag.evidence["days"][-1]["grams"] == "100.5"
 
 
-def test_several_matches_on_one_day_are_all_kept(patient, tacrolimus):
+def test_several_matches_on_one_day_are_all_kept(patient, tacrolimus_course):
     react(patient, 0, "breathing_difficulty")
     react(patient, 0, "blistering")
 
@@ -189,7 +176,7 @@ def assigned(patient, dermatologist):
 
 
 def test_the_dermatologist_gets_an_email_for_a_today_flag_without_patient_details(
-    patient, tacrolimus, assigned, django_capture_on_commit_callbacks
+    patient, tacrolimus_course, assigned, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         react(patient, 0, "cold_sores_herpes")
@@ -204,7 +191,7 @@ def test_the_dermatologist_gets_an_email_for_a_today_flag_without_patient_detail
     assert flag.notification == Flag.Notification.SENT
 
 
-def test_soon_and_routine_flags_send_no_email(patient, tacrolimus, assigned, django_capture_on_commit_callbacks):
+def test_soon_and_routine_flags_send_no_email(patient, tacrolimus_course, assigned, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         react(patient, 0, "blistering")
 
@@ -213,7 +200,7 @@ def test_soon_and_routine_flags_send_no_email(patient, tacrolimus, assigned, dja
 
 
 def test_a_mail_failure_keeps_the_entry_and_the_flag_stays_pending_until_the_command_sends_it(
-    patient, tacrolimus, assigned, django_capture_on_commit_callbacks
+    patient, tacrolimus_course, assigned, django_capture_on_commit_callbacks
 ):
     failing_smtp = mock.patch("diary.notifications.send_mail", side_effect=ConnectionRefusedError("smtp down"))
     with failing_smtp, django_capture_on_commit_callbacks(execute=True):
@@ -236,7 +223,7 @@ def test_a_mail_failure_keeps_the_entry_and_the_flag_stays_pending_until_the_com
 # --- Review and re-evaluation ----------------------------------------------------------------
 
 
-def test_acknowledging_keeps_the_flag_in_the_episode(patient, tacrolimus, dermatologist):
+def test_acknowledging_keeps_the_flag_in_the_episode(patient, tacrolimus_course, dermatologist):
     react(patient, 1, "blistering")
     flag = services.flag_acknowledge(flag=Flag.objects.get(), reviewer=dermatologist, note="Will call.")
 
@@ -246,7 +233,7 @@ def test_acknowledging_keeps_the_flag_in_the_episode(patient, tacrolimus, dermat
     assert (flag.status, flag.last_seen, flag.reviewer) == (Flag.Status.ACKNOWLEDGED, patient.today(), dermatologist)
 
 
-def test_resolving_needs_a_note(patient, tacrolimus, dermatologist):
+def test_resolving_needs_a_note(patient, tacrolimus_course, dermatologist):
     from django.core.exceptions import ValidationError
 
     react(patient, 0, "blistering")
@@ -255,7 +242,7 @@ def test_resolving_needs_a_note(patient, tacrolimus, dermatologist):
         services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="  ")
 
 
-def test_reevaluate_flags_follows_a_rule_edited_by_a_clinician_and_is_idempotent(patient, tacrolimus):
+def test_reevaluate_flags_follows_a_rule_edited_by_a_clinician_and_is_idempotent(patient, tacrolimus_course):
     react(patient, 0, "swelling_local", severity=1)
     assert not Flag.objects.exists()
     rule = WarningSign.objects.get(drug__slug="tacrolimus-ointment", symptom__code="swelling_local")
