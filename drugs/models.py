@@ -302,3 +302,22 @@ class AmountLimit(Rule):
 
     def __str__(self):
         return f"{self.drug}: over {self.max_grams_per_week} g a week"
+
+
+class LoadedRecord(models.Model):
+    """What the reference file said about one record when it was last loaded (a digest).
+
+    The loader updates a row only when the file's record changed since then, so edits made
+    in admin survive reloads of an unchanged file.
+    """
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)
+    loaded = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="loadedrecord_unique_kind_key")]
+
+    def __str__(self):
+        return f"{self.kind}: {self.key}"

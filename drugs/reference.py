@@ -3,9 +3,11 @@
 Records are matched by slug (drugs), code (symptoms, body areas), title and URL (sources), position
 (regimens), symptom (common side effects) and reference key (rules). Rules added in admin have no
 reference key and are never touched; rules from an earlier file that are gone from this one are reported,
-not deleted (flags may point at them).
+not deleted (flags may point at them). A record is updated only when the file's version of it changed
+since the last load (LoadedRecord keeps a digest), so clinicians' edits in admin survive reloads.
 """
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from drugs.models import (
     BodyArea,
     CommonSideEffect,
     Drug,
+    LoadedRecord,
     Regimen,
     Severity,
     Source,
@@ -53,6 +56,7 @@ class Tally:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
+    kept_edits: list[str] = field(default_factory=list)  # edited in admin, file record unchanged: left as edited
 
 
 @dataclass
@@ -311,6 +315,7 @@ class _Writer:
         self.data = data
         self.report = LoadReport()
         self.sources: dict[tuple[str, str], Source] = {}
+        self.digests = {(r.kind, r.key): r for r in LoadedRecord.objects.all()}
 
     def write(self) -> LoadReport:
         self._sources()
@@ -406,16 +411,27 @@ class _Writer:
         rows = {}
         for key, values in values_by_key.items():
             wanted_sources = self._source_list(sources[key]) if sources is not None else None
+            label = labels[key] if labels else str(key)
+            digest = _digest(values, wanted_sources)
+            loaded = self.digests.get((kind, label))
             row = existing.get(key)
             if row is None:
                 row = model.objects.create(**{key_field: key}, **(fixed or {}), **values)
                 if wanted_sources is not None:
                     row.sources.set(wanted_sources)
-                tally.created.append(labels[key] if labels else str(key))
+                tally.created.append(label)
+            elif loaded is not None and loaded.digest == digest:
+                # The file says what it said last time: whatever differs was edited in admin, and stays.
+                if _differs(row, values, wanted_sources):
+                    tally.kept_edits.append(label)
+                else:
+                    tally.unchanged += 1
             elif _update(row, values, wanted_sources):
-                tally.updated.append(labels[key] if labels else str(key))
+                tally.updated.append(label)
             else:
                 tally.unchanged += 1
+            if loaded is None or loaded.digest != digest:
+                LoadedRecord.objects.update_or_create(kind=kind, key=label, defaults={"digest": digest})
             rows[key] = row
         return rows
 
@@ -456,6 +472,18 @@ class _Writer:
         )
         stale = model.objects.exclude(reference_key="").exclude(reference_key__in=rules)
         self.report.stale_rules += [f"{kind}: {key}" for key in stale.values_list("reference_key", flat=True)]
+
+
+def _digest(values: Record, sources: list[Source] | None) -> str:
+    """A fingerprint of what the file says about one record (its values and its sources)."""
+    content = {"values": values, "sources": sorted(s.pk for s in sources) if sources is not None else None}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _differs(row: models.Model, values: Record, sources: list[Source] | None) -> bool:
+    if any(getattr(row, name) != value for name, value in values.items()):
+        return True
+    return sources is not None and {s.pk for s in row.sources.all()} != {s.pk for s in sources}
 
 
 def _update(row: models.Model, values: Record, sources: list[Source] | None) -> bool:

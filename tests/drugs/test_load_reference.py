@@ -85,6 +85,42 @@ def test_a_changed_file_updates_the_record_in_place_and_names_it(db, shipped, tm
     assert "updated tacrolimus-ointment/burning/severity-1/persists-7" in output
 
 
+def test_a_clinicians_edit_of_a_file_rule_survives_a_reload_of_the_same_file(db):
+    _load()
+    rule = WarningSign.objects.get(reference_key="tacrolimus-ointment/burning/severity-1/persists-7")
+    rule.advice = "Our clinic: ring the eczema nurse line."
+    rule.urgency = Urgency.TODAY
+    rule.save()
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+    drug.storage = "Keep in the fridge door (clinic advice)."
+    drug.save()
+
+    output = _load()
+
+    rule.refresh_from_db()
+    drug.refresh_from_db()
+    assert (rule.advice, rule.urgency) == ("Our clinic: ring the eczema nurse line.", Urgency.TODAY)
+    assert drug.storage == "Keep in the fridge door (clinic advice)."
+    assert "kept as edited in admin: tacrolimus-ointment/burning/severity-1/persists-7" in output
+    assert "kept as edited in admin: tacrolimus-ointment" in output
+    assert "warning signs: 0 created, 0 updated, 82 unchanged" in output
+
+
+def test_a_new_version_of_a_record_in_the_file_replaces_an_admin_edit_and_says_so(db, shipped, tmp_path):
+    _load()
+    rule = WarningSign.objects.get(reference_key="tacrolimus-ointment/burning/severity-1/persists-7")
+    rule.advice = "Edited in admin."
+    rule.save()
+    data = copy.deepcopy(shipped)
+    data["warning_signs"][10]["advice"] = "The file's new wording."
+
+    output = _load(_write(tmp_path, data))
+
+    rule.refresh_from_db()
+    assert rule.advice == "The file's new wording."
+    assert "updated tacrolimus-ointment/burning/severity-1/persists-7" in output
+
+
 def test_a_clinician_added_rule_survives_a_reload(db):
     _load()
     drug = Drug.objects.get(slug="tacrolimus-ointment")

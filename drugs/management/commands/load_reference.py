@@ -38,6 +38,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"    created {name}")
             for name in tally.updated:
                 self.stdout.write(f"    updated {name}")
+            for name in tally.kept_edits:
+                self.stdout.write(f"    kept as edited in admin: {name}")
         if report.stale_rules:
             self.stdout.write(
                 "Rules loaded from an earlier file but not in this one (left as they are; retire in admin):"
