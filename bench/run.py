@@ -228,6 +228,18 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit(f"gunicorn did not start; see {self.error_log}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the gunicorn workers: robust to other load on the machine."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:  # fields[1] is the parent pid
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)  # graceful: finishes the requests in flight
         self.process.wait(timeout=60)
@@ -294,11 +306,17 @@ def measure_targets(args, env, sessions) -> list[dict]:
                 rows.append({**row, "skipped": f"HTTP {status}"})
                 continue
             wrk(args.port, lines, args.warmup, args.connections, args.threads)
+            cpu_before = server.cpu_seconds()
             result = wrk(args.port, lines, args.duration, args.connections, args.threads)
+            result["server_cpu_ms_per_request"] = round(
+                (server.cpu_seconds() - cpu_before) * 1000 / max(1, result["requests"]), 2
+            )
+            result["load_average_1m"] = os.getloadavg()[0]
             rows.append({**row, **result})
             log(
                 f"  {target.name:16} {result['rps']:8.1f} req/s  p50 {result['p50_us'] / 1000:7.1f} ms  "
-                f"p99 {result['p99_us'] / 1000:7.1f} ms  errors {result['errors']}"
+                f"p99 {result['p99_us'] / 1000:7.1f} ms  cpu {result['server_cpu_ms_per_request']:6.2f} ms/req  "
+                f"errors {sum(result['errors'].values())}"
             )
     finally:
         server.stop()
@@ -369,7 +387,7 @@ def table(rows: list[dict]) -> str:
     hello = next((r for r in rows if r["name"] == "hello" and "rps" in r), None)
     out = [
         f"{'target':16} {'req/s':>8} {'x hello':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'p50 x hello':>11} {'errors':>7}"
+        f"{'p50 x hello':>11} {'cpu ms/req':>10} {'cpu x hello':>11} {'errors':>7}"
     ]
     for r in rows:
         if "rps" not in r:
@@ -378,10 +396,13 @@ def table(rows: list[dict]) -> str:
         errors = sum(r["errors"].values())
         ratio = r["rps"] / hello["rps"] if hello else float("nan")
         p50_ratio = r["p50_us"] / hello["p50_us"] if hello and hello["p50_us"] else float("nan")
+        cpu = r["server_cpu_ms_per_request"]
+        cpu_ratio = cpu / hello["server_cpu_ms_per_request"] if hello and hello["server_cpu_ms_per_request"] else 0
         r["ratio_rps_to_hello"], r["ratio_p50_to_hello"] = round(ratio, 3), round(p50_ratio, 2)
+        r["ratio_cpu_to_hello"] = round(cpu_ratio, 1)
         out.append(
             f"{r['name']:16} {r['rps']:8.1f} {ratio:8.3f} {r['p50_us'] / 1000:8.1f} {r['p95_us'] / 1000:8.1f} "
-            f"{r['p99_us'] / 1000:8.1f} {p50_ratio:11.1f} {errors:7d}"
+            f"{r['p99_us'] / 1000:8.1f} {p50_ratio:11.1f} {cpu:10.2f} {cpu_ratio:11.1f} {errors:7d}"
         )
     return "\n".join(out)
 

@@ -38,4 +38,5 @@ TARGETS = [
     Target("admin-queue", "/admin/diary/flag/", who="dermatologist"),
     Target("admin-patients", "/admin/diary/patient/", who="dermatologist"),
     Target("admin-timeline", "/admin/diary/patient/{patient_id}/timeline/", who="dermatologist", optional=True),
+    Target("hello-end", "/bench/hello/", note="hello again, last: how much the machine drifted during the run"),
 ]

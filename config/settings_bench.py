@@ -6,6 +6,7 @@ changed (no SSL redirect, no secure-only cookies, no HSTS). The database is DATA
 exists only here, as the baseline every page is compared with.
 """
 
+import copy
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +26,7 @@ ROOT_URLCONF = "bench.urls"
 STATIC_ROOT = BASE_DIR / "bench" / "data" / "static"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
+DATABASES = copy.deepcopy(DATABASES)  # never change the dict config.settings (and its importers) hold
 if not os.environ.get("DATABASE_URL"):
     bench_db = os.environ.get("BENCH_DB")
     if not bench_db:

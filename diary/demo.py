@@ -63,6 +63,7 @@ NOTES = [
     "Slept badly, itchy at night.",
     "Much better than last week.",
 ]
+STRENGTH_MAX = Treatment._meta.get_field("strength").max_length
 # Patients with at least one rising run of symptoms that should trip a warning sign.
 RUN_SHARE = 0.25
 NOTE_SHARE = 0.03
@@ -258,10 +259,12 @@ def _courses(patient, first_day, today, days, rng, ref: _Reference) -> list[Trea
         if n > 0 and rng.random() < 0.4:
             ended = min(today, started + datetime.timedelta(days=rng.randint(14, 90)))
         areas = [ref.areas[c] for c in rng.sample(area_codes, k=rng.randint(1, 2)) if c in ref.areas]
+        # Some reference strengths are longer than Treatment.strength allows (reported); skip those.
+        strengths = [s for s in drug.strength_list if len(s) <= STRENGTH_MAX] or [""]
         course = Treatment(
             patient=patient,
             drug=drug,
-            strength=rng.choice(drug.strength_list) if drug.strength_list else "",
+            strength=rng.choice(strengths),
             schedule_kind=kind,
             schedule_times=times,
             started_on=started,
