@@ -230,15 +230,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the gunicorn workers: robust to other load on the machine."""
-        ticks = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:  # fields[1] is the parent pid
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(lambda name, ppid: ppid == self.process.pid)
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)  # graceful: finishes the requests in flight
@@ -246,6 +238,25 @@ class Server:
 
     def log_text(self) -> str:
         return self.error_log.read_text() if self.error_log.exists() else ""
+
+
+def _cpu_seconds(select) -> float:
+    """User + system CPU time of the processes `select(name, parent_pid)` picks, from /proc."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        fields = rest.split()
+        if select(name, int(fields[1])):
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL server's processes on this machine (their work for our queries)."""
+    return _cpu_seconds(lambda name, ppid: name == "postgres")
 
 
 def wrk(port: int, lines: list[str], seconds: float, connections: int, threads: int) -> dict:
@@ -306,11 +317,15 @@ def measure_targets(args, env, sessions) -> list[dict]:
                 rows.append({**row, "skipped": f"HTTP {status}"})
                 continue
             wrk(args.port, lines, args.warmup, args.connections, args.threads)
-            cpu_before = server.cpu_seconds()
+            cpu_before, db_before = server.cpu_seconds(), postgres_cpu_seconds()
             result = wrk(args.port, lines, args.duration, args.connections, args.threads)
             result["server_cpu_ms_per_request"] = round(
                 (server.cpu_seconds() - cpu_before) * 1000 / max(1, result["requests"]), 2
             )
+            if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+                result["postgres_cpu_ms_per_request"] = round(
+                    (postgres_cpu_seconds() - db_before) * 1000 / max(1, result["requests"]), 2
+                )
             result["load_average_1m"] = os.getloadavg()[0]
             rows.append({**row, **result})
             log(
