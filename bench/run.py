@@ -228,9 +228,9 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit(f"gunicorn did not start; see {self.error_log}")
 
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) used so far by the gunicorn workers: robust to other load on the machine."""
-        return _cpu_seconds(lambda name, ppid: ppid == self.process.pid)
+    def cpu_ticks(self) -> dict[int, int]:
+        """CPU time (user + system) used so far by each gunicorn worker: robust to other load on the machine."""
+        return _cpu_ticks(lambda name, ppid: ppid == self.process.pid)
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)  # graceful: finishes the requests in flight
@@ -240,9 +240,9 @@ class Server:
         return self.error_log.read_text() if self.error_log.exists() else ""
 
 
-def _cpu_seconds(select) -> float:
-    """User + system CPU time of the processes `select(name, parent_pid)` picks, from /proc."""
-    ticks = 0
+def _cpu_ticks(select) -> dict[int, int]:
+    """User + system CPU ticks per process that `select(name, parent_pid)` picks, from /proc."""
+    ticks = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             name, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
@@ -250,13 +250,19 @@ def _cpu_seconds(select) -> float:
             continue
         fields = rest.split()
         if select(name, int(fields[1])):
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            ticks[int(stat.parent.name)] = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
+
+
+def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
+    """Seconds of CPU between two snapshots; a process that ended in between is left out (not subtracted)."""
+    ticks = sum(used - before.get(pid, 0) for pid, used in after.items())
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time of the PostgreSQL server's processes on this machine (their work for our queries)."""
-    return _cpu_seconds(lambda name, ppid: name == "postgres")
+def postgres_ticks() -> dict[int, int]:
+    """The PostgreSQL server's processes on this machine (their work for our queries)."""
+    return _cpu_ticks(lambda name, ppid: name == "postgres")
 
 
 def wrk(port: int, lines: list[str], seconds: float, connections: int, threads: int) -> dict:
@@ -317,15 +323,13 @@ def measure_targets(args, env, sessions) -> list[dict]:
                 rows.append({**row, "skipped": f"HTTP {status}"})
                 continue
             wrk(args.port, lines, args.warmup, args.connections, args.threads)
-            cpu_before, db_before = server.cpu_seconds(), postgres_cpu_seconds()
+            cpu_before, db_before = server.cpu_ticks(), postgres_ticks()
             result = wrk(args.port, lines, args.duration, args.connections, args.threads)
-            result["server_cpu_ms_per_request"] = round(
-                (server.cpu_seconds() - cpu_before) * 1000 / max(1, result["requests"]), 2
-            )
+            requests = max(1, result["requests"])
+            result["server_cpu_ms_per_request"] = round(cpu_used(cpu_before, server.cpu_ticks()) * 1000 / requests, 2)
             if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-                result["postgres_cpu_ms_per_request"] = round(
-                    (postgres_cpu_seconds() - db_before) * 1000 / max(1, result["requests"]), 2
-                )
+                db_cpu = cpu_used(db_before, postgres_ticks())
+                result["postgres_cpu_ms_per_request"] = round(db_cpu * 1000 / requests, 2)
             result["load_average_1m"] = os.getloadavg()[0]
             rows.append({**row, **result})
             log(
