@@ -260,9 +260,31 @@ def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_ticks() -> dict[int, int]:
-    """The PostgreSQL server's processes on this machine (their work for our queries)."""
-    return _cpu_ticks(lambda name, ppid: name == "postgres")
+POSTMASTER_CODE = """
+from pathlib import Path
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()")
+    pid = cursor.fetchone()[0]
+stat = Path(f"/proc/{pid}/stat")
+print("POSTMASTER", stat.read_text().rsplit(")", 1)[1].split()[1] if stat.exists() else "")
+"""
+
+
+def postmaster_pid(env: dict[str, str]) -> int | None:
+    """The pid of our PostgreSQL server if it runs on this machine (the parent of a backend), else None.
+
+    Only its children are counted: other PostgreSQL servers on the machine (other test runs) are not ours.
+    """
+    out = manage(env, "shell", "-c", POSTMASTER_CODE).split("POSTMASTER", 1)[1].strip()
+    return int(out) if out else None
+
+
+def postgres_ticks(postmaster: int | None) -> dict[int, int]:
+    """CPU of our PostgreSQL server's backends and workers (their work for our queries)."""
+    if postmaster is None:
+        return {}
+    return _cpu_ticks(lambda name, ppid: ppid == postmaster)
 
 
 def wrk(port: int, lines: list[str], seconds: float, connections: int, threads: int) -> dict:
@@ -293,6 +315,7 @@ def wrk(port: int, lines: list[str], seconds: float, connections: int, threads: 
 
 
 def measure_targets(args, env, sessions) -> list[dict]:
+    postmaster = postmaster_pid(env) if os.environ.get("DATABASE_URL", "").startswith("postgres") else None
     server = Server(env, args.port, args.workers)
     rows = []
     try:
@@ -323,12 +346,12 @@ def measure_targets(args, env, sessions) -> list[dict]:
                 rows.append({**row, "skipped": f"HTTP {status}"})
                 continue
             wrk(args.port, lines, args.warmup, args.connections, args.threads)
-            cpu_before, db_before = server.cpu_ticks(), postgres_ticks()
+            cpu_before, db_before = server.cpu_ticks(), postgres_ticks(postmaster)
             result = wrk(args.port, lines, args.duration, args.connections, args.threads)
             requests = max(1, result["requests"])
             result["server_cpu_ms_per_request"] = round(cpu_used(cpu_before, server.cpu_ticks()) * 1000 / requests, 2)
-            if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-                db_cpu = cpu_used(db_before, postgres_ticks())
+            if postmaster is not None:
+                db_cpu = cpu_used(db_before, postgres_ticks(postmaster))
                 result["postgres_cpu_ms_per_request"] = round(db_cpu * 1000 / requests, 2)
             result["load_average_1m"] = os.getloadavg()[0]
             rows.append({**row, **result})
