@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint format migrate clean
+.PHONY: run test test-postgres lint format migrate clean bench bench-contention bench-tools
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,3 +38,27 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Benchmark (README "Benchmark"): generates PATIENTS x DAYS once into bench/data/, serves it with gunicorn
+# (config.settings_bench), drives it with wrk, prints a table and writes bench/results/<timestamp>.json.
+# With DATABASE_URL=postgres://... it runs against PostgreSQL instead. BENCH_ARGS passes more options.
+PATIENTS ?= 1000
+DAYS ?= 365
+SEED ?= 1
+DURATION ?= 10
+BENCH_ARGS ?=
+
+bench-tools:
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
+	@command -v wrk >/dev/null && echo "wrk: $$(command -v wrk)"
+
+bench: $(STAMP) bench-tools
+	$(BIN)/python bench/run.py --patients $(PATIENTS) --days $(DAYS) --seed $(SEED) --duration $(DURATION) --contention $(BENCH_ARGS)
+
+# Only the write-contention check (several gunicorn workers saving at once on SQLite).
+bench-contention: $(STAMP) bench-tools
+	$(BIN)/python bench/run.py --patients $(PATIENTS) --days $(DAYS) --seed $(SEED) --duration $(DURATION) --contention-only $(BENCH_ARGS)

@@ -1,0 +1,42 @@
+"""What `make bench` measures: one line per page. Add a page by adding a line.
+
+`path` may hold {today} (the signed-in patient's today), {day} (a past day of theirs with no entry yet)
+and {patient_id} (one of the dermatologist's patients). `who` is anonymous, patient or dermatologist.
+`optional=True`: a 404 at the first request means "not built yet": the target is skipped with a note.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str
+    who: str = "anonymous"
+    method: str = "GET"
+    body: str = ""
+    optional: bool = False
+    note: str = ""
+
+
+# Two reactions make one saved day: the same route twice, moderate burning then mild itching.
+SAVE_REACTION_BODY = "symptom={burning}&severity=2&body_area=&treatment=&csrfmiddlewaretoken={csrf}"
+
+TARGETS = [
+    Target("hello", "/bench/hello/", note="bare Django: middleware, no database, no template"),
+    Target("today", "/", who="patient"),
+    Target(
+        "save-reaction",
+        "/diary/{today}/reactions/",
+        who="patient",
+        method="POST",
+        body=SAVE_REACTION_BODY,
+        note="one reaction saved + flags re-evaluated; a day with two reactions is two of these",
+    ),
+    Target("history", "/diary/history/", who="patient"),
+    Target("guide", "/guide/tacrolimus-ointment/"),
+    Target("admin-queue", "/admin/diary/flag/", who="dermatologist"),
+    Target("admin-patients", "/admin/diary/patient/", who="dermatologist"),
+    Target("admin-timeline", "/admin/diary/patient/{patient_id}/timeline/", who="dermatologist", optional=True),
+    Target("hello-end", "/bench/hello/", note="hello again, last: how much the machine drifted during the run"),
+]
