@@ -112,7 +112,7 @@ class Treatment(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="treatments")
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+")
-    strength = models.CharField(max_length=100, blank=True)
+    strength = models.CharField(max_length=200, blank=True)
     body_areas = models.ManyToManyField(BodyArea, related_name="+")
     schedule_kind = models.CharField(max_length=10, choices=ScheduleKind.choices, default=ScheduleKind.DAILY)
     schedule_times = models.PositiveSmallIntegerField(

@@ -448,8 +448,9 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
     dates = set(dates)
     if not dates:
         return []
-    signs = {s.pk: s for s in WarningSign.objects.select_related("drug", "symptom")}
-    limits = {a.pk: a for a in AmountLimit.objects.select_related("drug")}
+    # Drug and symptom are loaded lazily, only for the few rules whose flags change (cheaper per save).
+    signs = {s.pk: s for s in WarningSign.objects.all()}
+    limits = {a.pk: a for a in AmountLimit.objects.all()}
     sign_rules = [_sign_rule(s) for s in signs.values()]
     active = list(Flag.objects.for_patient(patient).active())
     start, end = flagging.evaluation_window(dates, _flag_states(active), sign_rules)

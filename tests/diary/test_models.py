@@ -170,3 +170,11 @@ def test_a_treatment_is_active_from_its_first_to_its_last_day():
     assert course.is_active_on(datetime.date(2026, 1, 1))
     assert course.is_active_on(datetime.date(2026, 1, 31))
     assert not course.is_active_on(datetime.date(2026, 2, 1))
+
+
+def test_every_strength_in_the_reference_fits_a_course(reference):
+    from drugs.models import Drug
+
+    longest = max(len(strength) for drug in Drug.objects.all() for strength in drug.strength_list)
+
+    assert longest <= Treatment._meta.get_field("strength").max_length
