@@ -162,7 +162,7 @@ class PageChecks:
         ]
         for path, weight in self.weights.items():
             lines.append(
-                f"{self.label}: {weight['page']:<16} {path:<40} raw {weight['raw'] / 1024:6.1f} KB  "
+                f"{self.label}: {weight['page']:<20} {path:<34} raw {weight['raw'] / 1024:6.1f} KB  "
                 f"gzip-6 {weight['gzip_6'] / 1024:5.1f} KB  "
                 f"as served in production {weight['production'] / 1024:5.1f} KB  "
                 f"({weight['requests']} requests)"

@@ -137,7 +137,8 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
             expect(page.get_by_role("status")).to_contain_text("Saved")
         if number in (0, 6):
             add_photo(page, (200, 60, 60) if number == 0 else (230, 180, 170), f"Day {number + 1}")
-            checks.page(page, "day with a photo", screenshot="04-day-with-a-photo" if number == 0 else None)
+            name = "today" if day == today else "day with a photo"
+            checks.page(page, name, screenshot="04-day-with-a-photo" if number == 0 else None)
         else:
             checks.page(page, "day")
 
