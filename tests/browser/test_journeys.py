@@ -223,6 +223,9 @@ def check_everything(checks: PageChecks, page, journey_report) -> None:
     checks.save()
     journey_report.extend(checks.summary_lines())
     assert checks.axe_problems == {}, "serious or critical accessibility violations"
+    assert checks.axe_minor == {}, (
+        "minor or moderate accessibility violations (the other browser tests allow none either)"
+    )
     assert checks.layout_problems == {}, "pages that do not reflow at 320 px or lose text at 200% zoom"
     assert checks.over_budget() == {}, f"pages over {BUDGET // 1024} KB compressed"
 
