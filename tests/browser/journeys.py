@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -80,7 +81,7 @@ class PageChecks:
     """axe-core on every page visited, then each page's weight, reflow and zoom, all collected for one assert."""
 
     label: str
-    open_page: object  # the open_page fixture: viewport and context options -> RecordedPage
+    open_page: Callable[..., RecordedPage]  # the open_page fixture: viewport and context options -> a page
     viewport: dict
     screenshots: bool = False
     axe: Axe = field(default_factory=Axe)
@@ -89,6 +90,7 @@ class PageChecks:
     axe_minor: dict = field(default_factory=dict)
     rules_checked: set = field(default_factory=set)
     weights: dict = field(default_factory=dict)
+    layout_problems: dict = field(default_factory=dict)
 
     def page(self, page, name: str, *, screenshot: str | None = None) -> None:
         """Check the page the browser shows now; `screenshot` names its picture when pictures are taken."""
@@ -113,7 +115,6 @@ class PageChecks:
             key = visit.path if visit.signed_in else f"{visit.path} (signed out)"
             self.weights[key] = {"page": visit.name, **_weigh(recorded, visit.path)}
             recorded.page.context.close()
-        self.layout_problems = {}
         for name, options in (("320px", REFLOW), ("200%", ZOOM_200)):
             recorded = self.open_page(options["viewport"], storage_state=storage_state, **_without(options, "viewport"))
             anonymous = self.open_page(options["viewport"], **_without(options, "viewport"))
@@ -142,7 +143,7 @@ class PageChecks:
                 {
                     "viewport": self.viewport,
                     "pages": self.weights,
-                    "layout_problems": getattr(self, "layout_problems", {}),
+                    "layout_problems": self.layout_problems,
                     "axe": {
                         "rules_checked": sorted(self.rules_checked),
                         "serious_or_critical": self.axe_problems,
@@ -180,6 +181,7 @@ def _path(url: str) -> str:
 
 
 def _weigh(recorded: RecordedPage, path: str) -> dict:
+    """Every response of one page load (HTML, stylesheets, scripts, the icon), photo files aside."""
     responses = []
     recorded.page.on("response", lambda response: responses.append(response))
     assert recorded.page.goto(path, wait_until="networkidle").status == 200, path

@@ -402,6 +402,7 @@ def test_a_dermatologist_reviews_the_flag_from_the_queue_with_the_timeline_and_a
     expect(admin.get_by_role("heading", name="Diary of erin")).to_be_visible()
     take_screenshot(admin, "10-dermatologist-timeline")
     admin.get_by_role("img", name=re.compile("^Face and neck on ")).click()
+    expect(admin).to_have_url(re.compile(rf"/admin/diary/photo/{photo.pk}/change/$"))
     full = admin.get_by_role("img", name=re.compile("Face and neck"))
     expect(full.first).to_be_visible()
     assert full.first.evaluate("img => img.complete && img.naturalWidth") > 0
