@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint format migrate clean bench bench-contention bench-tools
+.PHONY: run test test-postgres lint format migrate clean screenshots bench bench-contention bench-tools
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL=postgres://user@host:port/name first (.ci/run starts a throwaway server)"; exit 2)
 	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The key screens (phone, and the dermatologist's on a desktop) as PNGs in screenshots/ (git-ignored), taken by
+# the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json.
+screenshots: $(STAMP)
+	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_journeys.py $(PYTEST_ARGS)
+	@ls screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,6 +5,8 @@ import pytest
 
 from tests.factories import PatientFactory, StaffFactory
 
+pytest_plugins = ["pytester"]
+
 # Playwright's sync API keeps an event loop running in the test thread; Django refuses
 # ORM calls there unless told this is safe (it is: the loop never runs Django code).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -175,3 +177,40 @@ def sign_in(page, live_server, user) -> None:
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
+
+
+# --- Reporting and REQUIRE_BROWSER -----------------------------------------------------------
+
+# Lines tests add for the end of the run (the journeys' page weights and axe-core summary).
+REPORT_LINES = pytest.StashKey[list[str]]()
+
+
+def skipped_browser_tests_message(require_browser: str | None, skipped: list[str]) -> str | None:
+    """With REQUIRE_BROWSER=1 a skipped browser test fails the run: the message saying so, or None."""
+    if require_browser != "1" or not skipped:
+        return None
+    listing = "\n".join(f"  {nodeid}" for nodeid in skipped)
+    return f"REQUIRE_BROWSER=1 but {len(skipped)} browser test(s) were skipped, which fails the run:\n{listing}"
+
+
+def _skipped_browser_tests(config) -> list[str]:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    reports = reporter.stats.get("skipped", []) if reporter else []
+    return sorted({report.nodeid for report in reports if "browser" in getattr(report, "keywords", {})})
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if skipped_browser_tests_message(os.environ.get("REQUIRE_BROWSER"), _skipped_browser_tests(session.config)):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    lines = config.stash.get(REPORT_LINES, [])
+    if lines:
+        terminalreporter.section("browser journeys: axe-core and page weights")
+        for line in lines:
+            terminalreporter.write_line(line)
+    message = skipped_browser_tests_message(os.environ.get("REQUIRE_BROWSER"), _skipped_browser_tests(config))
+    if message:
+        terminalreporter.section("REQUIRE_BROWSER", red=True)
+        terminalreporter.write_line(message, red=True)

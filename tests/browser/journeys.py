@@ -1,0 +1,198 @@
+"""What every journey in test_journeys.py checks on the pages it visits.
+
+`PageChecks` runs axe-core on each page as it is visited, and afterwards revisits every page to
+measure what it transfers on a cold cache and whether it reflows at 320 CSS px and at 200% zoom.
+"""
+
+import gzip
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+from whitenoise.compress import Compressor
+
+from tests.conftest import RecordedPage
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
+TAKE_SCREENSHOTS = os.environ.get("SCREENSHOTS") == "1"
+BUDGET = 200 * 1024  # bytes a patient page may transfer, photos aside
+PHOTO_FILE = re.compile(r"/diary/photos/\d+/(image|thumb)/$")
+SERIOUS = {"serious", "critical"}
+
+# WCAG 1.4.10 (reflow): 320 CSS px wide, a 1280 px window at 400%. WCAG 1.4.4 (resize text): a 1280x800
+# window at 200% lays pages out in 640x400 CSS px; device_scale_factor 2 renders them as a zoomed browser does.
+REFLOW = {"viewport": {"width": 320, "height": 640}, "device_scale_factor": 1}
+ZOOM_200 = {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2}
+
+# Text that runs past the right edge of the window, or is cut off by a box that hides its overflow.
+LAYOUT_PROBLEMS = """() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth)
+    problems.push(`page scrolls sideways: ${root.scrollWidth} > ${root.clientWidth}`);
+  const width = root.clientWidth;
+  for (const el of document.querySelectorAll("body *")) {
+    const text = [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!text || !el.checkVisibility() || el.closest(".visually-hidden, .visually-hidden-focusable")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0) continue;
+    const what = `<${el.tagName.toLowerCase()}> ${el.textContent.trim().slice(0, 40)}`;
+    if (box.right > width + 1 || box.left < -1) problems.push(`off screen: ${what}`);
+    const style = getComputedStyle(el);
+    if (["hidden", "clip"].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`clipped: ${what}`);
+  }
+  return problems;
+}"""
+
+
+def gzip_6(body: bytes) -> int:
+    return len(gzip.compress(body, compresslevel=6, mtime=0))
+
+
+def whitenoise_gzip(body: bytes) -> int:
+    """What whitenoise's collectstatic stores (gzip level 9); it keeps the .gz only when it saves 5% or more."""
+    compressed = len(Compressor.compress_gzip(body))
+    return compressed if compressed <= 0.95 * len(body) else len(body)
+
+
+def take_screenshot(page, name: str) -> None:
+    """Save the whole page as screenshots/<name>.png when SCREENSHOTS=1 (`make screenshots`)."""
+    if TAKE_SCREENSHOTS:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+@dataclass
+class Visit:
+    name: str
+    path: str
+    signed_in: bool
+
+
+@dataclass
+class PageChecks:
+    """axe-core on every page visited, then each page's weight, reflow and zoom, all collected for one assert."""
+
+    label: str
+    open_page: Callable[..., RecordedPage]  # the open_page fixture: viewport and context options -> a page
+    viewport: dict
+    screenshots: bool = False
+    axe: Axe = field(default_factory=Axe)
+    visits: list[Visit] = field(default_factory=list)
+    axe_problems: dict = field(default_factory=dict)
+    axe_minor: dict = field(default_factory=dict)
+    rules_checked: set = field(default_factory=set)
+    weights: dict = field(default_factory=dict)
+    layout_problems: dict = field(default_factory=dict)
+
+    def page(self, page, name: str, *, screenshot: str | None = None) -> None:
+        """Check the page the browser shows now; `screenshot` names its picture when pictures are taken."""
+        path = _path(page.url)
+        response = self.axe.run(page).response
+        for kind in ("passes", "violations", "incomplete"):
+            self.rules_checked.update(rule["id"] for rule in response[kind])
+        for violation in response["violations"]:
+            found = (violation["id"], violation["impact"], [n["html"][:100] for n in violation["nodes"]])
+            (self.axe_problems if violation["impact"] in SERIOUS else self.axe_minor).setdefault(path, []).append(found)
+        signed_in = bool([c for c in page.context.cookies() if c["name"] == "sessionid"])
+        if (path, signed_in) not in {(visit.path, visit.signed_in) for visit in self.visits}:
+            self.visits.append(Visit(name, path, signed_in))
+        if screenshot and self.screenshots:
+            take_screenshot(page, screenshot)
+
+    def revisit(self, storage_state) -> None:
+        """Each page again in a fresh context (cold cache): its weight, then its layout at 320 px and at 200%."""
+        for visit in self.visits:
+            state = storage_state if visit.signed_in else None
+            recorded = self.open_page(self.viewport, storage_state=state)
+            key = visit.path if visit.signed_in else f"{visit.path} (signed out)"
+            self.weights[key] = {"page": visit.name, **_weigh(recorded, visit.path)}
+            recorded.page.context.close()
+        for name, options in (("320px", REFLOW), ("200%", ZOOM_200)):
+            recorded = self.open_page(options["viewport"], storage_state=storage_state, **_without(options, "viewport"))
+            anonymous = self.open_page(options["viewport"], **_without(options, "viewport"))
+            for visit in self.visits:
+                page = (recorded if visit.signed_in else anonymous).page
+                assert page.goto(visit.path).status == 200, visit.path
+                problems = page.evaluate(LAYOUT_PROBLEMS)
+                if problems:
+                    self.layout_problems[f"{name} {visit.path}{'' if visit.signed_in else ' (signed out)'}"] = problems
+            recorded.page.context.close()
+            anonymous.page.context.close()
+
+    def over_budget(self) -> dict:
+        return {
+            path: weight
+            for path, weight in self.weights.items()
+            if weight["gzip_6"] >= BUDGET or weight["production"] >= BUDGET
+        }
+
+    def save(self) -> Path:
+        """Write the figures next to the screenshots (git-ignored), one file per journey."""
+        SCREENSHOTS.mkdir(exist_ok=True)
+        target = SCREENSHOTS / f"page-weights-{self.label}.json"
+        target.write_text(
+            json.dumps(
+                {
+                    "viewport": self.viewport,
+                    "pages": self.weights,
+                    "layout_problems": self.layout_problems,
+                    "axe": {
+                        "rules_checked": sorted(self.rules_checked),
+                        "serious_or_critical": self.axe_problems,
+                        "minor_or_moderate": self.axe_minor,
+                    },
+                },
+                indent=2,
+            )
+        )
+        return target
+
+    def summary_lines(self) -> list[str]:
+        lines = [
+            f"{self.label}: axe-core checked {len(self.rules_checked)} rules on {len(self.visits)} pages; "
+            f"serious/critical violations: {sum(map(len, self.axe_problems.values()))}, "
+            f"minor/moderate: {sum(map(len, self.axe_minor.values()))}"
+        ]
+        for path, weight in self.weights.items():
+            lines.append(
+                f"{self.label}: {weight['page']:<20} {path:<34} raw {weight['raw'] / 1024:6.1f} KB  "
+                f"gzip-6 {weight['gzip_6'] / 1024:5.1f} KB  "
+                f"as served in production {weight['production'] / 1024:5.1f} KB  "
+                f"({weight['requests']} requests)"
+            )
+        return lines
+
+
+def _without(options: dict, key: str) -> dict:
+    return {k: v for k, v in options.items() if k != key}
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _weigh(recorded: RecordedPage, path: str) -> dict:
+    """Every response of one page load (HTML, stylesheets, scripts, the icon), photo files aside."""
+    responses = []
+    recorded.page.on("response", lambda response: responses.append(response))
+    assert recorded.page.goto(path, wait_until="networkidle").status == 200, path
+    raw = gzip6 = production = count = 0
+    for response in responses:
+        if PHOTO_FILE.search(urlsplit(response.url).path) or not 200 <= response.status < 300:
+            continue
+        body = response.body()
+        count += 1
+        raw += len(body)
+        gzip6 += gzip_6(body)
+        is_static = urlsplit(response.url).path.startswith("/static/")
+        production += whitenoise_gzip(body) if is_static else len(body)
+    return {"raw": raw, "gzip_6": gzip6, "production": production, "requests": count}
