@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint format migrate clean screenshots bench bench-contention bench-tools
+.PHONY: run test test-postgres lint format clean screenshots bench bench-contention bench-tools
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
