@@ -5,12 +5,14 @@ transaction per batch of patients; flags then come from the real evaluation, run
 (`services.flags_reevaluate_all`) instead of once per write as in the app, which is what keeps a
 year of diaries for a thousand patients down to minutes.
 
-Photos: none are generated yet (the photo model is being built elsewhere); `add_photos` is the hook.
+Photos: a few patients (PHOTO_SHARE) get two small photos, first and last day, through the real
+processing and private storage, so the gallery, compare and photo views have something to serve.
 """
 
 from __future__ import annotations
 
 import datetime
+import io
 import random
 import time
 from collections.abc import Callable
@@ -21,9 +23,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from PIL import Image as PILImage
 
-from diary import services
-from diary.models import AmountUnit, Application, Entry, Flag, Patient, Reaction, Treatment
+from diary import imaging, services, storage
+from diary.models import AmountUnit, Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import BodyArea, Drug, Symptom
 
 DERMATOLOGISTS_GROUP = "Dermatologists"
@@ -66,6 +69,7 @@ NOTES = [
 STRENGTH_MAX = Treatment._meta.get_field("strength").max_length
 # Patients with at least one rising run of symptoms that should trip a warning sign.
 RUN_SHARE = 0.25
+PHOTO_SHARE = 0.02
 NOTE_SHARE = 0.03
 
 
@@ -78,6 +82,7 @@ class DemoResult:
     applications: int = 0
     reactions: int = 0
     flags: int = 0
+    photos: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -145,8 +150,32 @@ def evaluate_flags(patients, *, batch: int = 50) -> int:
 
 
 def add_photos(patient: Patient, entries: list[Entry], rng: random.Random) -> int:
-    """Hook for the photo model (built elsewhere): attach a few small photos to some entries. None yet."""
-    return 0
+    """For PHOTO_SHARE of patients, a small photo of one treated area on their first and last day."""
+    if len(entries) < 2 or rng.random() >= PHOTO_SHARE:
+        return 0
+    area = rng.choice(list(BodyArea.objects.all()[:3]))
+    photos = []
+    for entry in (entries[0], entries[-1]):
+        image = io.BytesIO()
+        colour = (rng.randint(150, 255), rng.randint(80, 160), rng.randint(80, 160))
+        PILImage.new("RGB", (320, 240), colour).save(image, "JPEG", quality=80)
+        image.seek(0)
+        processed = imaging.process_upload(image)
+        name, thumb = storage.save_processed(processed)
+        photos.append(
+            Photo(
+                entry=entry,
+                body_area=area,
+                taken_on=entry.date,
+                width=processed.width,
+                height=processed.height,
+                sha256=processed.sha256,
+                image=name,
+                thumbnail=thumb,
+            )
+        )
+    Photo.objects.bulk_create(photos)
+    return len(photos)
 
 
 def _dermatologists(prefix: str, count: int):
@@ -240,7 +269,7 @@ def _diary(patient: Patient, days: int, rng: random.Random, ref: _Reference, res
         batch_size=1000,
     )
     Reaction.objects.bulk_create(reactions, batch_size=500)
-    add_photos(patient, entries, rng)
+    result.photos += add_photos(patient, entries, rng)
     result.entries += len(entries)
     result.applications += len(applications)
     result.reactions += len(reactions)

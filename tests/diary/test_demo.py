@@ -144,3 +144,19 @@ def test_hello_answers_through_the_same_middleware(client):
     assert response.status_code == 200
     assert response.content == b"Hello, world"
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_some_patients_get_two_small_photos_stored_privately(reference, monkeypatch):
+    from diary.models import Photo
+    from diary.storage import photo_storage
+
+    monkeypatch.setattr(demo, "PHOTO_SHARE", 1.0)
+
+    result = demo.generate(patients=2, days=10, seed=6)
+
+    photos = list(Photo.objects.select_related("entry"))
+    assert result.photos == len(photos) == 4
+    assert all(photo_storage().exists(p.image) and photo_storage().exists(p.thumbnail) for p in photos)
+    for patient in Patient.objects.filter(user__username__startswith="demo-p"):
+        dates = sorted(p.entry.date for p in photos if p.entry.patient_id == patient.pk)
+        assert dates[0] < dates[1]

@@ -44,6 +44,6 @@ class Command(BaseCommand):
             f"Generated {result.patients} patients x {days} days (seed {seed}) in {total:.1f} s "
             f"(rows {result.seconds['rows']:.1f} s, flags {result.seconds['flags']:.1f} s): "
             f"{result.treatments} courses, {result.entries} entries, {result.applications} applications, "
-            f"{result.reactions} reactions, {result.flags} flags, 0 photos. "
+            f"{result.reactions} reactions, {result.flags} flags, {result.photos} photos. "
             f"Dermatologists: {', '.join(result.dermatologists)}."
         )
