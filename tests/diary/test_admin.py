@@ -772,3 +772,37 @@ def test_a_dermatologist_sees_the_photos_of_their_patients_flag_and_timeline_onl
     assert client.get(reverse("diary:photo-file", args=[photo.pk, "image"])).status_code == 200
     assert client.get(reverse("diary:photo-file", args=[other.pk, "image"])).status_code == 404
     assert client.get(reverse("diary:photo-file", args=[other.pk, "thumb"])).status_code == 404
+
+
+def _admin_page_queries(client, user, patient) -> dict[str, int]:
+    client.force_login(user)
+    today = patient.today()
+    pages = {
+        "queue": (url(Flag, "changelist"), {}),
+        "patients": (url(Patient, "changelist"), {}),
+        "timeline": (
+            reverse("admin:diary_patient_timeline", args=[patient.pk]),
+            {"start": today - datetime.timedelta(days=29), "end": today},
+        ),
+    }
+    for path, params in pages.values():
+        client.get(path, params)  # warm Django's content-type cache, as any running server has it
+    return {name: _queries(client, path, params) for name, (path, params) in pages.items()}
+
+
+def test_the_queue_patient_list_and_timeline_cost_the_same_for_200_patients_of_90_days(client, reference):
+    from django.contrib.auth import get_user_model
+
+    from diary import demo
+
+    demo.generate(patients=2, days=7, seed=21, prefix="small")
+    small_derm = get_user_model().objects.get(username="small-derm1")
+    small = _admin_page_queries(client, small_derm, Patient.objects.filter(dermatologist=small_derm).first())
+
+    result = demo.generate(patients=200, days=90, seed=22, prefix="big")
+    big_derm = get_user_model().objects.get(username="big-derm1")
+    busiest = Patient.objects.filter(dermatologist=big_derm).order_by("-entries__date").first()
+    big = _admin_page_queries(client, big_derm, busiest)
+
+    assert result.entries > 10_000 and result.flags > 0
+    assert big == small
