@@ -14,6 +14,7 @@ $(STAMP): requirements.txt
 
 run: export DJANGO_DEBUG = 1
 run: $(STAMP)
+	@test -f .env || { printf '# Development settings read by config/settings.py (git-ignored).\nDJANGO_DEBUG=1\n' > .env; echo "wrote .env (DJANGO_DEBUG=1) so manage.py works for development"; }
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py seed_demo

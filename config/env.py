@@ -1,6 +1,7 @@
 """Small helpers that read settings from the environment and fail clearly."""
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -39,3 +40,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
+
+
+def read_env_file(path: Path) -> None:
+    """Load KEY=VALUE lines from a developer's .env file; variables already in the environment win."""
+    if not path.is_file():
+        return
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value, got {line!r}.")
+        os.environ.setdefault(name.strip(), value.strip().strip("'\""))

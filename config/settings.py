@@ -1,4 +1,4 @@
-"""Settings for the skin-treatment diary, read from the environment.
+"""Settings for the skin-treatment diary, read from the environment (and a developer's .env file).
 
 Production is the default: DEBUG is off unless DJANGO_DEBUG is set, and a secret
 key must then come from DJANGO_SECRET_KEY. See .env.example for every variable.
@@ -10,9 +10,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A developer's git-ignored .env (make run writes one with DJANGO_DEBUG=1). Production sets real
+# environment variables, which always win; DJANGO_ENV_FILE= (empty) turns the file off.
+_env_file = env_str("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file:
+    read_env_file(Path(_env_file))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 

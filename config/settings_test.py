@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+# The suite runs the same everywhere: a developer's .env (e.g. DJANGO_DEBUG=1) is not read.
+os.environ["DJANGO_ENV_FILE"] = ""
 
 from config.settings import *  # noqa: F403
 

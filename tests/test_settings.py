@@ -14,7 +14,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_ENV_FILE": "", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -95,3 +95,24 @@ def test_an_sqlite_database_is_set_up_for_several_server_processes(tmp_path):
     assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
     assert "'timeout': 20" in result.stdout
     assert "journal_mode=WAL" in result.stdout
+
+
+def test_a_developers_env_file_is_read_and_the_real_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# development\nDJANGO_DEBUG=1\n", encoding="utf-8")
+
+    from_file = manage("check", DJANGO_ENV_FILE=str(env_file))
+    overridden = manage("check", DJANGO_ENV_FILE=str(env_file), DJANGO_DEBUG="0")
+
+    assert from_file.returncode == 0, from_file.stderr
+    assert "DJANGO_SECRET_KEY is not set" in overridden.stderr
+
+
+def test_a_malformed_env_file_names_the_line(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DJANGO_DEBUG=1\nthis is not a setting\n", encoding="utf-8")
+
+    result = manage("check", DJANGO_ENV_FILE=str(env_file))
+
+    assert result.returncode != 0
+    assert "line 2: expected NAME=value" in result.stderr
