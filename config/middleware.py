@@ -45,7 +45,8 @@ def on_login(sender, request, user, **kwargs) -> None:
 
 
 class TwoFactorMiddleware:
-    """Accounts with a second factor must verify it before any page; staff must enrol one before admin."""
+    """Accounts with a second factor must verify it before any page; staff must enrol one before any page
+    (admin, and the photo files and other views they may open for their patients)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -53,10 +54,9 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not request.path.startswith(OTP_FREE_PATHS) and not user.is_verified():
-            to_admin = user.is_staff and request.path.startswith("/admin/")
-            if request.session.get(OTP_REQUIRED) or (to_admin and user_has_device(user, confirmed=True)):
+            if request.session.get(OTP_REQUIRED) or (user.is_staff and user_has_device(user, confirmed=True)):
                 return _redirect_with_next("two-factor-verify", request)
-            if to_admin:
+            if user.is_staff:
                 return _redirect_with_next("two-factor-setup", request)
         return self.get_response(request)
 

@@ -176,3 +176,16 @@ def test_a_superuser_can_delete_an_authenticator_in_admin(client, dermatologist)
 
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_staff_signed_in_through_the_patient_log_in_still_need_two_step_sign_in_for_photos(client, dermatologist):
+    from tests.factories import EntryFactory, PatientFactory, PhotoFactory
+
+    patient = PatientFactory(dermatologist=dermatologist)
+    photo = PhotoFactory(entry=EntryFactory(patient=patient))
+    log_in(client, "dr-grey")
+
+    response = client.get(reverse("diary:photo-file", args=[photo.pk, "image"]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two-factor-setup"))
