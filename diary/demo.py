@@ -161,19 +161,8 @@ def add_photos(patient: Patient, entries: list[Entry], rng: random.Random) -> in
         PILImage.new("RGB", (320, 240), colour).save(image, "JPEG", quality=80)
         image.seek(0)
         processed = imaging.process_upload(image)
-        name, thumb = storage.save_processed(processed)
-        photos.append(
-            Photo(
-                entry=entry,
-                body_area=area,
-                taken_on=entry.date,
-                width=processed.width,
-                height=processed.height,
-                sha256=processed.sha256,
-                image=name,
-                thumbnail=thumb,
-            )
-        )
+        names = storage.save_processed(processed)
+        photos.append(Photo.stored(entry=entry, body_area=area, processed=processed, names=names))
     Photo.objects.bulk_create(photos)
     return len(photos)
 

@@ -421,3 +421,18 @@ class Photo(models.Model):
 
     def get_absolute_url(self):
         return reverse("diary:photo-detail", args=[self.pk])
+
+    @classmethod
+    def stored(cls, *, entry: Entry, body_area: BodyArea, processed, names: tuple[str, str], caption: str = ""):
+        """An unsaved row for a processed image (diary.imaging) whose files are stored under `names`."""
+        return cls(
+            entry=entry,
+            body_area=body_area,
+            caption=caption,
+            taken_on=entry.date,
+            width=processed.width,
+            height=processed.height,
+            sha256=processed.sha256,
+            image=names[0],
+            thumbnail=names[1],
+        )

@@ -571,17 +571,11 @@ def photo_add(
     try:
         with transaction.atomic():
             entry = _entry_for(patient, date)
-            return Photo.objects.create(
-                entry=entry,
-                body_area=body_area,
-                caption=caption,
-                taken_on=entry.date,
-                width=processed.width,
-                height=processed.height,
-                sha256=processed.sha256,
-                image=image_name,
-                thumbnail=thumb_name,
+            photo = Photo.stored(
+                entry=entry, body_area=body_area, processed=processed, names=(image_name, thumb_name), caption=caption
             )
+            photo.save()
+            return photo
     except BaseException as error:
         storage.delete_files(image_name, thumb_name)
         if (

@@ -222,7 +222,7 @@ def test_a_storage_failure_mid_upload_leaves_neither_a_row_nor_a_file(patient, f
 
 def test_a_database_failure_after_the_files_are_written_deletes_them(patient, face, settings):
     with (
-        mock.patch.object(Photo.objects, "create", side_effect=DatabaseError("connection lost")),
+        mock.patch.object(Photo, "save", side_effect=DatabaseError("connection lost")),
         pytest.raises(DatabaseError),
     ):
         services.photo_add(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
