@@ -25,6 +25,9 @@ from tests.factories import PASSWORD, PatientFactory, StaffFactory, jpeg_bytes
 
 pytestmark = pytest.mark.browser
 
+# The width an image has once its bytes arrived and decoded (waits for the download; fails if broken).
+LOADED_WIDTH = "img => img.decode().then(() => img.naturalWidth)"
+
 DESKTOP = {"width": 1280, "height": 800}
 TACROLIMUS = "tacrolimus (topical ointment)"
 CALCIPOTRIENE = "calcipotriene (calcipotriol) - single agent"
@@ -164,7 +167,7 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
     for label in ("Earlier", "Later"):
         image = page.get_by_role("img", name=re.compile(f"^{label}: Face and neck on "))
         expect(image).to_be_visible()
-        assert image.evaluate("img => img.complete && img.naturalWidth") == 640
+        assert image.evaluate(LOADED_WIDTH) == 640
     checks.page(page, "photo compare", screenshot="06-photo-compare")
     open_menu(page, "Photos")
     checks.page(page, "photos")
@@ -405,7 +408,7 @@ def test_a_dermatologist_reviews_the_flag_from_the_queue_with_the_timeline_and_a
     expect(admin).to_have_url(re.compile(rf"/admin/diary/photo/{photo.pk}/change/$"))
     full = admin.get_by_role("img", name=re.compile("Face and neck"))
     expect(full.first).to_be_visible()
-    assert full.first.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert full.first.evaluate(LOADED_WIDTH) > 0
 
     # Back to the flag: resolved with a note.
     admin.goto(f"/admin/diary/flag/{flag.pk}/change/")

@@ -12,6 +12,9 @@ from tests.factories import BodyAreaFactory, PatientFactory, jpeg_bytes
 
 pytestmark = pytest.mark.browser
 
+# The width an image has once its bytes arrived and decoded (waits for the download; fails if broken).
+LOADED_WIDTH = "img => img.decode().then(() => img.naturalWidth)"
+
 
 def _sign_in(page, live_server, user) -> None:
     client = Client()
@@ -55,7 +58,7 @@ def test_a_patient_adds_two_photos_of_the_face_on_two_days_and_compares_them(pho
     ):
         expect(image).to_be_visible()
         # The image was fetched through the authorised view and decoded by the browser.
-        assert image.evaluate("img => img.complete && img.naturalWidth") == 640
+        assert image.evaluate(LOADED_WIDTH) == 640
     # Stacked on a narrow phone: the later photo sits below the earlier one.
     first_box = phone.get_by_role("img", name=re.compile("^Earlier")).bounding_box()
     second_box = phone.get_by_role("img", name=re.compile("^Later")).bounding_box()
