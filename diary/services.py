@@ -19,8 +19,8 @@ from django.utils.text import capfirst
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from diary import flagging, imaging, notifications, storage
-from diary.models import AmountUnit, Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from diary import flagging, imaging, notifications, scores, storage
+from diary.models import AmountUnit, Application, Entry, Flag, Patient, Photo, PoemScore, Reaction, Treatment
 from drugs.models import AmountLimit, BodyArea, Drug, Symptom, Urgency, WarningSign
 
 # A missed day's application is recorded at this local time unless the patient says otherwise.
@@ -180,13 +180,16 @@ def treatment_stop(*, patient: Patient, treatment: Treatment) -> Treatment:
 
 
 @transaction.atomic
-def entry_save(*, patient: Patient, date: datetime.date, itch: int | None, notes: str) -> Entry:
-    """Write the itch score and notes of a day, creating the day's entry if needed."""
+def entry_save(
+    *, patient: Patient, date: datetime.date, itch: int | None, notes: str, sleep_loss: int | None = None
+) -> Entry:
+    """Write the peak itch and sleep-loss scores and the notes of a day, creating the day's entry if needed."""
     entry = _entry_for(patient, date)
     entry.itch = itch
+    entry.sleep_loss = sleep_loss
     entry.notes = notes
     entry.full_clean(exclude=["patient"], validate_unique=False, validate_constraints=False)
-    entry.save(update_fields=["itch", "notes", "updated"])
+    entry.save(update_fields=["itch", "sleep_loss", "notes", "updated"])
     _diary_changed(patient=patient, dates={date})
     return entry
 
@@ -333,6 +336,26 @@ def reaction_delete(*, patient: Patient, reaction: Reaction) -> datetime.date:
     return date
 
 
+# --- Validated scores ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def poem_save(*, patient: Patient, date: datetime.date, answers: list[int | None]) -> PoemScore:
+    """Record the POEM questionnaire answered on a day (a second one that day replaces it) and score it."""
+    if date > patient.today():
+        raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
+    try:
+        total = scores.poem_total(answers)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+    fields = dict(zip(PoemScore.ANSWER_FIELDS, answers, strict=True))
+    poem, _ = PoemScore.objects.update_or_create(patient=patient, date=date, defaults={**fields, "total": total})
+    # The next score's rise is measured against this one: its day is affected too.
+    following = PoemScore.objects.for_patient(patient).filter(date__gt=date).order_by("date").first()
+    _diary_changed(patient=patient, dates={date} | ({following.date} if following else set()))
+    return poem
+
+
 # --- Warning-sign flags ----------------------------------------------------------------------
 
 
@@ -355,8 +378,10 @@ def _limit_rule(limit: AmountLimit) -> flagging.LimitRule:
 
 
 def _flag_state(flag: Flag) -> flagging.FlagState | None:
-    if flag.warning_sign_id:
-        rule: flagging.RuleKey = ("sign", flag.warning_sign_id)
+    if flag.score_rule:
+        rule: flagging.RuleKey = ("score", flag.score_rule)
+    elif flag.warning_sign_id:
+        rule = ("sign", flag.warning_sign_id)
     elif flag.amount_limit_id:
         rule = ("limit", flag.amount_limit_id)
     else:
@@ -370,8 +395,10 @@ def _flag_states(flags: Iterable[Flag]) -> list[flagging.FlagState]:
     return [state for state in map(_flag_state, flags) if state is not None]
 
 
-def rule_text(rule: WarningSign | AmountLimit) -> str:
+def rule_text(rule: WarningSign | AmountLimit | flagging.ScoreRule) -> str:
     """The rule in one plain sentence, as clinicians and patients read it."""
+    if isinstance(rule, flagging.ScoreRule):
+        return rule.text
     drug = capfirst(str(rule.drug)) if rule.drug_id else "Any medicine"
     if isinstance(rule, AmountLimit):
         return f"{drug}: more than {rule.max_grams_per_week.normalize():f} g in 7 days"
@@ -390,13 +417,18 @@ class _Facts:
     def __init__(self, patient: Patient, first: datetime.date, last: datetime.date):
         entries = (
             Entry.objects.filter(patient=patient, date__range=(first, last))
-            .only("id", "date", "patient_id")
+            .only("id", "date", "patient_id", "itch")
             .prefetch_related(
                 Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area")),
                 Prefetch("applications", queryset=Application.objects.select_related("treatment")),
             )
         )
         self.entries: dict[datetime.date, Entry] = {entry.date: entry for entry in entries}
+        self.itch = {entry.date: entry.itch for entry in self.entries.values()}
+        # Every POEM total up to `last`: a rise is measured against the previous score, however long ago.
+        self.poems = dict(
+            PoemScore.objects.for_patient(patient).filter(date__lte=last).order_by("date").values_list("date", "total")
+        )
         self.reactions: dict[int, Reaction] = {}
         self.days: dict[datetime.date, flagging.DayFacts] = {}
         for entry in self.entries.values():
@@ -428,6 +460,8 @@ class _Facts:
             day["present_since"] = match.present_since.isoformat()
         if match.grams is not None:
             day["grams"] = f"{match.grams.normalize():f}"
+        if match.scores:
+            day["scores"] = [{"date": d.isoformat(), "score": score} for d, score in match.scores]
         return day
 
 
@@ -435,7 +469,7 @@ def _evidence(old: dict, change: flagging.FlagChange, facts: _Facts, start, end,
     """Matched days re-evaluated now, plus the days outside the window that the flag already held."""
     kept = [d for d in old.get("days", []) if not start.isoformat() <= d["date"] <= end.isoformat()]
     days = sorted(kept + [facts.evidence_day(m) for m in change.matches], key=lambda d: d["date"])
-    return {"rule": rule_text(rule), "advice": advice, "urgency": rule.get_urgency_display(), "days": days}
+    return {"rule": rule_text(rule), "advice": advice, "urgency": Urgency(rule.urgency).label, "days": days}
 
 
 @transaction.atomic
@@ -470,17 +504,24 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         if start <= day <= end
         for match in flagging.evaluate_day(day, facts.days, courses, sign_rules, limit_rules)
     ]
+    matches += [
+        match
+        for day in sorted(set(facts.days) | set(facts.poems))
+        if start <= day <= end
+        for match in flagging.evaluate_scores(day, itch=facts.itch, poems=facts.poems)
+    ]
     plan = flagging.plan_flags(start=start, end=end, matches=matches, flags=_flag_states(flags.values()))
 
     changed: list[Flag] = []
     for change in plan.raise_ + plan.update:
         kind, rule_id = change.rule
-        rule = signs[rule_id] if kind == "sign" else limits[rule_id]
+        rule = {"sign": signs, "limit": limits, "score": flagging.SCORE_RULES}[kind][rule_id]
         flag = flags.get(change.flag_id) or Flag(
             patient=patient,
             warning_sign=rule if kind == "sign" else None,
             amount_limit=rule if kind == "limit" else None,
-            drug=rule.drug,
+            score_rule=rule_id if kind == "score" else None,
+            drug=None if kind == "score" else rule.drug,
             urgency=rule.urgency,
             rule_text=rule_text(rule),
             advice=rule.advice,
@@ -507,6 +548,7 @@ def flags_reevaluate_all(*, patient: Patient, notify: bool = True) -> int:
     """Re-check the patient's whole diary (after rules changed); return how many flags changed."""
     dates = set(patient.entries.values_list("date", flat=True))
     dates |= set(patient.flags.active().values_list("first_seen", flat=True))
+    dates |= set(patient.poem_scores.values_list("date", flat=True))
     return len(flags_reevaluate(patient=patient, dates=dates, notify=notify))
 
 
