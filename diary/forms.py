@@ -308,7 +308,7 @@ class PoemForm(forms.Form):
             self.fields[f"q{number}"] = forms.TypedChoiceField(
                 label=f"{number}. {scores.POEM_RECALL} {question}",
                 choices=[(str(value), label) for value, label in scores.POEM_ANSWERS],
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
                 coerce=int,
                 empty_value=None,
                 required=False,
@@ -326,7 +326,10 @@ class ScorePrefsForm(forms.ModelForm):
         fields = ["poem", "summary_notes"]
         widgets = {"poem": forms.RadioSelect}
         help_texts = {
-            "poem": "Today asks for it once a week. Mometasone treats more than eczema: turn it off if yours is not for eczema."
+            "poem": (
+                "Today asks for it once a week. Mometasone treats more than eczema: "
+                "turn it off if yours is not for eczema."
+            )
         }
 
 

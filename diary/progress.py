@@ -206,9 +206,21 @@ def poem_due(patient: Patient, day: datetime.date) -> bool:
 
 @dataclass(frozen=True)
 class Chart:
+    """A chart, a sentence summarising it, and its numbers as a table (the alternative to the picture)."""
+
     heading: str
     svg: str
     summary: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def _table(series: list[Series], first: str, unit: str = "") -> tuple[list[str], list[list[str]]]:
+    rows = []
+    for index, (day, _) in enumerate(series[0].points if series else []):
+        values = [one.points[index][1] for one in series]
+        rows.append([f"{day:%d %b %Y}"] + ["-" if v is None else f"{v:g}{unit}" for v in values])
+    return [first] + [one.name for one in series], rows
 
 
 def _points(progress: Progress, value) -> list[tuple[datetime.date, float | None]]:
@@ -218,6 +230,7 @@ def _points(progress: Progress, value) -> list[tuple[datetime.date, float | None
 def charts(progress: Progress, *, width: int = PHONE_WIDTH, height: int = PHONE_HEIGHT) -> list[Chart]:
     """The Progress charts, each an SVG with a title and a description, and a sentence summarising it."""
     per = "per day" if progress.daily else "per week (highest of the week)"
+    first = "Day" if progress.daily else "Week from"
     span = f"{progress.start:%d %b %Y} to {progress.end:%d %b %Y}"
     size = {"width": width, "height": height}
     made = []
@@ -239,6 +252,7 @@ def charts(progress: Progress, *, width: int = PHONE_WIDTH, height: int = PHONE_
                 **size,
             ),
             admin_charts.summary(itch),
+            *_table(itch, first),
         )
     )
 
@@ -257,6 +271,7 @@ def charts(progress: Progress, *, width: int = PHONE_WIDTH, height: int = PHONE_
                 **size,
             ),
             poem_text,
+            *_table(poem, first),
         )
     )
 
@@ -277,6 +292,7 @@ def charts(progress: Progress, *, width: int = PHONE_WIDTH, height: int = PHONE_
                 **size,
             ),
             severity_text,
+            *_table(severity, first),
         )
     )
 
@@ -300,6 +316,7 @@ def charts(progress: Progress, *, width: int = PHONE_WIDTH, height: int = PHONE_
                 **size,
             ),
             adherence_text,
+            *_table(adherence, first, " %"),
         )
     )
 
@@ -322,6 +339,7 @@ def charts(progress: Progress, *, width: int = PHONE_WIDTH, height: int = PHONE_
                     **size,
                 ),
                 text,
+                *_table(lines, "7 days ending", " g"),
             )
         )
     return made

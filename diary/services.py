@@ -83,6 +83,16 @@ def patient_update_settings(*, patient: Patient, time_zone: str, date_of_birth: 
     return patient
 
 
+@transaction.atomic
+def patient_update_score_prefs(*, patient: Patient, poem: str, summary_notes: bool) -> Patient:
+    """Turn the weekly POEM on, off or automatic, and include or leave out the notes in the visit summary."""
+    patient.poem = poem
+    patient.summary_notes = summary_notes
+    patient.full_clean(exclude=["user", "dermatologist"])
+    patient.save(update_fields=["poem", "summary_notes", "updated"])
+    return patient
+
+
 # --- Treatments ----------------------------------------------------------------------------
 
 

@@ -78,6 +78,15 @@ class Summary:
         return sum(1 for day in self.progress.timeline.days if day.entry)
 
     @property
+    def symptom_rows(self) -> list[dict]:
+        """Per week, the highest severity of each symptom reported in the period (None where not reported)."""
+        names = self.progress.symptom_names
+        return [
+            {"bucket": bucket, "severities": [bucket.severities.get(name) for name in names]}
+            for bucket in self.progress.buckets
+        ]
+
+    @property
     def photo_list(self) -> list[Photo]:
         return [photo for pair in self.photos for photo in (pair.first, pair.last) if photo]
 

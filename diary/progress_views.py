@@ -1,0 +1,108 @@
+"""The patient's Progress page, the weekly POEM and the visit summary (HTML and PDF)."""
+
+import datetime
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from diary import progress, services, summary
+from diary.forms import PoemForm, ScorePrefsForm, SummaryRangeForm
+from diary.models import Patient
+from diary.scores import POEM_CREDIT, POEM_RECALL, POEM_SCORING_TEXT
+from diary.views import _call, _patient, patient_page
+
+
+@patient_page
+def progress_page(request):
+    patient = _patient(request)
+    period = request.GET.get("period", progress.DEFAULT_PERIOD)
+    if period not in progress.PERIODS:
+        messages.error(request, f"That period is not one of the choices. Showing {progress.PERIODS['3m'][0]}.")
+        period = progress.DEFAULT_PERIOD
+    start, end = progress.period_dates(patient, period)
+    data = progress.progress(patient=patient, start=start, end=end)
+    context = {
+        "progress": data,
+        "charts": progress.charts(data),
+        "period": period,
+        "periods": [(code, label) for code, (label, _) in progress.PERIODS.items()],
+        "poem_due": progress.poem_due(patient, end),
+        "prefs_form": ScorePrefsForm(instance=patient),
+        "poem_credit": POEM_CREDIT,
+    }
+    return render(request, "diary/progress.html", context)
+
+
+@patient_page
+def poem_answer(request):
+    patient = _patient(request)
+    today = patient.today()
+    form = PoemForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _call(form, services.poem_save, patient=patient, date=today, answers=form.answers)
+    ):
+        messages.success(request, "Thank you: your POEM score is saved.")
+        return redirect(f"{reverse('diary:progress')}#chart-poem-heading")
+    context = {"form": form, "recall": POEM_RECALL, "credit": POEM_CREDIT, "scoring": POEM_SCORING_TEXT}
+    return render(request, "diary/poem_form.html", context)
+
+
+@require_POST
+@patient_page
+def score_prefs(request):
+    patient = _patient(request)
+    form = ScorePrefsForm(request.POST, instance=Patient.objects.get(pk=patient.pk))
+    if form.is_valid() and _call(form, services.patient_update_score_prefs, patient=patient, **form.cleaned_data):
+        messages.success(request, "Saved.")
+    else:
+        messages.error(request, "That choice could not be saved: choose one of the options.")
+    return redirect("diary:summary" if request.POST.get("next") == "summary" else "diary:progress")
+
+
+def summary_range(request, patient: Patient) -> tuple[datetime.date, datetime.date, SummaryRangeForm]:
+    """The requested period, or the default one (a message explains when the request's dates were unusable)."""
+    start, end = summary.default_period(patient)
+    if not ({"start", "end"} & set(request.GET)):
+        return start, end, SummaryRangeForm(initial={"start": start, "end": end}, today=patient.today())
+    form = SummaryRangeForm(request.GET, today=patient.today())
+    if form.is_valid():
+        return form.cleaned_data["start"], form.cleaned_data["end"], form
+    problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+    messages.error(request, f"Those dates could not be used ({problems}) Showing the default period.")
+    return start, end, form
+
+
+def pdf_response(document: bytes, patient: Patient, start: datetime.date, end: datetime.date) -> HttpResponse:
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="visit-summary-{start}-to-{end}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@patient_page
+def summary_page(request):
+    patient = _patient(request)
+    start, end, form = summary_range(request, patient)
+    context = {
+        "summary": summary.visit_summary(patient=patient, start=start, end=end),
+        "form": form,
+        "prefs_form": ScorePrefsForm(instance=patient),
+        "pdf_query": f"start={start}&end={end}",
+    }
+    return render(request, "diary/visit_summary.html", context)
+
+
+@patient_page
+def summary_pdf(request):
+    patient = _patient(request)
+    start, end, _ = summary_range(request, patient)
+    paper = request.GET.get("paper", "a4")
+    if paper not in summary.PAPER_SIZES:
+        paper = "a4"
+    document = summary.summary_pdf(summary.visit_summary(patient=patient, start=start, end=end), paper=paper)
+    return pdf_response(document, patient, start, end)
