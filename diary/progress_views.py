@@ -101,8 +101,10 @@ def summary_page(request):
 def summary_pdf(request):
     patient = _patient(request)
     start, end, _ = summary_range(request, patient)
+    from diary import summary_pdf as pdf  # WeasyPrint is heavy to import: only where a PDF is made
+
     paper = request.GET.get("paper", "a4")
-    if paper not in summary.PAPER_SIZES:
+    if paper not in pdf.PAPER_SIZES:
         paper = "a4"
-    document = summary.summary_pdf(summary.visit_summary(patient=patient, start=start, end=end), paper=paper)
+    document = pdf.summary_pdf(summary.visit_summary(patient=patient, start=start, end=end), paper=paper)
     return pdf_response(document, patient, start, end)

@@ -199,18 +199,18 @@ def test_the_summary_pdf_parses_covers_the_period_and_fits_four_weeks_on_four_pa
 
 
 def test_the_pdf_embeds_the_patients_photos_and_nothing_remote(diary):
-    from diary import summary
+    from diary import summary, summary_pdf
 
     data = summary.visit_summary(patient=diary, start=days_ago(diary, 27), end=diary.today())
-    fetcher = summary.SummaryFetcher(data.photo_list)
+    fetcher = summary_pdf.SummaryFetcher(data.photo_list)
     with pytest.raises(ValueError, match="no remote resource"):
         fetcher.fetch("https://example.com/tracker.png")
     with pytest.raises(ValueError, match="may embed"):
-        fetcher.fetch(summary.PDF_BASE_URL + "photos/999999/thumb/")
+        fetcher.fetch(summary_pdf.PDF_BASE_URL + "photos/999999/thumb/")
     photo = data.photo_list[0]
-    body = fetcher.fetch(summary.PDF_BASE_URL + reverse("diary:photo-file", args=[photo.pk, "thumb"])[1:]).read()
+    body = fetcher.fetch(summary_pdf.PDF_BASE_URL + reverse("diary:photo-file", args=[photo.pk, "thumb"])[1:]).read()
     assert body[:2] == b"\xff\xd8"  # a JPEG
-    reader = PdfReader(io.BytesIO(summary.summary_pdf(data)))
+    reader = PdfReader(io.BytesIO(summary_pdf.summary_pdf(data)))
     # WeasyPrint shares one resource dictionary between pages: count distinct images.
     images = {image.name for page in reader.pages for image in page.images}
     assert len(images) == 2  # the face at the start and at the end of the period
