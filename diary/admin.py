@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from diary import admin_selectors, admin_views, audit, services
+from diary import admin_selectors, admin_summary, admin_views, audit, services
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
@@ -124,6 +124,16 @@ class PatientAdmin(PatientScopedAdmin):
                 "<path:object_id>/timeline/export/",
                 view(lambda request, object_id: admin_views.patient_export(self, request, object_id)),
                 name="diary_patient_export",
+            ),
+            path(
+                "<path:object_id>/summary/",
+                view(lambda request, object_id: admin_summary.patient_summary(self, request, object_id)),
+                name="diary_patient_summary",
+            ),
+            path(
+                "<path:object_id>/summary.pdf",
+                view(lambda request, object_id: admin_summary.patient_summary_pdf(self, request, object_id)),
+                name="diary_patient_summary_pdf",
             ),
             *super().get_urls(),
         ]

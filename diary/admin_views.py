@@ -151,6 +151,8 @@ def patient_timeline(model_admin, request, object_id):
         "symptom_names": [name for name, _ in symptoms],
         "table": table,
         "export_url": reverse("admin:diary_patient_export", args=[patient.pk]) + f"?start={start}&end={end}",
+        "summary_url": reverse("admin:diary_patient_summary", args=[patient.pk]) + f"?start={start}&end={end}",
+        "summary_pdf_url": reverse("admin:diary_patient_summary_pdf", args=[patient.pk]) + f"?start={start}&end={end}",
         "change_url": reverse("admin:diary_patient_change", args=[patient.pk]),
     }
     return TemplateResponse(request, "admin/diary/patient/timeline.html", context)
