@@ -84,7 +84,8 @@ def line_chart(
         )
     if count:
         step = max(1, count // (6 if width >= WIDTH else 3))
-        for index in sorted({*range(0, count - 1, step), count - 1}):
+        # Every step-th day and the last one, leaving out a label too close to the last to be read beside it.
+        for index in [*(i for i in range(0, count - 1, step) if count - 1 - i >= step / 2), count - 1]:
             day = series[0].points[index][0]
             parts.append(
                 format_html(
