@@ -84,7 +84,8 @@ def test_a_patient_answers_poem_sees_progress_and_the_summary_and_the_dermatolog
     admin = open_page(DESKTOP).page
     sign_in(admin, live_server, dermatologist)
     admin.goto(f"/admin/diary/patient/{patient.pk}/timeline/")
-    with admin.expect_download() as download:
+    expect(admin.get_by_role("heading", name="Diary of fran")).to_be_visible()
+    with admin.expect_download(timeout=60_000) as download:  # the PDF is made on a shared, busy test machine
         admin.get_by_role("link", name="Visit summary (PDF)").click()
     path = download.value.path()
     reader = PdfReader(path)
