@@ -86,7 +86,7 @@ def _date_range(request, patient: Patient) -> tuple[datetime.date, datetime.date
 
 def _charts(timeline: admin_selectors.Timeline) -> list[dict]:
     severity = [Series(name, points) for name, points in timeline.severity_series().items()]
-    itch = [Series("Itch score", timeline.itch_series())]
+    itch = [Series("Peak itch", timeline.itch_series())]
     adherence = [Series("Adherence", timeline.adherence_series())]
     span = f"{timeline.start:%d %b %Y} to {timeline.end:%d %b %Y}"
     return [
@@ -102,10 +102,10 @@ def _charts(timeline: admin_selectors.Timeline) -> list[dict]:
             ),
         },
         {
-            "heading": "Itch score",
+            "heading": "Peak itch",
             "svg": admin_charts.line_chart(
                 chart_id="chart-itch",
-                title=f"Itch score per day (0 to 10), {span}",
+                title=f"Peak itch per day (worst in the past 24 hours, 0 to 10), {span}",
                 description=admin_charts.summary(itch),
                 series=itch,
                 top_value=10,
