@@ -1,4 +1,4 @@
-# Two commands matter: `make run` and `make test` (see README.md).
+# Two commands matter: `make run` and `make test` (see README.md; every target in docs/development.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -46,7 +46,7 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-# Benchmark (README "Benchmark"): generates PATIENTS x DAYS once into bench/data/, serves it with gunicorn
+# Benchmark (docs/benchmark.md): generates PATIENTS x DAYS once into bench/data/, serves it with gunicorn
 # (config.settings_bench), drives it with wrk, prints a table and writes bench/results/<timestamp>.json.
 # With DATABASE_URL=postgres://... it runs against PostgreSQL instead. BENCH_ARGS passes more options.
 PATIENTS ?= 1000

@@ -162,7 +162,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Empty: the photo view sends the bytes itself. A prefix such as "/protected-photos/": after its check
 # the view answers with an empty body and X-Accel-Redirect: <prefix><file name>, and nginx sends the
-# file from an `internal` location (README.md, "Photos on the diary").
+# file from an `internal` location (docs/operations.md, "nginx").
 PHOTO_SENDFILE = env_str("DJANGO_PHOTO_X_ACCEL_REDIRECT", "")
 if PHOTO_SENDFILE and not (PHOTO_SENDFILE.startswith("/") and PHOTO_SENDFILE.endswith("/")):
     raise ImproperlyConfigured("DJANGO_PHOTO_X_ACCEL_REDIRECT must be a path like /protected-photos/ (or empty).")

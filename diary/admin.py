@@ -438,7 +438,8 @@ admin.site.unregister(LogEntry)
 class AuditLogAdmin(LogEntryAdmin):
     """The audit trail: superusers read it; nobody adds, edits or deletes entries."""
 
-    date_hierarchy = None  # a Python date function per row on big tables (FIELD_NOTES): filters instead
+    # A Python date function per row on big tables (docs/design-notes.md, "Admin (clinicians)"): filters instead.
+    date_hierarchy = None
     show_full_result_count = False
     list_filter = ["action", "content_type", "timestamp"]
 

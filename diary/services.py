@@ -615,7 +615,7 @@ def photo_files_delete_on_commit(*, photos: Iterable[Photo]) -> None:
 @transaction.atomic
 def patient_delete(*, patient: Patient) -> None:
     """Delete the patient's account and everything they logged: entries, courses, photos (files after
-    commit) and the flags raised from their diary, reviewed ones included (README, "Patient rights")."""
+    commit) and the flags raised from their diary, reviewed ones included (docs/security.md, "Patient rights")."""
     photo_files_delete_on_commit(photos=Photo.objects.for_patient(patient))
     user = patient.user
     patient.delete()
