@@ -497,7 +497,7 @@ def test_adherence_over_fourteen_days_caps_each_course_at_its_schedule(db, face)
         apply(weekly, n)
     apply(old, 20)
 
-    row = patients_for_changelist(Patient.objects.filter(pk=patient.pk), today=today).get()
+    row = patients_for_changelist(queryset=Patient.objects.filter(pk=patient.pk), today=today).get()
     assert row.adherence_expected == pytest.approx(13)
     assert row.adherence_done == pytest.approx(9)
     assert round(100 * row.adherence_done / row.adherence_expected) == 69
@@ -507,7 +507,7 @@ def test_adherence_over_fourteen_days_caps_each_course_at_its_schedule(db, face)
 
 def test_adherence_is_blank_when_nothing_was_expected(db):
     patient = PatientFactory()
-    row = patients_for_changelist(Patient.objects.filter(pk=patient.pk)).get()
+    row = patients_for_changelist(queryset=Patient.objects.filter(pk=patient.pk)).get()
     assert row.adherence_expected is None
     assert row.days_logged == 0
     assert row.active_flag_count == 0
