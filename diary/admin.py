@@ -415,21 +415,19 @@ class PhotoAdmin(PatientEnteredAdmin):
 
     @admin.display(description="photo")
     def thumbnail_image(self, photo):
-        return format_html(
-            '<img src="{}" alt="{} on {}" width="96" loading="lazy">',
-            reverse("diary:photo-file", args=[photo.pk, "thumb"]),
-            photo.body_area.name,
-            photo.taken_on,
-        )
+        return _photo_img(photo, "thumb", 96, lazy=True)
 
     @admin.display(description="photo")
     def full_image(self, photo):
-        return format_html(
-            '<a href="{0}"><img src="{0}" alt="{1} on {2}" width="480"></a>',
-            reverse("diary:photo-file", args=[photo.pk, "image"]),
-            photo.body_area.name,
-            photo.taken_on,
-        )
+        url = reverse("diary:photo-file", args=[photo.pk, "image"])
+        return format_html('<a href="{}">{}</a>', url, _photo_img(photo, "image", 480))
+
+
+def _photo_img(photo: Photo, version: str, width: int, *, lazy: bool = False):
+    """An <img> of a photo file, served only by diary:photo-file."""
+    markup = '<img src="{}" alt="{} on {}" width="{}"' + (' loading="lazy">' if lazy else ">")
+    src = reverse("diary:photo-file", args=[photo.pk, version])
+    return format_html(markup, src, photo.body_area.name, photo.taken_on, width)
 
 
 admin.site.unregister(LogEntry)

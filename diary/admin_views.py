@@ -56,41 +56,30 @@ def _charts(timeline: admin_selectors.Timeline) -> list[dict]:
     severity = [Series(name, points) for name, points in timeline.severity_series().items()]
     itch = [Series("Itch score", timeline.itch_series())]
     adherence = [Series("Adherence", timeline.adherence_series())]
+    no_symptoms = "No symptoms were reported in this range."
+    # heading, id, title, series, description, top value, ticks
+    charts = [
+        ("Symptom severity", "chart-severity", "Symptom severity per day (highest of the day)", severity,
+         admin_charts.summary(severity) if severity else no_symptoms, 3, [(1, "Mild"), (2, "Moderate"), (3, "Severe")]),
+        ("Itch score", "chart-itch", "Itch score per day (0 to 10)", itch,
+         admin_charts.summary(itch), 10, [(0, "0"), (5, "5"), (10, "10")]),
+        ("Adherence", "chart-adherence", "Applications done against the schedule per day (%)", adherence,
+         admin_charts.summary(adherence, " %"), 100, [(0, "0 %"), (50, "50 %"), (100, "100 %")]),
+    ]  # fmt: skip
     span = f"{timeline.start:%d %b %Y} to {timeline.end:%d %b %Y}"
     return [
         {
-            "heading": "Symptom severity",
+            "heading": heading,
             "svg": admin_charts.line_chart(
-                chart_id="chart-severity",
-                title=f"Symptom severity per day (highest of the day), {span}",
-                description=admin_charts.summary(severity) if severity else "No symptoms were reported in this range.",
-                series=severity,
-                top_value=3,
-                ticks=[(1, "Mild"), (2, "Moderate"), (3, "Severe")],
+                chart_id=chart_id,
+                title=f"{title}, {span}",
+                description=description,
+                series=series,
+                top_value=top_value,
+                ticks=ticks,
             ),
-        },
-        {
-            "heading": "Itch score",
-            "svg": admin_charts.line_chart(
-                chart_id="chart-itch",
-                title=f"Itch score per day (0 to 10), {span}",
-                description=admin_charts.summary(itch),
-                series=itch,
-                top_value=10,
-                ticks=[(0, "0"), (5, "5"), (10, "10")],
-            ),
-        },
-        {
-            "heading": "Adherence",
-            "svg": admin_charts.line_chart(
-                chart_id="chart-adherence",
-                title=f"Applications done against the schedule per day (%), {span}",
-                description=admin_charts.summary(adherence, " %"),
-                series=adherence,
-                top_value=100,
-                ticks=[(0, "0 %"), (50, "50 %"), (100, "100 %")],
-            ),
-        },
+        }
+        for heading, chart_id, title, series, description, top_value, ticks in charts
     ]
 
 
