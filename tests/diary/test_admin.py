@@ -4,9 +4,11 @@ the timeline with charts, the CSV export and flat query counts."""
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin as django_admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -806,3 +808,15 @@ def test_the_queue_patient_list_and_timeline_cost_the_same_for_200_patients_of_9
 
     assert result.entries > 10_000 and result.flags > 0
     assert big == small
+
+
+@pytest.mark.parametrize("model", [Patient, Treatment, Entry, Application, Reaction, Flag, Photo])
+def test_every_diary_list_shows_the_patient_and_sorts_by_it(client, derm, mine, model):
+    client.force_login(derm)
+    model_admin = django_admin.site._registry[model]
+    column = model_admin.patient_name
+    assert column.admin_order_field.endswith("user__username")
+    assert column.short_description == "patient"
+    listing = client.get(url(model, "changelist"), {"o": str(model_admin.list_display.index("patient_name") + 1)})
+    assert listing.status_code == 200
+    assert re.search(r'class="field-patient_name">(<a href="[^"]+">)?alice<', listing.text)
