@@ -20,6 +20,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diary import flagging, imaging, notifications, storage
+from diary.amounts import format_amount
 from diary.models import AmountUnit, Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import AmountLimit, BodyArea, Drug, Symptom, Urgency, WarningSign
 
@@ -374,7 +375,7 @@ def rule_text(rule: WarningSign | AmountLimit) -> str:
     """The rule in one plain sentence, as clinicians and patients read it."""
     drug = capfirst(str(rule.drug)) if rule.drug_id else "Any medicine"
     if isinstance(rule, AmountLimit):
-        return f"{drug}: more than {rule.max_grams_per_week.normalize():f} g in 7 days"
+        return f"{drug}: more than {format_amount(rule.max_grams_per_week, AmountUnit.GRAMS)} in 7 days"
     severity = {1: "", 2: " (moderate or severe)", 3: " (severe)"}[rule.min_severity]
     text = f"{drug}: {rule.symptom.name.lower()}{severity}"
     if rule.persists_days:
@@ -427,7 +428,7 @@ class _Facts:
         if match.present_since:
             day["present_since"] = match.present_since.isoformat()
         if match.grams is not None:
-            day["grams"] = f"{match.grams.normalize():f}"
+            day["grams"] = format_amount(match.grams)
         return day
 
 

@@ -75,7 +75,7 @@ def _day_url(patient: Patient, day: datetime.date) -> str:
 
 def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: str = "") -> str:
     """Where to go after a write that may have matched a warning sign: its advice first, if it did."""
-    if selectors.alerts_on(patient, day).flags:
+    if selectors.alerts_on(patient=patient, day=day).flags:
         anchor = "#alerts"
     return f"{_day_url(patient, day)}{query}{anchor}"
 
@@ -83,9 +83,9 @@ def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: 
 def _render_day(request, patient: Patient, day: datetime.date, **forms):
     """The diary page of one day, with any bound forms that came back with errors."""
     today = patient.today()
-    entry = selectors.entry_on(patient, day)
+    entry = selectors.entry_on(patient=patient, day=day)
     undo_pk = request.GET.get("undo", "")
-    progress = selectors.course_progress(patient, day, day == today)
+    progress = selectors.course_progress(patient=patient, day=day, is_today=day == today)
     context = {
         "patient": patient,
         "day": day,
@@ -96,12 +96,12 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "entry": entry,
         "undo": next((a for a in entry.applications.all() if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,
-        "alerts": selectors.alerts_on(patient, day, [course.treatment for course in progress]),
+        "alerts": selectors.alerts_on(patient=patient, day=day, courses=[course.treatment for course in progress]),
         "apply_form": forms.get("apply_form"),
         "reaction_form": forms.get("reaction_form") or ReactionForm(patient=patient),
         "entry_form": forms.get("entry_form")
         or EntryForm(initial={"itch": entry.itch, "notes": entry.notes} if entry else None),
-        "photos": selectors.photos_on(patient, day),
+        "photos": selectors.photos_on(patient=patient, day=day),
         "photo_form": forms.get("photo_form") or PhotoForm(),
     }
     return render(request, "diary/entry_day.html", context)
@@ -331,7 +331,7 @@ def history(request):
         ignored, drug_slug = [*ignored, "medicine"], ""
     if symptom_code and symptom_code not in {s.code for s in symptoms}:
         ignored, symptom_code = [*ignored, "symptom"], ""
-    entries = selectors.history(patient, drug_slug=drug_slug, symptom_code=symptom_code)
+    entries = selectors.history(patient=patient, drug_slug=drug_slug, symptom_code=symptom_code)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -358,8 +358,7 @@ def treatment_list(request):
     patient = _patient(request)
     today = patient.today()
     treatments = Treatment.objects.filter(patient=patient).select_related("drug").prefetch_related("body_areas")
-    current = [t for t in treatments if t.ended_on is None or t.ended_on >= today]
-    past = [t for t in treatments if t.ended_on is not None and t.ended_on < today]
+    current, past = treatments.current_and_past(today)
     return render(request, "diary/treatment_list.html", {"current": current, "past": past, "today": today})
 
 
@@ -409,7 +408,7 @@ def treatment_stop(request, pk):
 @patient_page
 def alert_list(request):
     patient = _patient(request)
-    active, past = selectors.alerts_for(patient)
+    active, past = selectors.alerts_for(patient=patient)
     page = Paginator(past, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "diary/flag_list.html", {"active_flags": active, "past_flags": page, "page_obj": page})
 
@@ -465,7 +464,7 @@ def _call_photo(form, **kwargs) -> Photo | None:
 @require_GET
 def photo_file(request, pk, kind):
     """The photo's bytes (or its thumbnail) for its patient, their dermatologist or a superuser; 404 otherwise."""
-    photo = get_object_or_404(selectors.photos_visible_to(request.user).select_related("entry__patient"), pk=pk)
+    photo = get_object_or_404(selectors.photos_visible_to(user=request.user).select_related("entry__patient"), pk=pk)
     audit.record_view(request, photo.entry.patient, f"photo {kind}", photo)
     name = photo.image if kind == "image" else photo.thumbnail
     if django_settings.PHOTO_SENDFILE:
@@ -510,9 +509,9 @@ def _chosen_area(request, areas: list[BodyArea]) -> BodyArea | None:
 @require_GET
 def photo_gallery(request):
     patient = _patient(request)
-    areas = selectors.photo_areas(patient)
+    areas = selectors.photo_areas(patient=patient)
     area = _chosen_area(request, areas)
-    context = {"groups": selectors.photo_gallery(patient, area), "areas": areas, "area": area}
+    context = {"groups": selectors.photo_gallery(patient=patient, area=area), "areas": areas, "area": area}
     return render(request, "diary/photo_gallery.html", context)
 
 
@@ -521,9 +520,13 @@ def photo_gallery(request):
 def photo_compare(request):
     """Two photos of one body area side by side: the first and the latest, or the two chosen."""
     patient = _patient(request)
-    areas = selectors.photo_areas(patient)
+    areas = selectors.photo_areas(patient=patient)
     area = _chosen_area(request, areas) or (areas[0] if areas else None)
-    photos = list(selectors.patient_photos(patient).filter(body_area=area).order_by("taken_on", "pk")) if area else []
+    photos = (
+        list(selectors.patient_photos(patient=patient).filter(body_area=area).order_by("taken_on", "pk"))
+        if area
+        else []
+    )
     first, second = _pick(photos, request.GET.get("a"), 0), _pick(photos, request.GET.get("b"), -1)
     context = {"areas": areas, "area": area, "photos": photos, "first": first, "second": second}
     if first and second:
