@@ -35,7 +35,7 @@ def _staff_sessions_pass_two_factor(request, monkeypatch):
     """Staff signed in with `force_login` get a session verified with a second factor, as after a real code.
 
     Admin requires two-step sign-in; tests about something else should not repeat it. The real
-    flow is tested in tests/test_two_factor.py, whose tests opt out with `@pytest.mark.real_two_factor`.
+    flow is tested in tests/accounts/test_two_factor.py, whose tests opt out with `@pytest.mark.real_two_factor`.
     """
     if request.node.get_closest_marker("real_two_factor"):
         return
@@ -43,7 +43,7 @@ def _staff_sessions_pass_two_factor(request, monkeypatch):
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from config.middleware import OTP_REQUIRED
+    from accounts.middleware import OTP_REQUIRED
 
     original = Client.force_login
 
