@@ -30,13 +30,17 @@ run: $(STAMP)
 	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist); the browser tests take turns on one of them.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The whole suite against PostgreSQL: DATABASE_URL must point at a server where the user may create databases.
 test-postgres: $(DEV_STAMP)
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL=postgres://user@host:port/name first (.ci/run starts a throwaway server)"; exit 2)
-	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The key screens (phone, and the dermatologist's on a desktop) as PNGs in screenshots/ (git-ignored), taken by
 # the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json.

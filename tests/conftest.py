@@ -215,8 +215,26 @@ def sign_in(page, live_server, user) -> None:
 
 # --- Reporting and REQUIRE_BROWSER -----------------------------------------------------------
 
-# Lines tests add for the end of the run (the journeys' page weights and axe-core summary).
-REPORT_LINES = pytest.StashKey[list[str]]()
+# Lines tests add for the end of the run (the journeys' page weights and axe-core summary). A test hands
+# them over as user properties named REPORT_PROPERTY, so they reach the summary from pytest-xdist's workers too.
+REPORT_PROPERTY = "report_line"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run one after another on one worker under `-n N --dist loadgroup` (make test):
+    one Chromium and one live server, while the other worker takes the rest of the suite."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+# The lines gathered by pytest_runtest_logreport, in the process that prints the summary.
+report_lines: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        report_lines.extend(value for name, value in report.user_properties if name == REPORT_PROPERTY)
 
 
 def skipped_browser_tests_message(require_browser: str | None, skipped: list[str]) -> str | None:
@@ -239,10 +257,9 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    lines = config.stash.get(REPORT_LINES, [])
-    if lines:
+    if report_lines:
         terminalreporter.section("browser journeys: axe-core and page weights")
-        for line in lines:
+        for line in report_lines:
             terminalreporter.write_line(line)
     message = skipped_browser_tests_message(os.environ.get("REQUIRE_BROWSER"), _skipped_browser_tests(config))
     if message:
