@@ -192,14 +192,17 @@ def reference(_reference_rows, db):
     and transactional tests (live_server), which empty the tables afterwards, get it back the next time.
     """
     from django.core.management.color import no_style
-    from django.db import connection
+    from django.db import connection, transaction
 
-    for model, rows in _reference_rows:
-        model.objects.bulk_create(model(**row) for row in rows)
-    # Rows came with their primary keys: move PostgreSQL's sequences past them (SQLite needs nothing).
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _ in _reference_rows]):
-            cursor.execute(sql)
+    # One transaction, as the loader's: foreign keys are checked at its end, whatever the order of the tables
+    # (transactional tests, such as live_server ones, would otherwise commit each table on its own).
+    with transaction.atomic():
+        for model, rows in _reference_rows:
+            model.objects.bulk_create(model(**row) for row in rows)
+        # Rows came with their primary keys: move PostgreSQL's sequences past them (SQLite needs nothing).
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _ in _reference_rows]):
+                cursor.execute(sql)
 
 
 def sign_in(page, live_server, user) -> None:
