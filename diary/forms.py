@@ -2,46 +2,10 @@ import datetime
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
 
 from diary.models import MAX_FTU, MAX_GRAMS, AmountUnit, Patient, Treatment
 from diary.timezones import time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
-
-
-class SignUpForm(UserCreationForm):
-    email = forms.EmailField(
-        help_text="Used only to reset your password if you forget it.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    time_zone = forms.ChoiceField(
-        choices=time_zone_choices,
-        initial="UTC",
-        help_text="Your diary days start at midnight in this time zone.",
-    )
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username", "email")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            # static/js/app.js preselects the browser's zone on a fresh form only,
-            # so a choice the patient made is never overwritten after an error.
-            self.fields["time_zone"].widget.attrs["data-detect-time-zone"] = "true"
-        for name in ("password1", "password2"):
-            self.fields[name].widget.attrs["autocomplete"] = "new-password"
-
-    def clean_email(self):
-        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this e-mail address already exists. Log in, or reset your password."
-            )
-        return email
-
 
 # --- Diary forms ---------------------------------------------------------------------------
 
@@ -253,18 +217,6 @@ class PhotoForm(forms.Form):
         # The day page also holds the reaction form, which has its own body_area field: keep ids unique.
         kwargs.setdefault("auto_id", "id_photo_%s")
         super().__init__(*args, **kwargs)
-
-
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label="Code",
-        max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
-    )
-
-    def clean_token(self):
-        return self.cleaned_data["token"].replace(" ", "").strip()
 
 
 class PasswordConfirmForm(forms.Form):

@@ -10,14 +10,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import IO
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import capfirst
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diary import flagging, imaging, notifications, storage
 from diary.amounts import format_amount
@@ -65,13 +62,6 @@ def _entry_for(patient: Patient, date: datetime.date) -> Entry:
 
 
 # --- Patients ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def patient_register(*, username: str, email: str, password: str, time_zone: str) -> Patient:
-    """Create a user account and the patient profile that goes with it."""
-    user = get_user_model().objects.create_user(username=username, email=email, password=password)
-    return Patient.objects.create(user=user, time_zone=time_zone)
 
 
 @transaction.atomic
@@ -621,42 +611,3 @@ def patient_delete(*, patient: Patient) -> None:
     user = patient.user
     patient.delete()
     user.delete()
-
-
-# --- Two-step sign-in ------------------------------------------------------------------------
-
-RECOVERY_CODES = 10
-
-
-def two_factor_pending_device(*, user) -> TOTPDevice:
-    """The authenticator the user is setting up: unconfirmed until they type one of its codes."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-
-
-@transaction.atomic
-def two_factor_confirm(*, user, device: TOTPDevice, token: str) -> list[str] | None:
-    """Confirm the authenticator with a code it shows; return fresh recovery codes, or None if the code is wrong."""
-    if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
-        return None
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return two_factor_recovery_codes(user=user)
-
-
-@transaction.atomic
-def two_factor_recovery_codes(*, user) -> list[str]:
-    """Replace the user's recovery codes with RECOVERY_CODES new single-use ones."""
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    return codes
-
-
-@transaction.atomic
-def two_factor_disable(*, user) -> None:
-    """Remove every second factor of an account (an administrator's reset, or a patient opting out)."""
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()

@@ -4,7 +4,7 @@ from functools import wraps
 from django import forms
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -25,7 +25,6 @@ from diary.forms import (
     PhotoForm,
     ReactionForm,
     SettingsForm,
-    SignUpForm,
     TreatmentForm,
 )
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
@@ -119,25 +118,6 @@ def home(request):
     if patient is None:
         return render(request, "diary/no_diary.html")
     return _render_day(request, patient, patient.today())
-
-
-@sensitive_post_parameters("password1", "password2")
-@never_cache
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        patient = services.patient_register(
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            time_zone=form.cleaned_data["time_zone"],
-        )
-        login(request, patient.user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Your diary is ready.")
-        return redirect("home")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @patient_page

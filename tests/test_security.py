@@ -152,7 +152,7 @@ def test_activity_renews_the_session_at_most_once_a_minute(client, patient, sett
     client.get("/diary/history/")
     assert Session.objects.get().expire_date == first
 
-    with mock.patch("config.middleware.time.time", return_value=time.time() + 120):
+    with mock.patch("accounts.middleware.time.time", return_value=time.time() + 120):
         client.get("/diary/history/")
     assert Session.objects.get().expire_date > first
     assert settings.SESSION_COOKIE_AGE == 30 * 60

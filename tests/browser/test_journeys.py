@@ -57,9 +57,11 @@ def open_page(browser, live_server, transactional_db):
 @pytest.fixture
 def journey_report(request):
     """Lines for the end of the test run (see pytest_terminal_summary in tests/conftest.py)."""
-    from tests.conftest import REPORT_LINES
+    from tests.conftest import REPORT_PROPERTY
 
-    return request.config.stash.setdefault(REPORT_LINES, [])
+    lines: list[str] = []
+    yield lines
+    request.node.user_properties.extend((REPORT_PROPERTY, line) for line in lines)
 
 
 def open_menu(page, link: str) -> None:
