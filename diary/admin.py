@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from diary import admin_selectors, admin_views, audit, services
+from diary import admin_selectors, admin_views, audit, flag_services
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
@@ -361,7 +361,10 @@ class FlagAdmin(PatientScopedAdmin):
     @admin.action(description="Acknowledge selected flags", permissions=["review"])
     def acknowledge(self, request, queryset):
         _review_each(
-            request, queryset, "Acknowledged", lambda flag: services.flag_acknowledge(flag=flag, reviewer=request.user)
+            request,
+            queryset,
+            "Acknowledged",
+            lambda flag: flag_services.flag_acknowledge(flag=flag, reviewer=request.user),
         )
 
     @admin.action(description="Resolve selected flags with a note…", permissions=["review"])
@@ -373,7 +376,7 @@ class FlagAdmin(PatientScopedAdmin):
                 request,
                 queryset,
                 "Resolved",
-                lambda flag: services.flag_resolve(flag=flag, reviewer=request.user, note=note),
+                lambda flag: flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note),
             )
             return None
         return admin_views.resolve_selected_page(self, request, queryset, form)

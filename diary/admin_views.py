@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from diary import admin_charts, admin_selectors, audit, services
+from diary import admin_charts, admin_selectors, audit, flag_services
 from diary.admin_charts import Series
 from diary.export import safe_cell
 from diary.models import Patient
@@ -197,10 +197,10 @@ def flag_review(model_admin, request, object_id):
     note = form.cleaned_data["note"]
     try:
         if form.cleaned_data["decision"] == "acknowledge":
-            services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
+            flag_services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
             messages.success(request, "Flag acknowledged: it stays in the queue until resolved.")
         else:
-            services.flag_resolve(flag=flag, reviewer=request.user, note=note)
+            flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note)
             messages.success(request, "Flag resolved.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -147,7 +147,7 @@ def settings(request):
     if (
         request.method == "POST"
         and form.is_valid()
-        and _call(form, services.patient_update_settings, patient=patient, **form.cleaned_data)
+        and _call(form, services.patient_update, patient=patient, **form.cleaned_data)
     ):
         messages.success(request, "Settings saved.")
         return redirect("diary:settings")
@@ -190,7 +190,7 @@ def application_add(request, day):
     _past_day(patient, day)
     form = ApplyForm(request.POST, patient=patient, day=day)
     application = form.is_valid() and _call(
-        form, services.application_record, patient=patient, date=day, **form.cleaned_data
+        form, services.application_create, patient=patient, date=day, **form.cleaned_data
     )
     if not application:
         return _render_day(request, patient, day, apply_form=form)
@@ -203,7 +203,7 @@ def reaction_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = ReactionForm(request.POST, patient=patient)
-    reaction = form.is_valid() and _call(form, services.reaction_add, patient=patient, date=day, **form.cleaned_data)
+    reaction = form.is_valid() and _call(form, services.reaction_create, patient=patient, date=day, **form.cleaned_data)
     if not reaction:
         return _render_day(request, patient, day, reaction_form=form)
     messages.success(request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.")
@@ -216,7 +216,7 @@ def entry_save(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = EntryForm(request.POST)
-    if not (form.is_valid() and _call(form, services.entry_save, patient=patient, date=day, **form.cleaned_data)):
+    if not (form.is_valid() and _call(form, services.entry_update, patient=patient, date=day, **form.cleaned_data)):
         return _render_day(request, patient, day, entry_form=form)
     messages.success(request, "Saved.")
     return redirect(_day_url(patient, day))
@@ -453,7 +453,7 @@ def photo_add(request, day):
 def _call_photo(form, **kwargs) -> Photo | None:
     """Run photo_add; a refusal (format, size, duplicate) becomes an error next to the file field."""
     try:
-        return services.photo_add(**kwargs)
+        return services.photo_create(**kwargs)
     except ValidationError as error:
         messages_by_field = error.message_dict if hasattr(error, "error_dict") else {"upload": error.messages}
         for field, field_messages in messages_by_field.items():

@@ -648,7 +648,7 @@ def test_a_rule_only_the_service_knows_becomes_a_form_error_not_a_500(client, pa
     def refuse(**kwargs):
         raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
 
-    monkeypatch.setattr(services, "entry_save", refuse)
+    monkeypatch.setattr(services, "entry_update", refuse)
     client.force_login(patient.user)
 
     response = client.post(reverse("diary:entry-save", args=[TODAY]), {"itch": "3", "notes": "Kept"})
