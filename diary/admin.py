@@ -5,13 +5,13 @@ from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from diary import admin_selectors, admin_views, audit, flag_services
+from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
@@ -385,12 +385,11 @@ class FlagAdmin(PatientScopedAdmin):
 def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
     done, skipped = 0, []
     for flag in queryset.select_related("patient__user"):
-        try:
+        with Refusals() as refusal:
             review(flag)
-        except ValidationError as error:
-            skipped.append((flag, " ".join(error.messages)))
-        else:
             done += 1
+        if refusal.message:
+            skipped.append((flag, refusal.message))
     if done:
         messages.success(request, f"{verb} {done} flag{'s' if done != 1 else ''}.")
     if skipped:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from diary import admin_charts, admin_selectors, audit, flag_services
 from diary.admin_charts import Series
 from diary.export import safe_cell
+from diary.forms import Refusals
 from diary.models import Patient
 
 DEFAULT_DAYS = 30
@@ -195,15 +196,15 @@ def flag_review(model_admin, request, object_id):
         messages.error(request, "Choose Acknowledge or Resolve.")
         return HttpResponseRedirect(change_url)
     note = form.cleaned_data["note"]
-    try:
+    with Refusals() as refusal:
         if form.cleaned_data["decision"] == "acknowledge":
             flag_services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
             messages.success(request, "Flag acknowledged: it stays in the queue until resolved.")
         else:
             flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note)
             messages.success(request, "Flag resolved.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    if refusal.message:
+        messages.error(request, refusal.message)
     return redirect(change_url)
 
 

@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from diary import imaging, storage
 from diary.flag_services import flags_reevaluate
 from diary.models import AmountUnit, Application, Entry, Patient, Photo, Reaction, Treatment
+from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
 
 # A missed day's application is recorded at this local time unless the patient says otherwise.
@@ -59,8 +60,7 @@ def _course_dates(patient: Patient, *changed: datetime.date | None) -> set[datet
 
 def _entry_for(patient: Patient, date: datetime.date) -> Entry:
     """The patient's entry for a date, created if needed; never for a day that has not come yet."""
-    if date > patient.today():
-        raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
+    validate_diary_day(day=date, today=patient.today())
     entry, _ = Entry.objects.get_or_create(patient=patient, date=date)
     return entry
 
@@ -141,8 +141,7 @@ def treatment_update(
 ) -> Treatment:
     """Change a course; if its drug or dates moved, the days from the earliest change to today are affected."""
     _own(patient, treatment)
-    # Read from the database: a ModelForm may already have changed the instance in memory.
-    before = Treatment.objects.values_list("drug_id", "started_on", "ended_on").get(pk=treatment.pk)
+    before = (treatment.drug_id, treatment.started_on, treatment.ended_on)
     treatment.drug = drug
     treatment.strength = strength
     treatment.schedule_kind = schedule_kind
@@ -354,10 +353,12 @@ def photo_create(
     The files are written before the row; if the row cannot be written they are deleted again, so a
     failure on either side leaves neither a row nor an orphaned file.
     """
-    if date > patient.today():
-        raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
+    validate_diary_day(day=date, today=patient.today())
     # Decoding and re-encoding take a fraction of a second: done before any transaction holds a lock.
-    processed = imaging.process_upload(upload)
+    try:
+        processed = imaging.process_upload(upload)
+    except ValidationError as error:
+        raise ValidationError({"upload": error}) from None
     if Photo.objects.filter(entry__patient=patient, entry__date=date, sha256=processed.sha256).exists():
         raise ValidationError({"upload": DUPLICATE_PHOTO}, code="duplicate")
     image_name, thumb_name = storage.save_processed(processed)

@@ -8,6 +8,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,17 +25,17 @@ from diary.forms import (
     EntryForm,
     PhotoForm,
     ReactionForm,
+    Refusals,
     SettingsForm,
     SignUpForm,
     TreatmentForm,
 )
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.storage import photo_storage
+from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
 
 HISTORY_PAGE_SIZE = 20
-# Diary days before this are not pages (and date arithmetic near year 1 would overflow).
-FIRST_DAY = datetime.date(1900, 1, 1)
 
 
 def patient_page(view):
@@ -55,18 +56,12 @@ def _patient(request) -> Patient:
 
 
 def _past_day(patient: Patient, day: datetime.date) -> datetime.date:
-    if day > patient.today() or day < FIRST_DAY:
-        raise Http404("That day has not come yet.")
-    return day
-
-
-def _call(form, service, **kwargs):
-    """Run a service; a rule it enforces that the form did not check becomes a form error, never a 500."""
+    """A day in a URL that cannot have a diary page (not come yet, or before 1900) is a 404."""
     try:
-        return service(**kwargs)
-    except ValidationError as error:
-        form.add_error(None, error.messages)
-        return None
+        validate_diary_day(day=day, today=patient.today())
+    except ValidationError:
+        raise Http404("No diary page for that day.") from None
+    return day
 
 
 def _day_url(patient: Patient, day: datetime.date) -> str:
@@ -143,14 +138,13 @@ def signup(request):
 @patient_page
 def settings(request):
     patient = _patient(request)
-    form = SettingsForm(request.POST or None, instance=patient)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.patient_update, patient=patient, **form.cleaned_data)
-    ):
-        messages.success(request, "Settings saved.")
-        return redirect("diary:settings")
+    initial = {"time_zone": patient.time_zone, "date_of_birth": patient.date_of_birth}
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.patient_update(patient=patient, **form.cleaned_data)
+            messages.success(request, "Settings saved.")
+            return redirect("diary:settings")
     return render(request, "diary/patient_settings.html", {"form": form})
 
 
@@ -177,10 +171,11 @@ def day_pick(request):
     except ValidationError:
         messages.error(request, "That is not a date. Choose a day with the date picker.")
         return redirect("home")
-    if chosen > patient.today() or chosen < FIRST_DAY:
-        messages.error(request, "Choose today or an earlier day: a day that has not come yet cannot be filled in.")
-        return redirect("home")
-    return redirect(_day_url(patient, chosen))
+    with Refusals() as refusal:
+        validate_diary_day(day=chosen, today=patient.today())
+        return redirect(_day_url(patient, chosen))
+    messages.error(request, refusal.message)
+    return redirect("home")
 
 
 @patient_page
@@ -189,12 +184,11 @@ def application_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = ApplyForm(request.POST, patient=patient, day=day)
-    application = form.is_valid() and _call(
-        form, services.application_create, patient=patient, date=day, **form.cleaned_data
-    )
-    if not application:
-        return _render_day(request, patient, day, apply_form=form)
-    return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
+    if form.is_valid():
+        with Refusals(form):
+            application = services.application_create(patient=patient, date=day, **form.cleaned_data)
+            return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
+    return _render_day(request, patient, day, apply_form=form)
 
 
 @patient_page
@@ -203,11 +197,14 @@ def reaction_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = ReactionForm(request.POST, patient=patient)
-    reaction = form.is_valid() and _call(form, services.reaction_create, patient=patient, date=day, **form.cleaned_data)
-    if not reaction:
-        return _render_day(request, patient, day, reaction_form=form)
-    messages.success(request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.")
-    return redirect(_after_write(patient, day, "#reactions"))
+    if form.is_valid():
+        with Refusals(form):
+            reaction = services.reaction_create(patient=patient, date=day, **form.cleaned_data)
+            messages.success(
+                request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}."
+            )
+            return redirect(_after_write(patient, day, "#reactions"))
+    return _render_day(request, patient, day, reaction_form=form)
 
 
 @patient_page
@@ -216,10 +213,12 @@ def entry_save(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = EntryForm(request.POST)
-    if not (form.is_valid() and _call(form, services.entry_update, patient=patient, date=day, **form.cleaned_data)):
-        return _render_day(request, patient, day, entry_form=form)
-    messages.success(request, "Saved.")
-    return redirect(_day_url(patient, day))
+    if form.is_valid():
+        with Refusals(form):
+            services.entry_update(patient=patient, date=day, **form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect(_day_url(patient, day))
+    return _render_day(request, patient, day, entry_form=form)
 
 
 @patient_page
@@ -261,14 +260,11 @@ def application_edit(request, pk):
         "unit": application.unit,
     }
     form = ApplicationForm(request.POST or None, initial=initial, patient=patient)
-    kwargs = {"patient": patient, "application": application}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.application_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, "Application saved.")
-        return redirect(_after_write(patient, application.entry.date))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.application_update(patient=patient, application=application, **form.cleaned_data)
+            messages.success(request, "Application saved.")
+            return redirect(_after_write(patient, application.entry.date))
     return render(request, "diary/application_form.html", {"form": form, "application": application})
 
 
@@ -294,14 +290,11 @@ def reaction_edit(request, pk):
     patient = reaction.entry.patient
     initial = {f: getattr(reaction, f) for f in ("symptom", "severity", "body_area", "treatment")}
     form = ReactionForm(request.POST or None, initial=initial, patient=patient)
-    kwargs = {"patient": patient, "reaction": reaction}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.reaction_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, "Reaction saved.")
-        return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.reaction_update(patient=patient, reaction=reaction, **form.cleaned_data)
+            messages.success(request, "Reaction saved.")
+            return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
     return render(request, "diary/reaction_form.html", {"form": form, "reaction": reaction})
 
 
@@ -367,26 +360,23 @@ def treatment_list(request):
 def treatment_add(request):
     patient = _patient(request)
     form = TreatmentForm(request.POST or None, initial={"started_on": patient.today()})
-    treatment = request.method == "POST" and form.is_valid()
-    treatment = treatment and _call(form, services.treatment_create, patient=patient, **form.cleaned_data)
-    if treatment:
-        messages.success(request, f"Added {treatment}.")
-        return redirect("diary:treatment-list")
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            treatment = services.treatment_create(patient=patient, **form.cleaned_data)
+            messages.success(request, f"Added {treatment}.")
+            return redirect("diary:treatment-list")
     return render(request, "diary/treatment_form.html", {"form": form})
 
 
 @patient_page
 def treatment_edit(request, pk):
     treatment = _treatment_for(request, pk)
-    form = TreatmentForm(request.POST or None, instance=treatment)
-    kwargs = {"patient": treatment.patient, "treatment": treatment}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.treatment_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, f"Saved {treatment}.")
-        return redirect("diary:treatment-list")
+    form = TreatmentForm(request.POST or None, initial=model_to_dict(treatment, fields=list(TreatmentForm.base_fields)))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.treatment_update(patient=treatment.patient, treatment=treatment, **form.cleaned_data)
+            messages.success(request, f"Saved {treatment}.")
+            return redirect("diary:treatment-list")
     return render(request, "diary/treatment_form.html", {"form": form, "treatment": treatment})
 
 
@@ -394,12 +384,11 @@ def treatment_edit(request, pk):
 @require_POST
 def treatment_stop(request, pk):
     treatment = _treatment_for(request, pk)
-    try:
+    with Refusals() as refusal:
         services.treatment_stop(patient=treatment.patient, treatment=treatment)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.success(request, f"Stopped {treatment} today.")
+    if refusal.message:
+        messages.error(request, refusal.message)
     return redirect("diary:treatment-list")
 
 
@@ -443,22 +432,13 @@ def photo_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = PhotoForm(request.POST, request.FILES)
-    photo = form.is_valid() and _call_photo(form, patient=patient, date=day, **form.cleaned_data)
-    if not photo:
-        return _render_day(request, patient, day, photo_form=form)
-    messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
-    return redirect(_day_url(patient, day) + "#photos")
-
-
-def _call_photo(form, **kwargs) -> Photo | None:
-    """Run photo_add; a refusal (format, size, duplicate) becomes an error next to the file field."""
-    try:
-        return services.photo_create(**kwargs)
-    except ValidationError as error:
-        messages_by_field = error.message_dict if hasattr(error, "error_dict") else {"upload": error.messages}
-        for field, field_messages in messages_by_field.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-        return None
+    if form.is_valid():
+        # A refusal (format, size, the same photo twice) comes back next to the file field.
+        with Refusals(form):
+            photo = services.photo_create(patient=patient, date=day, **form.cleaned_data)
+            messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
+            return redirect(_day_url(patient, day) + "#photos")
+    return _render_day(request, patient, day, photo_form=form)
 
 
 @login_required
