@@ -93,6 +93,7 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "progress": progress,
         "alerts": selectors.alerts_on(patient, day, [course.treatment for course in progress]),
         "apply_form": forms.get("apply_form"),
+        "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
         "reaction_form": forms.get("reaction_form") or ReactionForm(patient=patient),
         "entry_form": forms.get("entry_form")
         or EntryForm(initial={"itch": entry.itch, "notes": entry.notes} if entry else None),
@@ -100,6 +101,21 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "photo_form": forms.get("photo_form") or PhotoForm(),
     }
     return render(request, "diary/entry_day.html", context)
+
+
+def _apply_forms(patient: Patient, day: datetime.date, progress, posted: ApplyForm | None) -> list[tuple]:
+    """Each course of the day with its "Applied" form: the one just posted comes back bound, with its errors."""
+    posted_pk = posted["treatment"].value() if posted is not None else None
+    initial = {"time": f"{services.MISSED_DAY_TIME:%H:%M}"}
+    return [
+        (
+            course,
+            posted
+            if posted_pk is not None and str(posted_pk) == str(course.treatment.pk)
+            else ApplyForm(patient=patient, day=day, initial={"treatment": course.treatment.pk, **initial}),
+        )
+        for course in progress
+    ]
 
 
 # --- Home, sign-up, settings -------------------------------------------------------------

@@ -1,13 +1,15 @@
 """Diary pages: owner, another patient and an anonymous visitor for each, and bad input for each form."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 
 from diary.models import Application, Entry, Reaction, Treatment
+from drugs.models import Severity
 from tests.diary.conftest import UTC, frozen
-from tests.factories import ApplicationFactory, EntryFactory, ReactionFactory
+from tests.factories import ApplicationFactory, EntryFactory, ReactionFactory, TreatmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -326,6 +328,28 @@ def test_an_impossible_time_on_a_missed_day_is_an_error_beside_it_and_is_kept(cl
     assert 'value="25:99"' in text
     assert f'id="time-{course.pk}-error"' in text
     assert not Application.objects.exists()
+
+
+def test_a_bad_time_comes_back_on_its_own_course_only(client, patient, course, mometasone, face):
+    second = TreatmentFactory(patient=patient, drug=mometasone, body_areas=[face], started_on=course.started_on)
+    client.force_login(patient.user)
+
+    response = client.post(reverse("diary:application-add", args=[EARLIER]), {"treatment": second.pk, "time": "25:99"})
+
+    text = response.content.decode()
+    assert text.count('value="25:99"') == 1
+    assert text.count("invalid-feedback") == 1 and f'id="time-{second.pk}-error"' in text
+    assert re.search(rf'id="time-{course.pk}"\s+value="12:00"', text)
+    assert not Application.objects.exists()
+
+
+def test_the_severity_buttons_are_the_severity_choices(client, patient):
+    client.force_login(patient.user)
+
+    text = client.get(reverse("home")).content.decode()
+
+    for value, label in Severity.choices:
+        assert f'name="severity" value="{value}" class="btn btn-lg btn-severity-{value}">{label}</button>' in text
 
 
 @pytest.mark.parametrize("itch", ["11", "-1", "lots"])
