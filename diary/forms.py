@@ -96,18 +96,22 @@ def _model_field(model, name: str, **kwargs) -> forms.Field:
     return model._meta.get_field(name).formfield(**kwargs)
 
 
+def _body_areas_field(label: str) -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        queryset=BodyArea.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label=label,
+        error_messages={"required": "Choose at least one body area."},
+    )
+
+
 class TreatmentForm(forms.Form):
     """A course as the patient describes it; `services.treatment_create`/`treatment_update` write it."""
 
     drug = forms.ModelChoiceField(queryset=Drug.objects.all(), label="Medicine", empty_label="Choose a medicine")
     # Every drug's strengths, grouped by drug name; static/js/diary.js hides the other drugs' groups.
     strength = forms.ChoiceField(required=False)
-    body_areas = forms.ModelMultipleChoiceField(
-        queryset=BodyArea.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        label="Where you apply it",
-        error_messages={"required": "Choose at least one body area."},
-    )
+    body_areas = _body_areas_field("Where you apply it")
     schedule_times = forms.IntegerField(
         label="How often", min_value=1, max_value=7, initial=1, help_text="Times a day, or days a week."
     )
@@ -175,12 +179,7 @@ class ApplyForm(forms.Form):
 class ApplicationForm(forms.Form):
     treatment = forms.ModelChoiceField(queryset=Treatment.objects.none(), label="Medicine")
     time = forms.TimeField(widget=TimeInput, label="Time")
-    body_areas = forms.ModelMultipleChoiceField(
-        queryset=BodyArea.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        label="Where",
-        error_messages={"required": "Choose at least one body area."},
-    )
+    body_areas = _body_areas_field("Where")
     amount = forms.DecimalField(
         max_digits=4,
         decimal_places=1,

@@ -11,7 +11,7 @@ stopped).
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import IO
+from typing import IO, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diary import imaging, storage
 from diary.flag_services import flags_reevaluate
-from diary.models import AmountUnit, Application, Entry, Patient, Photo, Reaction, Treatment
+from diary.models import Application, Entry, Patient, Photo, Reaction, Treatment
 from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
 
@@ -65,6 +65,24 @@ def _entry_for(patient: Patient, date: datetime.date) -> Entry:
     return entry
 
 
+def _entry_item_save(item: Application | Reaction, *, patient: Patient, body_areas=None) -> None:
+    """Validate and save an application or reaction, then re-evaluate its day."""
+    item.full_clean()
+    item.save()
+    if body_areas is not None:
+        item.body_areas.set(body_areas)
+    _diary_changed(patient=patient, dates={item.entry.date})
+
+
+def _entry_item_delete(item: Application | Reaction, *, patient: Patient) -> datetime.date:
+    """Delete one of the patient's applications or reactions, re-evaluate its day and return that day."""
+    _own(patient, item)
+    date = item.entry.date
+    item.delete()
+    _diary_changed(patient=patient, dates={date})
+    return date
+
+
 # --- Patients ------------------------------------------------------------------------------
 
 
@@ -88,74 +106,48 @@ def patient_update(*, patient: Patient, time_zone: str, date_of_birth: datetime.
 # --- Treatments ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def treatment_create(
-    *,
-    patient: Patient,
-    drug: Drug,
-    strength: str,
-    body_areas: Iterable[BodyArea],
-    schedule_kind: str,
-    schedule_times: int,
-    started_on: datetime.date,
-    ended_on: datetime.date | None = None,
-    instructions: str = "",
-    usual_amount: Decimal = Decimal(1),
-    usual_unit: str = AmountUnit.FTU,
-) -> Treatment:
-    """Start a course of one drug; its dates reach back over any diary days already written."""
-    treatment = Treatment(
-        patient=patient,
-        drug=drug,
-        strength=strength,
-        schedule_kind=schedule_kind,
-        schedule_times=schedule_times,
-        started_on=started_on,
-        ended_on=ended_on,
-        instructions=instructions,
-        usual_amount=usual_amount,
-        usual_unit=usual_unit,
-    )
+class CourseFields(TypedDict, total=False):
+    """What a patient says about a course; left out on creation, a field takes the model's default."""
+
+    drug: Drug
+    strength: str
+    schedule_kind: str
+    schedule_times: int
+    started_on: datetime.date
+    ended_on: datetime.date | None
+    instructions: str
+    usual_amount: Decimal
+    usual_unit: str
+
+
+def _treatment_save(treatment: Treatment, body_areas: Iterable[BodyArea], course: CourseFields) -> None:
+    for name, value in course.items():
+        setattr(treatment, name, value)
     treatment.full_clean()
     treatment.save()
     treatment.body_areas.set(body_areas)
-    _diary_changed(patient=patient, dates=_course_dates(patient, started_on))
+
+
+@transaction.atomic
+def treatment_create(*, patient: Patient, body_areas: Iterable[BodyArea], **course: Unpack[CourseFields]) -> Treatment:
+    """Start a course of one drug; its dates reach back over any diary days already written."""
+    treatment = Treatment(patient=patient)
+    _treatment_save(treatment, body_areas, course)
+    _diary_changed(patient=patient, dates=_course_dates(patient, treatment.started_on))
     return treatment
 
 
 @transaction.atomic
 def treatment_update(
-    *,
-    patient: Patient,
-    treatment: Treatment,
-    drug: Drug,
-    strength: str,
-    body_areas: Iterable[BodyArea],
-    schedule_kind: str,
-    schedule_times: int,
-    started_on: datetime.date,
-    ended_on: datetime.date | None,
-    instructions: str,
-    usual_amount: Decimal,
-    usual_unit: str,
+    *, patient: Patient, treatment: Treatment, body_areas: Iterable[BodyArea], **course: Unpack[CourseFields]
 ) -> Treatment:
     """Change a course; if its drug or dates moved, the days from the earliest change to today are affected."""
     _own(patient, treatment)
     before = (treatment.drug_id, treatment.started_on, treatment.ended_on)
-    treatment.drug = drug
-    treatment.strength = strength
-    treatment.schedule_kind = schedule_kind
-    treatment.schedule_times = schedule_times
-    treatment.started_on = started_on
-    treatment.ended_on = ended_on
-    treatment.instructions = instructions
-    treatment.usual_amount = usual_amount
-    treatment.usual_unit = usual_unit
-    treatment.full_clean()
-    treatment.save()
-    treatment.body_areas.set(body_areas)
-    pairs = [(before[1], started_on), (before[2], ended_on)]
-    moved = [day for old, new in pairs if old != new or before[0] != drug.pk for day in (old, new)]
+    _treatment_save(treatment, body_areas, course)
+    drug_moved = before[0] != treatment.drug_id
+    pairs = [(before[1], treatment.started_on), (before[2], treatment.ended_on)]
+    moved = [day for old, new in pairs if old != new or drug_moved for day in (old, new)]
     if moved:
         _diary_changed(patient=patient, dates=_course_dates(patient, *moved))
     return treatment
@@ -230,18 +222,15 @@ def application_create(
         applied_at = timezone.now()
     else:
         applied_at = patient.at(date, MISSED_DAY_TIME)
-    entry = _entry_for(patient, date)
     application = Application(
-        entry=entry,
+        entry=_entry_for(patient, date),
         treatment=treatment,
         applied_at=applied_at,
         amount=treatment.usual_amount if amount is None else amount,
         unit=unit or treatment.usual_unit,
     )
-    application.full_clean()
-    application.save()
-    application.body_areas.set(treatment.body_areas.all() if body_areas is None else body_areas)
-    _diary_changed(patient=patient, dates={date})
+    areas = treatment.body_areas.all() if body_areas is None else body_areas
+    _entry_item_save(application, patient=patient, body_areas=areas)
     return application
 
 
@@ -262,21 +251,14 @@ def application_update(
     application.applied_at = patient.at(application.entry.date, time)
     application.amount = amount
     application.unit = unit
-    application.full_clean()
-    application.save()
-    application.body_areas.set(body_areas)
-    _diary_changed(patient=patient, dates={application.entry.date})
+    _entry_item_save(application, patient=patient, body_areas=body_areas)
     return application
 
 
 @transaction.atomic
 def application_delete(*, patient: Patient, application: Application) -> datetime.date:
     """Delete one application (also the undo of "Applied now")."""
-    _own(patient, application)
-    date = application.entry.date
-    application.delete()
-    _diary_changed(patient=patient, dates={date})
-    return date
+    return _entry_item_delete(application, patient=patient)
 
 
 # --- Reactions -----------------------------------------------------------------------------
@@ -296,9 +278,7 @@ def reaction_create(
     _own(patient, treatment)
     entry = _entry_for(patient, date)
     reaction = Reaction(entry=entry, symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
-    reaction.full_clean()
-    reaction.save()
-    _diary_changed(patient=patient, dates={date})
+    _entry_item_save(reaction, patient=patient)
     return reaction
 
 
@@ -318,20 +298,14 @@ def reaction_update(
     reaction.severity = severity
     reaction.body_area = body_area
     reaction.treatment = treatment
-    reaction.full_clean()
-    reaction.save()
-    _diary_changed(patient=patient, dates={reaction.entry.date})
+    _entry_item_save(reaction, patient=patient)
     return reaction
 
 
 @transaction.atomic
 def reaction_delete(*, patient: Patient, reaction: Reaction) -> datetime.date:
     """Delete one reaction."""
-    _own(patient, reaction)
-    date = reaction.entry.date
-    reaction.delete()
-    _diary_changed(patient=patient, dates={date})
-    return date
+    return _entry_item_delete(reaction, patient=patient)
 
 
 # --- Photos --------------------------------------------------------------------------------

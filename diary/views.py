@@ -1,5 +1,5 @@
 import datetime
-from functools import wraps
+from functools import partial, wraps
 
 from django import forms
 from django.conf import settings as django_settings
@@ -244,7 +244,21 @@ def entry_delete(request, day):
         services.entry_delete(patient=entry.patient, entry=entry)
         messages.success(request, f"Deleted the diary page of {day.day} {day:%B %Y}.")
         return redirect("diary:history")
-    return render(request, "diary/confirm_delete.html", {"object": entry, "what": "this whole day", "day": day})
+    return _confirm_delete(request, "this whole day", day)
+
+
+def _confirm_delete(request, what: str, day: datetime.date):
+    """The page that asks before a deletion; its button posts back to the same view."""
+    return render(request, "diary/confirm_delete.html", {"what": what, "day": day})
+
+
+def _delete_from_day(request, item, *, what: str, delete, done: str, anchor: str = ""):
+    """Ask, then on POST call the `delete` service and go back to the item's day (at `anchor`)."""
+    if request.method != "POST":
+        return _confirm_delete(request, what, item.entry.date)
+    delete(patient=item.entry.patient)
+    messages.success(request, done)
+    return redirect(_day_url(item.entry.patient, item.entry.date) + anchor)
 
 
 # --- Applications and reactions ------------------------------------------------------------
@@ -287,17 +301,13 @@ def application_edit(request, pk):
 @patient_page
 def application_delete(request, pk):
     application = _application_for(request, pk)
-    patient = application.entry.patient
-    if request.method == "POST":
-        date = services.application_delete(patient=patient, application=application)
-        messages.success(request, f"Removed the application of {application.treatment.drug}.")
-        return redirect(_day_url(patient, date))
-    context = {
-        "object": application,
-        "what": f"this application of {application.treatment}",
-        "day": application.entry.date,
-    }
-    return render(request, "diary/confirm_delete.html", context)
+    return _delete_from_day(
+        request,
+        application,
+        what=f"this application of {application.treatment}",
+        delete=partial(services.application_delete, application=application),
+        done=f"Removed the application of {application.treatment.drug}.",
+    )
 
 
 @patient_page
@@ -317,13 +327,14 @@ def reaction_edit(request, pk):
 @patient_page
 def reaction_delete(request, pk):
     reaction = _reaction_for(request, pk)
-    patient = reaction.entry.patient
-    if request.method == "POST":
-        date = services.reaction_delete(patient=patient, reaction=reaction)
-        messages.success(request, f"Removed {reaction.symptom.name.lower()}.")
-        return redirect(_day_url(patient, date) + "#reactions")
-    context = {"object": reaction, "what": f"this reaction ({reaction})", "day": reaction.entry.date}
-    return render(request, "diary/confirm_delete.html", context)
+    return _delete_from_day(
+        request,
+        reaction,
+        what=f"this reaction ({reaction})",
+        delete=partial(services.reaction_delete, reaction=reaction),
+        done=f"Removed {reaction.symptom.name.lower()}.",
+        anchor="#reactions",
+    )
 
 
 # --- History -------------------------------------------------------------------------------
@@ -488,13 +499,14 @@ def photo_detail(request, pk):
 @patient_page
 def photo_delete(request, pk):
     photo = _photo_for(request, pk)
-    patient = photo.entry.patient
-    if request.method == "POST":
-        date = services.photo_delete(patient=patient, photo=photo)
-        messages.success(request, "Deleted the photo.")
-        return redirect(_day_url(patient, date) + "#photos")
-    context = {"object": photo, "what": f"this photo of your {photo.body_area.name.lower()}", "day": photo.entry.date}
-    return render(request, "diary/confirm_delete.html", context)
+    return _delete_from_day(
+        request,
+        photo,
+        what=f"this photo of your {photo.body_area.name.lower()}",
+        delete=partial(services.photo_delete, photo=photo),
+        done="Deleted the photo.",
+        anchor="#photos",
+    )
 
 
 def _chosen_area(request, areas: list[BodyArea]) -> BodyArea | None:
