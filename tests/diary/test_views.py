@@ -266,6 +266,18 @@ def test_the_date_picker_refuses_future_and_impossible_dates_with_a_message(clie
     assert "alert-danger" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2026-03-11", "You cannot fill in a day that has not come yet."), ("1899-12-31", "Choose a day from 1900 on.")],
+)
+def test_the_date_picker_says_why_a_day_cannot_be_filled_in(client, patient, value, message):
+    client.force_login(patient.user)
+
+    response = client.get(reverse("diary:day-pick"), {"date": value}, follow=True)
+
+    assert message in response.content.decode()
+
+
 def test_a_reaction_is_logged_by_tapping_its_severity(client, patient, burning, face):
     client.force_login(patient.user)
 
@@ -621,7 +633,13 @@ def test_a_patient_changes_time_zone_and_date_of_birth(client, patient):
 
 
 @pytest.mark.parametrize(
-    "data", [{"time_zone": "Mars/Base"}, {"time_zone": "UTC", "date_of_birth": "2999-01-01"}, {"date_of_birth": "x"}]
+    "data",
+    [
+        {"time_zone": "Mars/Base"},
+        {"time_zone": "UTC", "date_of_birth": "2999-01-01"},
+        {"time_zone": "UTC", "date_of_birth": "1899-12-31"},
+        {"date_of_birth": "x"},
+    ],
 )
 def test_bad_settings_are_refused_and_nothing_changes(client, patient, data):
     client.force_login(patient.user)
