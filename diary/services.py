@@ -65,7 +65,9 @@ def _entry_for(patient: Patient, date: datetime.date) -> Entry:
     return entry
 
 
-def _entry_item_save(item: Application | Reaction, *, patient: Patient, body_areas=None) -> None:
+def _entry_item_save(
+    item: Application | Reaction, *, patient: Patient, body_areas: Iterable[BodyArea] | None = None
+) -> None:
     """Validate and save an application or reaction, then re-evaluate its day."""
     item.full_clean()
     item.save()
