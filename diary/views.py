@@ -1,5 +1,5 @@
 import datetime
-from functools import partial, wraps
+from functools import wraps
 
 from django import forms
 from django.conf import settings as django_settings
@@ -62,6 +62,18 @@ def _past_day(patient: Patient, day: datetime.date) -> datetime.date:
     except ValidationError:
         raise Http404("No diary page for that day.") from None
     return day
+
+
+def day_write(view):
+    """A form posted on a day's page by its patient: signed in, a POST, and a day that can have a page."""
+
+    @wraps(view)
+    def wrapper(request, day):
+        patient = _patient(request)
+        _past_day(patient, day)
+        return view(request, patient, day)
+
+    return patient_page(require_POST(wrapper))
 
 
 def _day_url(patient: Patient, day: datetime.date) -> str:
@@ -194,11 +206,8 @@ def day_pick(request):
     return redirect("home")
 
 
-@patient_page
-@require_POST
-def application_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def application_add(request, patient, day):
     form = ApplyForm(request.POST, patient=patient, day=day)
     if form.is_valid():
         with Refusals(form):
@@ -207,11 +216,8 @@ def application_add(request, day):
     return _render_day(request, patient, day, apply_form=form)
 
 
-@patient_page
-@require_POST
-def reaction_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def reaction_add(request, patient, day):
     form = ReactionForm(request.POST, patient=patient)
     if form.is_valid():
         with Refusals(form):
@@ -223,11 +229,8 @@ def reaction_add(request, day):
     return _render_day(request, patient, day, reaction_form=form)
 
 
-@patient_page
-@require_POST
-def entry_save(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def entry_save(request, patient, day):
     form = EntryForm(request.POST)
     if form.is_valid():
         with Refusals(form):
@@ -252,11 +255,11 @@ def _confirm_delete(request, what: str, day: datetime.date):
     return render(request, "diary/confirm_delete.html", {"what": what, "day": day})
 
 
-def _delete_from_day(request, item, *, what: str, delete, done: str, anchor: str = ""):
-    """Ask, then on POST call the `delete` service and go back to the item's day (at `anchor`)."""
+def _delete_from_day(request, item, delete, what: str, done: str, anchor: str = ""):
+    """Ask, then on POST delete `item` with the `delete` service and go back to its day (at `anchor`)."""
     if request.method != "POST":
         return _confirm_delete(request, what, item.entry.date)
-    delete(patient=item.entry.patient)
+    delete(patient=item.entry.patient, **{item._meta.model_name: item})
     messages.success(request, done)
     return redirect(_day_url(item.entry.patient, item.entry.date) + anchor)
 
@@ -301,13 +304,11 @@ def application_edit(request, pk):
 @patient_page
 def application_delete(request, pk):
     application = _application_for(request, pk)
-    return _delete_from_day(
-        request,
-        application,
-        what=f"this application of {application.treatment}",
-        delete=partial(services.application_delete, application=application),
-        done=f"Removed the application of {application.treatment.drug}.",
+    what, done = (
+        f"this application of {application.treatment}",
+        f"Removed the application of {application.treatment.drug}.",
     )
+    return _delete_from_day(request, application, services.application_delete, what, done)
 
 
 @patient_page
@@ -327,14 +328,8 @@ def reaction_edit(request, pk):
 @patient_page
 def reaction_delete(request, pk):
     reaction = _reaction_for(request, pk)
-    return _delete_from_day(
-        request,
-        reaction,
-        what=f"this reaction ({reaction})",
-        delete=partial(services.reaction_delete, reaction=reaction),
-        done=f"Removed {reaction.symptom.name.lower()}.",
-        anchor="#reactions",
-    )
+    what, done = f"this reaction ({reaction})", f"Removed {reaction.symptom.name.lower()}."
+    return _delete_from_day(request, reaction, services.reaction_delete, what, done, "#reactions")
 
 
 # --- History -------------------------------------------------------------------------------
@@ -453,11 +448,8 @@ def _photo_for(request, pk) -> Photo:
     )
 
 
-@patient_page
-@require_POST
-def photo_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def photo_add(request, patient, day):
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         # A refusal (format, size, the same photo twice) comes back next to the file field.
@@ -499,14 +491,8 @@ def photo_detail(request, pk):
 @patient_page
 def photo_delete(request, pk):
     photo = _photo_for(request, pk)
-    return _delete_from_day(
-        request,
-        photo,
-        what=f"this photo of your {photo.body_area.name.lower()}",
-        delete=partial(services.photo_delete, photo=photo),
-        done="Deleted the photo.",
-        anchor="#photos",
-    )
+    what = f"this photo of your {photo.body_area.name.lower()}"
+    return _delete_from_day(request, photo, services.photo_delete, what, "Deleted the photo.", "#photos")
 
 
 def _chosen_area(request, areas: list[BodyArea]) -> BodyArea | None:
