@@ -5,7 +5,6 @@ from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -13,9 +12,10 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from diary import admin_selectors, admin_views, audit, services
+from diary import admin_selectors, admin_views, audit, flag_services
 from diary.adherence import adherence_percent
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
+from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
@@ -366,7 +366,10 @@ class FlagAdmin(PatientScopedAdmin):
     @admin.action(description="Acknowledge selected flags", permissions=["review"])
     def acknowledge(self, request, queryset):
         _review_each(
-            request, queryset, "Acknowledged", lambda flag: services.flag_acknowledge(flag=flag, reviewer=request.user)
+            request,
+            queryset,
+            "Acknowledged",
+            lambda flag: flag_services.flag_acknowledge(flag=flag, reviewer=request.user),
         )
 
     @admin.action(description="Resolve selected flags with a note…", permissions=["review"])
@@ -378,7 +381,7 @@ class FlagAdmin(PatientScopedAdmin):
                 request,
                 queryset,
                 "Resolved",
-                lambda flag: services.flag_resolve(flag=flag, reviewer=request.user, note=note),
+                lambda flag: flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note),
             )
             return None
         return admin_views.resolve_selected_page(self, request, queryset, form)
@@ -387,12 +390,11 @@ class FlagAdmin(PatientScopedAdmin):
 def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
     done, skipped = 0, []
     for flag in queryset.select_related("patient__user"):
-        try:
+        with Refusals() as refusal:
             review(flag)
-        except ValidationError as error:
-            skipped.append((flag, " ".join(error.messages)))
-        else:
             done += 1
+        if refusal.message:
+            skipped.append((flag, refusal.message))
     if done:
         messages.success(request, f"{verb} {done} flag{'s' if done != 1 else ''}.")
     if skipped:

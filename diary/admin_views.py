@@ -9,16 +9,17 @@ import datetime
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from diary import admin_charts, admin_selectors, audit, services
+from diary import admin_charts, admin_selectors, audit, flag_services
 from diary.admin_charts import Series
 from diary.admin_forms import MAX_DAYS, FlagReviewForm, ResolveNoteForm, TimelineRangeForm
 from diary.export import safe_cell
+from diary.forms import Refusals
 from diary.models import Patient
 
 DEFAULT_DAYS = 30
@@ -150,15 +151,15 @@ def flag_review(model_admin, request, object_id):
         messages.error(request, "Choose Acknowledge or Resolve.")
         return HttpResponseRedirect(change_url)
     note = form.cleaned_data["note"]
-    try:
+    with Refusals() as refusal:
         if form.cleaned_data["decision"] == "acknowledge":
-            services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
+            flag_services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
             messages.success(request, "Flag acknowledged: it stays in the queue until resolved.")
         else:
-            services.flag_resolve(flag=flag, reviewer=request.user, note=note)
+            flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note)
             messages.success(request, "Flag resolved.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    if refusal.message:
+        messages.error(request, refusal.message)
     return redirect(change_url)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from diary.amounts import AmountUnit, format_amount
 from diary.flagging import ACKNOWLEDGED, OPEN, RESOLVED, WITHDRAWN
 from diary.timezones import validate_time_zone
+from diary.validators import validate_date_of_birth, validate_diary_day
 from drugs.models import GRAMS_PER_FTU, AmountLimit, BodyArea, Drug, Severity, Symptom, Urgency, WarningSign
 
 # An entry first written more than this many days after its date is shown as "recorded late".
@@ -79,8 +80,8 @@ class Patient(models.Model):
         return self.user.get_username()
 
     def clean(self):
-        if self.date_of_birth and self.date_of_birth > self.today():
-            raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
+        if self.date_of_birth:
+            validate_date_of_birth(born=self.date_of_birth, today=self.today())
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -184,7 +185,7 @@ class Treatment(models.Model):
         if self.schedule_kind == self.ScheduleKind.DAILY and not 1 <= (self.schedule_times or 0) <= MAX_TIMES_PER_DAY:
             errors["schedule_times"] = f"Choose between 1 and {MAX_TIMES_PER_DAY} times a day."
         if self.drug_id and self.strength and self.strength not in self.drug.strength_list:
-            errors["strength"] = f"{self.drug} does not come in {self.strength}."
+            errors["strength"] = f"{self.drug} does not come in {self.strength}. Choose one of its strengths."
         if errors:
             raise ValidationError(errors)
         _check_amount(self.usual_amount, self.usual_unit, "usual_amount")
@@ -253,8 +254,8 @@ class Entry(models.Model):
         return f"{self.patient} {self.date:%Y-%m-%d}"
 
     def clean(self):
-        if self.date and self.patient_id and self.date > self.patient.today():
-            raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
+        if self.date and self.patient_id:
+            validate_diary_day(day=self.date, today=self.patient.today())
 
     @property
     def is_late(self) -> bool:

@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,16 +25,16 @@ from diary.forms import (
     EntryForm,
     PhotoForm,
     ReactionForm,
+    Refusals,
     SettingsForm,
     TreatmentForm,
 )
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.storage import photo_storage
+from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
 
 HISTORY_PAGE_SIZE = 20
-# Diary days before this are not pages (and date arithmetic near year 1 would overflow).
-FIRST_DAY = datetime.date(1900, 1, 1)
 
 
 def patient_page(view):
@@ -54,18 +55,24 @@ def _patient(request) -> Patient:
 
 
 def _past_day(patient: Patient, day: datetime.date) -> datetime.date:
-    if day > patient.today() or day < FIRST_DAY:
-        raise Http404("That day has not come yet.")
+    """A day in a URL that cannot have a diary page (not come yet, or before 1900) is a 404."""
+    try:
+        validate_diary_day(day=day, today=patient.today())
+    except ValidationError:
+        raise Http404("No diary page for that day.") from None
     return day
 
 
-def _call(form, service, **kwargs):
-    """Run a service; a rule it enforces that the form did not check becomes a form error, never a 500."""
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        form.add_error(None, error.messages)
-        return None
+def day_write(view):
+    """A form posted on a day's page by its patient: signed in, a POST, and a day that can have a page."""
+
+    @wraps(view)
+    def wrapper(request, day):
+        patient = _patient(request)
+        _past_day(patient, day)
+        return view(request, patient, day)
+
+    return patient_page(require_POST(wrapper))
 
 
 def _day_url(patient: Patient, day: datetime.date) -> str:
@@ -97,6 +104,7 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "progress": progress,
         "alerts": selectors.alerts_on(patient=patient, day=day, courses=[course.treatment for course in progress]),
         "apply_form": forms.get("apply_form"),
+        "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
         "reaction_form": forms.get("reaction_form") or ReactionForm(patient=patient),
         "entry_form": forms.get("entry_form")
         or EntryForm(initial={"itch": entry.itch, "notes": entry.notes} if entry else None),
@@ -104,6 +112,21 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "photo_form": forms.get("photo_form") or PhotoForm(),
     }
     return render(request, "diary/entry_day.html", context)
+
+
+def _apply_forms(patient: Patient, day: datetime.date, progress, posted: ApplyForm | None) -> list[tuple]:
+    """Each course of the day with its "Applied" form: the one just posted comes back bound, with its errors."""
+    posted_pk = posted["treatment"].value() if posted is not None else None
+    initial = {"time": f"{services.MISSED_DAY_TIME:%H:%M}"}
+    return [
+        (
+            course,
+            posted
+            if posted_pk is not None and str(posted_pk) == str(course.treatment.pk)
+            else ApplyForm(patient=patient, day=day, initial={"treatment": course.treatment.pk, **initial}),
+        )
+        for course in progress
+    ]
 
 
 # --- Home, sign-up, settings -------------------------------------------------------------
@@ -123,14 +146,13 @@ def home(request):
 @patient_page
 def settings(request):
     patient = _patient(request)
-    form = SettingsForm(request.POST or None, instance=patient)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.patient_update_settings, patient=patient, **form.cleaned_data)
-    ):
-        messages.success(request, "Settings saved.")
-        return redirect("diary:settings")
+    initial = {"time_zone": patient.time_zone, "date_of_birth": patient.date_of_birth}
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.patient_update(patient=patient, **form.cleaned_data)
+            messages.success(request, "Settings saved.")
+            return redirect("diary:settings")
     return render(request, "diary/patient_settings.html", {"form": form})
 
 
@@ -157,49 +179,45 @@ def day_pick(request):
     except ValidationError:
         messages.error(request, "That is not a date. Choose a day with the date picker.")
         return redirect("home")
-    if chosen > patient.today() or chosen < FIRST_DAY:
-        messages.error(request, "Choose today or an earlier day: a day that has not come yet cannot be filled in.")
-        return redirect("home")
-    return redirect(_day_url(patient, chosen))
+    with Refusals() as refusal:
+        validate_diary_day(day=chosen, today=patient.today())
+        return redirect(_day_url(patient, chosen))
+    messages.error(request, refusal.message)
+    return redirect("home")
 
 
-@patient_page
-@require_POST
-def application_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def application_add(request, patient, day):
     form = ApplyForm(request.POST, patient=patient, day=day)
-    application = form.is_valid() and _call(
-        form, services.application_record, patient=patient, date=day, **form.cleaned_data
-    )
-    if not application:
-        return _render_day(request, patient, day, apply_form=form)
-    return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
+    if form.is_valid():
+        with Refusals(form):
+            application = services.application_create(patient=patient, date=day, **form.cleaned_data)
+            return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
+    return _render_day(request, patient, day, apply_form=form)
 
 
-@patient_page
-@require_POST
-def reaction_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def reaction_add(request, patient, day):
     form = ReactionForm(request.POST, patient=patient)
-    reaction = form.is_valid() and _call(form, services.reaction_add, patient=patient, date=day, **form.cleaned_data)
-    if not reaction:
-        return _render_day(request, patient, day, reaction_form=form)
-    messages.success(request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.")
-    return redirect(_after_write(patient, day, "#reactions"))
+    if form.is_valid():
+        with Refusals(form):
+            reaction = services.reaction_create(patient=patient, date=day, **form.cleaned_data)
+            messages.success(
+                request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}."
+            )
+            return redirect(_after_write(patient, day, "#reactions"))
+    return _render_day(request, patient, day, reaction_form=form)
 
 
-@patient_page
-@require_POST
-def entry_save(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def entry_save(request, patient, day):
     form = EntryForm(request.POST)
-    if not (form.is_valid() and _call(form, services.entry_save, patient=patient, date=day, **form.cleaned_data)):
-        return _render_day(request, patient, day, entry_form=form)
-    messages.success(request, "Saved.")
-    return redirect(_day_url(patient, day))
+    if form.is_valid():
+        with Refusals(form):
+            services.entry_update(patient=patient, date=day, **form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect(_day_url(patient, day))
+    return _render_day(request, patient, day, entry_form=form)
 
 
 @patient_page
@@ -209,7 +227,21 @@ def entry_delete(request, day):
         services.entry_delete(patient=entry.patient, entry=entry)
         messages.success(request, f"Deleted the diary page of {day.day} {day:%B %Y}.")
         return redirect("diary:history")
-    return render(request, "diary/confirm_delete.html", {"object": entry, "what": "this whole day", "day": day})
+    return _confirm_delete(request, "this whole day", day)
+
+
+def _confirm_delete(request, what: str, day: datetime.date):
+    """The page that asks before a deletion; its button posts back to the same view."""
+    return render(request, "diary/confirm_delete.html", {"what": what, "day": day})
+
+
+def _delete_from_day(request, item, delete, what: str, done: str, anchor: str = ""):
+    """Ask, then on POST delete `item` with the `delete` service and go back to its day (at `anchor`)."""
+    if request.method != "POST":
+        return _confirm_delete(request, what, item.entry.date)
+    delete(patient=item.entry.patient, **{item._meta.model_name: item})
+    messages.success(request, done)
+    return redirect(_day_url(item.entry.patient, item.entry.date) + anchor)
 
 
 # --- Applications and reactions ------------------------------------------------------------
@@ -241,31 +273,22 @@ def application_edit(request, pk):
         "unit": application.unit,
     }
     form = ApplicationForm(request.POST or None, initial=initial, patient=patient)
-    kwargs = {"patient": patient, "application": application}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.application_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, "Application saved.")
-        return redirect(_after_write(patient, application.entry.date))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.application_update(patient=patient, application=application, **form.cleaned_data)
+            messages.success(request, "Application saved.")
+            return redirect(_after_write(patient, application.entry.date))
     return render(request, "diary/application_form.html", {"form": form, "application": application})
 
 
 @patient_page
 def application_delete(request, pk):
     application = _application_for(request, pk)
-    patient = application.entry.patient
-    if request.method == "POST":
-        date = services.application_delete(patient=patient, application=application)
-        messages.success(request, f"Removed the application of {application.treatment.drug}.")
-        return redirect(_day_url(patient, date))
-    context = {
-        "object": application,
-        "what": f"this application of {application.treatment}",
-        "day": application.entry.date,
-    }
-    return render(request, "diary/confirm_delete.html", context)
+    what, done = (
+        f"this application of {application.treatment}",
+        f"Removed the application of {application.treatment.drug}.",
+    )
+    return _delete_from_day(request, application, services.application_delete, what, done)
 
 
 @patient_page
@@ -274,27 +297,19 @@ def reaction_edit(request, pk):
     patient = reaction.entry.patient
     initial = {f: getattr(reaction, f) for f in ("symptom", "severity", "body_area", "treatment")}
     form = ReactionForm(request.POST or None, initial=initial, patient=patient)
-    kwargs = {"patient": patient, "reaction": reaction}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.reaction_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, "Reaction saved.")
-        return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.reaction_update(patient=patient, reaction=reaction, **form.cleaned_data)
+            messages.success(request, "Reaction saved.")
+            return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
     return render(request, "diary/reaction_form.html", {"form": form, "reaction": reaction})
 
 
 @patient_page
 def reaction_delete(request, pk):
     reaction = _reaction_for(request, pk)
-    patient = reaction.entry.patient
-    if request.method == "POST":
-        date = services.reaction_delete(patient=patient, reaction=reaction)
-        messages.success(request, f"Removed {reaction.symptom.name.lower()}.")
-        return redirect(_day_url(patient, date) + "#reactions")
-    context = {"object": reaction, "what": f"this reaction ({reaction})", "day": reaction.entry.date}
-    return render(request, "diary/confirm_delete.html", context)
+    what, done = f"this reaction ({reaction})", f"Removed {reaction.symptom.name.lower()}."
+    return _delete_from_day(request, reaction, services.reaction_delete, what, done, "#reactions")
 
 
 # --- History -------------------------------------------------------------------------------
@@ -346,26 +361,23 @@ def treatment_list(request):
 def treatment_add(request):
     patient = _patient(request)
     form = TreatmentForm(request.POST or None, initial={"started_on": patient.today()})
-    treatment = request.method == "POST" and form.is_valid()
-    treatment = treatment and _call(form, services.treatment_create, patient=patient, **form.cleaned_data)
-    if treatment:
-        messages.success(request, f"Added {treatment}.")
-        return redirect("diary:treatment-list")
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            treatment = services.treatment_create(patient=patient, **form.cleaned_data)
+            messages.success(request, f"Added {treatment}.")
+            return redirect("diary:treatment-list")
     return render(request, "diary/treatment_form.html", {"form": form})
 
 
 @patient_page
 def treatment_edit(request, pk):
     treatment = _treatment_for(request, pk)
-    form = TreatmentForm(request.POST or None, instance=treatment)
-    kwargs = {"patient": treatment.patient, "treatment": treatment}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.treatment_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, f"Saved {treatment}.")
-        return redirect("diary:treatment-list")
+    form = TreatmentForm(request.POST or None, initial=model_to_dict(treatment, fields=list(TreatmentForm.base_fields)))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.treatment_update(patient=treatment.patient, treatment=treatment, **form.cleaned_data)
+            messages.success(request, f"Saved {treatment}.")
+            return redirect("diary:treatment-list")
     return render(request, "diary/treatment_form.html", {"form": form, "treatment": treatment})
 
 
@@ -373,12 +385,11 @@ def treatment_edit(request, pk):
 @require_POST
 def treatment_stop(request, pk):
     treatment = _treatment_for(request, pk)
-    try:
+    with Refusals() as refusal:
         services.treatment_stop(patient=treatment.patient, treatment=treatment)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.success(request, f"Stopped {treatment} today.")
+    if refusal.message:
+        messages.error(request, refusal.message)
     return redirect("diary:treatment-list")
 
 
@@ -416,28 +427,16 @@ def _photo_for(request, pk) -> Photo:
     )
 
 
-@patient_page
-@require_POST
-def photo_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def photo_add(request, patient, day):
     form = PhotoForm(request.POST, request.FILES)
-    photo = form.is_valid() and _call_photo(form, patient=patient, date=day, **form.cleaned_data)
-    if not photo:
-        return _render_day(request, patient, day, photo_form=form)
-    messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
-    return redirect(_day_url(patient, day) + "#photos")
-
-
-def _call_photo(form, **kwargs) -> Photo | None:
-    """Run photo_add; a refusal (format, size, duplicate) becomes an error next to the file field."""
-    try:
-        return services.photo_add(**kwargs)
-    except ValidationError as error:
-        messages_by_field = error.message_dict if hasattr(error, "error_dict") else {"upload": error.messages}
-        for field, field_messages in messages_by_field.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-        return None
+    if form.is_valid():
+        # A refusal (format, size, the same photo twice) comes back next to the file field.
+        with Refusals(form):
+            photo = services.photo_create(patient=patient, date=day, **form.cleaned_data)
+            messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
+            return redirect(_day_url(patient, day) + "#photos")
+    return _render_day(request, patient, day, photo_form=form)
 
 
 @login_required
@@ -471,13 +470,8 @@ def photo_detail(request, pk):
 @patient_page
 def photo_delete(request, pk):
     photo = _photo_for(request, pk)
-    patient = photo.entry.patient
-    if request.method == "POST":
-        date = services.photo_delete(patient=patient, photo=photo)
-        messages.success(request, "Deleted the photo.")
-        return redirect(_day_url(patient, date) + "#photos")
-    context = {"object": photo, "what": f"this photo of your {photo.body_area.name.lower()}", "day": photo.entry.date}
-    return render(request, "diary/confirm_delete.html", context)
+    what = f"this photo of your {photo.body_area.name.lower()}"
+    return _delete_from_day(request, photo, services.photo_delete, what, "Deleted the photo.", "#photos")
 
 
 def _chosen_area(request, areas: list[BodyArea]) -> BodyArea | None:
