@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from diary import services
+from diary import flag_services, services
 from diary.models import Entry, Flag, Patient, Photo
 from diary.storage import photo_storage
 from drugs.models import Symptom
@@ -180,10 +180,10 @@ def test_patient_pages_are_never_cached(client, patient):
 def diary(reference, patient, dermatologist):
     """A day with a note, a reaction that raised a reviewed flag, and a photo."""
     day = patient.today() - datetime.timedelta(days=1)
-    services.entry_save(patient=patient, date=day, itch=6, notes="=HYPERLINK(evil) itchy after the gym")
-    services.reaction_add(patient=patient, date=day, symptom=Symptom.objects.get(code="hives"), severity=2)
+    services.entry_update(patient=patient, date=day, itch=6, notes="=HYPERLINK(evil) itchy after the gym")
+    services.reaction_create(patient=patient, date=day, symptom=Symptom.objects.get(code="hives"), severity=2)
     flag = Flag.objects.get(patient=patient)
-    services.flag_resolve(flag=flag, reviewer=dermatologist, note="Seen: fine.")
+    flag_services.flag_resolve(flag=flag, reviewer=dermatologist, note="Seen: fine.")
     photo = PhotoFactory(entry=Entry.objects.get(patient=patient, date=day), caption="left cheek")
     return photo
 
