@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from PIL import Image, ImageDraw
 
-from diary import imaging, scores, services, storage
+from diary import flag_services, imaging, scores, storage
 from diary.models import AmountUnit, Application, Entry, Flag, Patient, Photo, PoemScore, Reaction, Treatment
 from drugs.models import BodyArea, Drug, Symptom
 
@@ -147,15 +147,17 @@ def tell(*, patient: Patient, dermatologist) -> str:
         names = storage.save_processed(processed)
         Photo.stored(entry=entries[n], body_area=face, processed=processed, names=names, caption="Left cheek").save()
 
-    services.flags_reevaluate_all(patient=patient, notify=False)
+    flag_services.flags_reevaluate_all(patient=patient, notify=False)
     flags = {f.rule_text: f for f in Flag.objects.filter(patient=patient)}
     for text, flag in flags.items():
         if "burning" in text.lower():
-            services.flag_resolve(
+            flag_services.flag_resolve(
                 flag=flag,
                 reviewer=dermatologist,
                 note="Burning in the first week is common with tacrolimus and it settled. Carry on as prescribed.",
             )
         elif flag.score_rule and "itch" in text.lower():
-            services.flag_acknowledge(flag=flag, reviewer=dermatologist, note="Seen: ruxolitinib added for the arm.")
+            flag_services.flag_acknowledge(
+                flag=flag, reviewer=dermatologist, note="Seen: ruxolitinib added for the arm."
+            )
     return f"  demo diary: {DAYS} days for 'patient' (a flare and its recovery, weekly POEM, photos, flags)"

@@ -1,8 +1,8 @@
 """The patient's own progress: scores, symptoms, adherence and amounts over a period, by day or by week.
 
-Reads only, each a fixed number of queries however long the diary is. Adherence is the dermatologist's
-definition (the admin timeline's: applications done against the schedule, summed over the days), so the
-patient and the clinician see one number.
+Reads only, each a fixed number of queries however long the diary is. Adherence is `diary.adherence`, the
+one definition the dermatologist's timeline and patient list use, so the patient and the clinician see
+one number.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from diary import admin_charts, admin_selectors, scores
+from diary.adherence import adherence, adherence_percent
 from diary.admin_charts import Series
 from diary.models import Application, Patient, PoemChoice, PoemScore, Treatment
 from drugs.models import AmountLimit, Drug
@@ -48,7 +49,7 @@ class Bucket:
 
     @property
     def adherence(self) -> int | None:
-        return admin_selectors.adherence_percent(self.done, self.expected)
+        return adherence_percent(self.done, self.expected)
 
     @property
     def poem_band(self) -> scores.Band | None:
@@ -80,6 +81,8 @@ class Progress:
     start: datetime.date
     end: datetime.date
     timeline: admin_selectors.Timeline
+    courses: list[Treatment]
+    applied: dict[tuple[int, datetime.date], int]  # applications per (course id, date), as diary.adherence counts
     buckets: list[Bucket]
     poems: list[PoemScore]
     amounts: list[WeeklyAmount]
@@ -91,9 +94,10 @@ class Progress:
 
     @property
     def adherence(self) -> int | None:
-        return admin_selectors.adherence_percent(
-            sum(d.done for d in self.timeline.days), sum(d.expected for d in self.timeline.days)
-        )
+        return adherence(courses=self.courses, applied=self.applied, start=self.start, end=self.end).percent
+
+    def course_adherence(self, course: Treatment) -> int | None:
+        return adherence(courses=[course], applied=self.applied, start=self.start, end=self.end).percent
 
     @property
     def latest_poem(self) -> PoemScore | None:
@@ -107,15 +111,13 @@ class Progress:
         return scored[-1].total - scored[0].total if len(scored) > 1 else None
 
 
-def _buckets(timeline: admin_selectors.Timeline, poems: list[PoemScore], daily: bool) -> list[Bucket]:
+def _buckets(timeline: admin_selectors.Timeline, poems: list[PoemScore], daily: bool, courses, applied) -> list[Bucket]:
     buckets: list[Bucket] = []
     for day in timeline.days:
         if daily or not buckets or day.date.weekday() == 0:
             buckets.append(Bucket(start=day.date, end=day.date))
         bucket = buckets[-1]
         bucket.end = day.date
-        bucket.expected += day.expected
-        bucket.done += day.done
         entry = day.entry
         if entry is None:
             continue
@@ -126,6 +128,9 @@ def _buckets(timeline: admin_selectors.Timeline, poems: list[PoemScore], daily: 
         for reaction in entry.reactions.all():
             name = reaction.symptom.name
             bucket.severities[name] = max(bucket.severities.get(name, 0), reaction.severity)
+    for bucket in buckets:
+        figures = adherence(courses=courses, applied=applied, start=bucket.start, end=bucket.end)
+        bucket.expected, bucket.done = figures.expected, figures.done
     for poem in poems:
         for bucket in buckets:
             if bucket.start <= poem.date <= bucket.end and poem.total is not None:
@@ -170,7 +175,12 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
 
     By day up to DAILY_UP_TO days (unless `weekly`), by week (Monday to Sunday) beyond.
     """
-    timeline = admin_selectors.timeline(patient, start, end)
+    timeline = admin_selectors.timeline(patient=patient, start=start, end=end)
+    courses = list(Treatment.objects.filter(patient=patient).overlapping(start, end).select_related("drug"))
+    applied: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    for day in timeline.days:
+        for application in day.entry.applications.all() if day.entry else ():
+            applied[application.treatment_id, day.date] += 1
     poems = list(PoemScore.objects.for_patient(patient).filter(date__range=(start, end)).order_by("date"))
     daily = not weekly and (end - start).days + 1 <= DAILY_UP_TO
     return Progress(
@@ -178,27 +188,28 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
         start=start,
         end=end,
         timeline=timeline,
-        buckets=_buckets(timeline, poems, daily),
+        courses=courses,
+        applied=dict(applied),
+        buckets=_buckets(timeline, poems, daily, courses, applied),
         poems=poems,
         amounts=weekly_amounts(patient, start, end),
         symptom_names=sorted({r.symptom.name for d in timeline.days if d.entry for r in d.entry.reactions.all()}),
     )
 
 
-def poem_offered(patient: Patient, day: datetime.date) -> bool:
+def poem_offered(*, patient: Patient, day: datetime.date) -> bool:
     """Whether Today asks for the weekly POEM: turned on, or (by default) a course that treats eczema is active."""
     if patient.poem == PoemChoice.OFF:
         return False
     if patient.poem == PoemChoice.ON:
         return True
-    active = Treatment.objects.filter(patient=patient, started_on__lte=day, drug__slug__in=ECZEMA_DRUGS)
-    return active.exclude(ended_on__lt=day).exists()
+    return Treatment.objects.filter(patient=patient, drug__slug__in=ECZEMA_DRUGS).active_on(day).exists()
 
 
-def poem_due(patient: Patient, day: datetime.date) -> bool:
+def poem_due(*, patient: Patient, day: datetime.date) -> bool:
     """Offered, and no POEM answered in the 7 days up to `day`."""
     recent = PoemScore.objects.for_patient(patient).filter(date__gt=day - datetime.timedelta(days=7), date__lte=day)
-    return poem_offered(patient, day) and not recent.exists()
+    return poem_offered(patient=patient, day=day) and not recent.exists()
 
 
 # --- Charts -----------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from diary import progress, services, summary
-from diary.forms import PoemForm, ScorePrefsForm, SummaryRangeForm
+from diary.forms import PoemForm, Refusals, ScorePrefsForm, SummaryRangeForm
 from diary.models import Patient
 from diary.scores import POEM_CREDIT, POEM_RECALL, POEM_SCORING_TEXT
-from diary.views import _call, _patient, patient_page
+from diary.views import _patient, patient_page
 
 
 @patient_page
@@ -29,7 +29,7 @@ def progress_page(request):
         "charts": progress.charts(data),
         "period": period,
         "periods": [(code, label) for code, (label, _) in progress.PERIODS.items()],
-        "poem_due": progress.poem_due(patient, end),
+        "poem_due": progress.poem_due(patient=patient, day=end),
         "prefs_form": ScorePrefsForm(instance=patient),
         "poem_credit": POEM_CREDIT,
     }
@@ -41,13 +41,11 @@ def poem_answer(request):
     patient = _patient(request)
     today = patient.today()
     form = PoemForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.poem_save, patient=patient, date=today, answers=form.answers)
-    ):
-        messages.success(request, "Thank you: your POEM score is saved.")
-        return redirect(f"{reverse('diary:progress')}#chart-poem-heading")
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.poem_score_update(patient=patient, date=today, answers=form.answers)
+            messages.success(request, "Thank you: your POEM score is saved.")
+            return redirect(reverse("diary:progress"))
     context = {"form": form, "recall": POEM_RECALL, "credit": POEM_CREDIT, "scoring": POEM_SCORING_TEXT}
     return render(request, "diary/poem_form.html", context)
 
@@ -57,9 +55,11 @@ def poem_answer(request):
 def score_prefs(request):
     patient = _patient(request)
     form = ScorePrefsForm(request.POST, instance=Patient.objects.get(pk=patient.pk))
-    if form.is_valid() and _call(form, services.patient_update_score_prefs, patient=patient, **form.cleaned_data):
-        messages.success(request, "Saved.")
-    else:
+    with Refusals(form) as refusal:
+        if form.is_valid():
+            services.patient_preferences_update(patient=patient, **form.cleaned_data)
+            messages.success(request, "Saved.")
+    if not form.is_valid() or refusal.message:
         messages.error(request, "That choice could not be saved: choose one of the options.")
     return redirect("diary:summary" if request.POST.get("next") == "summary" else "diary:progress")
 

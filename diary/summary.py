@@ -9,10 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from diary import progress as progress_reads
-from diary.admin_selectors import adherence_percent
 from diary.models import Entry, Flag, Patient, Photo, Treatment
 
 DEFAULT_DAYS = 28
@@ -81,25 +78,12 @@ class Summary:
         return [photo for pair in self.photos for photo in (pair.first, pair.last) if photo]
 
 
-def _course_adherence(timeline, course: Treatment) -> int | None:
-    """The course's share of the dermatologist's adherence: its applications against its schedule, per day."""
-    expected = done = 0.0
-    weekly = course.schedule_kind == Treatment.ScheduleKind.WEEKLY
-    for day in timeline.days:
-        if not course.is_active_on(day.date):
-            continue
-        expected += course.schedule_times / 7 if weekly else course.schedule_times
-        applied = sum(1 for a in day.entry.applications.all() if a.treatment_id == course.pk) if day.entry else 0
-        done += min(applied, 1 if weekly else course.schedule_times)
-    return adherence_percent(done, expected)
-
-
 def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date) -> Summary:
     """The courses, adherence, amounts, symptoms, scores, flags, photos and (if included) notes of a period."""
     progress = progress_reads.progress(patient=patient, start=start, end=end, weekly=True)
     courses = list(
-        Treatment.objects.filter(patient=patient, started_on__lte=end)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        Treatment.objects.filter(patient=patient)
+        .overlapping(start, end)
         .select_related("drug")
         .prefetch_related("body_areas")
         .order_by("started_on", "id")
@@ -131,7 +115,7 @@ def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date)
         start=start,
         end=end,
         progress=progress,
-        courses=[CourseRow(course, _course_adherence(progress.timeline, course)) for course in courses],
+        courses=[CourseRow(course, progress.course_adherence(course)) for course in courses],
         flags=flags,
         photos=pairs,
         notes=notes,

@@ -29,15 +29,15 @@ def four_weeks_of_diary(patient):
     today = patient.today()
     for n in range(27, 0, -1):
         day = today - datetime.timedelta(days=n)
-        services.application_record(patient=patient, treatment=course, date=day)
-        services.entry_save(patient=patient, date=day, itch=max(1, 8 - n // 4), sleep_loss=n % 4, notes="")
+        services.application_create(patient=patient, treatment=course, date=day)
+        services.entry_update(patient=patient, date=day, itch=max(1, 8 - n // 4), sleep_loss=n % 4, notes="")
         if n % 3 == 0:
-            services.reaction_add(patient=patient, date=day, symptom=dryness, severity=1 + n % 2, body_area=face)
+            services.reaction_create(patient=patient, date=day, symptom=dryness, severity=1 + n % 2, body_area=face)
         if n % 7 == 0:
-            services.poem_save(patient=patient, date=day, answers=[1 + (n // 7) % 3] * 7)
+            services.poem_score_update(patient=patient, date=day, answers=[1 + (n // 7) % 3] * 7)
     for n, colour in ((27, (220, 90, 80)), (1, (225, 170, 150))):
         upload = io.BytesIO(jpeg_bytes(colour, size=(640, 480)))
-        services.photo_add(patient=patient, date=today - datetime.timedelta(days=n), upload=upload, body_area=face)
+        services.photo_create(patient=patient, date=today - datetime.timedelta(days=n), upload=upload, body_area=face)
 
 
 def test_a_patient_answers_poem_sees_progress_and_the_summary_and_the_dermatologist_downloads_the_pdf(

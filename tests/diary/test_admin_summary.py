@@ -23,9 +23,9 @@ def assigned(patient, dermatologist):
     patient.dermatologist = dermatologist
     patient.save()
     course = TreatmentFactory(patient=patient, body_areas=[BodyAreaFactory()], started_on=patient.today())
-    services.application_record(patient=patient, treatment=course)
-    services.entry_save(patient=patient, date=patient.today(), itch=6, sleep_loss=2, notes="private thought")
-    services.poem_save(patient=patient, date=patient.today(), answers=[2] * 7)
+    services.application_create(patient=patient, treatment=course)
+    services.entry_update(patient=patient, date=patient.today(), itch=6, sleep_loss=2, notes="private thought")
+    services.poem_score_update(patient=patient, date=patient.today(), answers=[2] * 7)
     return patient
 
 

@@ -34,13 +34,13 @@ def diary(patient):
     burning = SymptomFactory(code="burning", name="Burning")
     course = TreatmentFactory(patient=patient, body_areas=[face], started_on=days_ago(patient, 60))
     for n in range(42):
-        entry = services.entry_save(
+        entry = services.entry_update(
             patient=patient, date=days_ago(patient, n), itch=n % 8, sleep_loss=n % 5, notes=f"note of day {n}"
         )
-        services.application_record(patient=patient, treatment=course, date=entry.date)
-        services.reaction_add(patient=patient, date=entry.date, symptom=burning, severity=1 + n % 3, body_area=face)
+        services.application_create(patient=patient, treatment=course, date=entry.date)
+        services.reaction_create(patient=patient, date=entry.date, symptom=burning, severity=1 + n % 3, body_area=face)
     for week in range(6):
-        services.poem_save(patient=patient, date=days_ago(patient, 7 * week), answers=[week % 5] * 7)
+        services.poem_score_update(patient=patient, date=days_ago(patient, 7 * week), answers=[week % 5] * 7)
     for n in (27, 14, 0):
         PhotoFactory(entry=Entry.objects.get(patient=patient, date=days_ago(patient, n)), body_area=face)
     return patient
@@ -110,7 +110,7 @@ def test_today_offers_poem_to_a_patient_with_an_eczema_course_until_it_is_answer
     TreatmentFactory(patient=patient, drug__slug="tacrolimus-ointment", started_on=days_ago(patient, 3))
     client.force_login(patient.user)
     assert "Answer POEM" in client.get(reverse("diary:progress")).content.decode()
-    services.poem_save(patient=patient, date=patient.today(), answers=[1] * 7)
+    services.poem_score_update(patient=patient, date=patient.today(), answers=[1] * 7)
     assert "This week's eczema questions" not in client.get(reverse("diary:progress")).content.decode()
 
 
@@ -232,7 +232,7 @@ def test_progress_and_summary_cost_the_same_queries_for_a_short_and_a_long_diary
     def grow(days: range):
         for n in days:
             entry = EntryFactory(patient=patient, date=days_ago(patient, n), itch=5)
-            services.application_record(patient=patient, treatment=course, date=entry.date)
+            services.application_create(patient=patient, treatment=course, date=entry.date)
             PoemScore.objects.create(patient=patient, date=entry.date, total=n % 28, q1=1)
             PhotoFactory(entry=entry, body_area=face)
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from diary import flagging, services
+from diary import flag_services, flagging, services
 from diary.models import Entry, Flag, PoemScore
 from drugs.models import Urgency
 
@@ -19,11 +19,11 @@ def days_ago(patient, n: int) -> datetime.date:
 def poem(patient, n: int, total: int) -> PoemScore:
     """A POEM answered n days ago whose answers add up to `total`."""
     answers = [min(4, max(0, total - 4 * i)) for i in range(7)]
-    return services.poem_save(patient=patient, date=days_ago(patient, n), answers=answers)
+    return services.poem_score_update(patient=patient, date=days_ago(patient, n), answers=answers)
 
 
 def itch(patient, n: int, value: int | None) -> Entry:
-    return services.entry_save(patient=patient, date=days_ago(patient, n), itch=value, notes="")
+    return services.entry_update(patient=patient, date=days_ago(patient, n), itch=value, notes="")
 
 
 def test_a_poem_rise_of_four_raises_a_soon_flag_whose_evidence_shows_both_scores(patient):
@@ -101,7 +101,7 @@ def test_lowering_one_day_of_the_itch_run_withdraws_the_flag(patient):
 def test_after_a_resolved_itch_flag_a_new_run_raises_a_new_one(patient, dermatologist):
     for n in (9, 8, 7):
         itch(patient, n, 9)
-    services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="Seen, cream changed.")
+    flag_services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="Seen, cream changed.")
     itch(patient, 6, 2)
     for n in (2, 1, 0):
         itch(patient, n, 9)
@@ -111,12 +111,12 @@ def test_after_a_resolved_itch_flag_a_new_run_raises_a_new_one(patient, dermatol
 
 def test_a_poem_for_a_day_that_has_not_come_is_refused(patient):
     with pytest.raises(ValidationError):
-        services.poem_save(patient=patient, date=days_ago(patient, -1), answers=[0] * 7)
+        services.poem_score_update(patient=patient, date=days_ago(patient, -1), answers=[0] * 7)
     assert not PoemScore.objects.exists()
 
 
 def test_a_poem_with_two_blanks_is_kept_without_a_score_and_raises_nothing(patient):
-    services.poem_save(patient=patient, date=days_ago(patient, 0), answers=[None, None, 4, 4, 4, 4, 4])
+    services.poem_score_update(patient=patient, date=days_ago(patient, 0), answers=[None, None, 4, 4, 4, 4, 4])
     saved = PoemScore.objects.get()
     assert saved.total is None
     assert saved.answers == [None, None, 4, 4, 4, 4, 4]
