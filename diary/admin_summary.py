@@ -40,4 +40,4 @@ def patient_summary_pdf(model_admin, request, object_id):
     paper = paper if paper in pdf.PAPER_SIZES else "a4"
     audit.record_view(request, patient, f"visit summary PDF {start} to {end}")
     document = pdf.summary_pdf(summary.visit_summary(patient=patient, start=start, end=end), paper=paper)
-    return pdf_response(document, patient, start, end)
+    return pdf_response(document, start, end)

@@ -197,19 +197,24 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
     )
 
 
-def poem_offered(*, patient: Patient, day: datetime.date) -> bool:
-    """Whether Today asks for the weekly POEM: turned on, or (by default) a course that treats eczema is active."""
+def poem_offered(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> bool:
+    """Whether Today asks for the weekly POEM: turned on, or (by default) a course that treats eczema is active.
+
+    `courses`: the courses active on `day` with their drugs, when the caller has them (no query then).
+    """
     if patient.poem == PoemChoice.OFF:
         return False
     if patient.poem == PoemChoice.ON:
         return True
+    if courses is not None:
+        return any(course.drug.slug in ECZEMA_DRUGS for course in courses)
     return Treatment.objects.filter(patient=patient, drug__slug__in=ECZEMA_DRUGS).active_on(day).exists()
 
 
-def poem_due(*, patient: Patient, day: datetime.date) -> bool:
+def poem_due(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> bool:
     """Offered, and no POEM answered in the 7 days up to `day`."""
     recent = PoemScore.objects.for_patient(patient).filter(date__gt=day - datetime.timedelta(days=7), date__lte=day)
-    return poem_offered(patient=patient, day=day) and not recent.exists()
+    return poem_offered(patient=patient, day=day, courses=courses) and not recent.exists()
 
 
 # --- Charts -----------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def summary_range(request, patient: Patient) -> tuple[datetime.date, datetime.da
     return start, end, form
 
 
-def pdf_response(document: bytes, patient: Patient, start: datetime.date, end: datetime.date) -> HttpResponse:
+def pdf_response(document: bytes, start: datetime.date, end: datetime.date) -> HttpResponse:
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="visit-summary-{start}-to-{end}.pdf"'
     response["Cache-Control"] = "private, no-store"
@@ -107,4 +107,4 @@ def summary_pdf(request):
     if paper not in pdf.PAPER_SIZES:
         paper = "a4"
     document = pdf.summary_pdf(summary.visit_summary(patient=patient, start=start, end=end), paper=paper)
-    return pdf_response(document, patient, start, end)
+    return pdf_response(document, start, end)

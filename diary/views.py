@@ -111,7 +111,8 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         or EntryForm(
             initial={"itch": entry.itch, "sleep_loss": entry.sleep_loss, "notes": entry.notes} if entry else None
         ),
-        "poem_due": day == today and progress_reads.poem_due(patient=patient, day=day),
+        "poem_due": day == today
+        and progress_reads.poem_due(patient=patient, day=day, courses=[course.treatment for course in progress]),
         "photos": selectors.photos_on(patient=patient, day=day),
         "photo_form": forms.get("photo_form") or PhotoForm(),
     }
