@@ -12,12 +12,18 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from PIL import ImageFile
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from diary.models import Photo
 from diary.storage import photo_storage
 from diary.summary import Summary
+
+# Importing WeasyPrint sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES, which would let truncated
+# uploads through diary.imaging in any process that once made a PDF. Put it back: the PDF embeds only our
+# own complete, re-encoded photos.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # WeasyPrint logs each rendering step at INFO; only its warnings matter here.

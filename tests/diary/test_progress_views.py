@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from diary import services
+from diary import services, summary
 from diary.models import Entry, Flag, Patient, PoemScore
-from tests.factories import BodyAreaFactory, EntryFactory, PhotoFactory, SymptomFactory, TreatmentFactory
+from tests.factories import BodyAreaFactory, EntryFactory, PhotoFactory, SymptomFactory, TreatmentFactory, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +240,14 @@ def test_progress_and_summary_cost_the_same_queries_for_a_short_and_a_long_diary
     short = _queries(client, reverse(name), **params)
     grow(range(3, 60))
     assert _queries(client, reverse(name), **params) == short
+
+
+def test_making_a_pdf_does_not_let_truncated_photo_uploads_through(patient):
+    from django.core.exceptions import ValidationError
+
+    from diary import imaging, summary_pdf  # importing WeasyPrint changes a Pillow setting for the whole process
+
+    summary_pdf.summary_pdf(summary.visit_summary(patient=patient, start=patient.today(), end=patient.today()))
+    whole = jpeg_bytes((200, 120, 100), size=(640, 480))
+    with pytest.raises(ValidationError):
+        imaging.process_upload(io.BytesIO(whole[: len(whole) // 2]))
