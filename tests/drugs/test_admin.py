@@ -154,3 +154,20 @@ def test_a_staff_member_without_a_group_cannot_see_the_reference_data(client, re
     client.force_login(dermatologist)
 
     assert client.get(_url(WarningSign, "changelist")).status_code == 403
+
+
+def test_advice_that_contradicts_its_urgency_is_refused_with_a_clear_message(client, reference, reference_editor):
+    client.force_login(reference_editor)
+    rule = WarningSign.objects.get(reference_key="tacrolimus-ointment/blistering/severity-3")
+    advice = "Small blisters: mention them at your next appointment."
+
+    response = client.post(_url(WarningSign, "change", rule.pk), _rule_form(rule, advice=advice))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "names a time frame of a routine rule" in html
+    assert "contact your clinician today" in html
+    assert "describes a mild symptom" in html
+    assert advice in html
+    rule.refresh_from_db()
+    assert rule.advice.startswith("Severe or spreading blisters")
