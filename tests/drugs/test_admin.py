@@ -171,3 +171,30 @@ def test_advice_that_contradicts_its_urgency_is_refused_with_a_clear_message(cli
     assert advice in html
     rule.refresh_from_db()
     assert rule.advice.startswith("Severe or spreading blisters")
+
+
+def test_rules_for_any_medicine_say_any_medicine_in_the_list_the_filter_and_the_form(client, reference, superuser):
+    client.force_login(superuser)
+    rule = WarningSign.objects.get(reference_key="any/breathing_difficulty/severity-1")
+
+    listing = client.get(_url(WarningSign, "changelist"), {"drug__isnull": "True"})
+    form = client.get(_url(WarningSign, "change", rule.pk)).content.decode()
+
+    html = listing.content.decode()
+    assert '<td class="field-medicine">any medicine</td>' in html
+    assert "?drug__isnull=True" in html and ">any medicine</a>" in html
+    assert '<td class="field-medicine">-</td>' not in html and ">None<" not in html
+    assert 'data-placeholder="Any medicine"' in form
+    assert str(rule) == "Any medicine: Difficulty breathing or swallowing (Emergency)"
+
+
+def test_the_drug_change_page_puts_the_plain_language_summary_right_after_the_names(client, reference, superuser):
+    client.force_login(superuser)
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+
+    html = client.get(_url(Drug, "change", drug.pk)).content.decode()
+
+    assert html.index("Plain-language summary") < html.index('name="summary_uses"') < html.index('name="mechanism"')
+    for name in ("summary_how_to_apply", "summary_normal", "summary_when_to_call", "summary_sources"):
+        assert f'name="{name}"' in html
+    assert drug.summary_when_to_call in html
