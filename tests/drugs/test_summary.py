@@ -135,6 +135,8 @@ def test_a_summary_source_that_is_not_a_source_of_the_medicine_is_refused(db, sh
     shipped["drugs"][0]["summary"]["sources"].append({"title": "A blog post", "url": "https://example.com/"})
     del shipped["drugs"][1]["summary"]["when_to_call"]
 
+    sources_before = Source.objects.count()
+
     problems = validate(shipped)
 
     assert problems == [
@@ -144,4 +146,5 @@ def test_a_summary_source_that_is_not_a_source_of_the_medicine_is_refused(db, sh
     ]
     with pytest.raises(ReferenceDataError):
         load_reference(shipped)
-    assert not Drug.objects.exists()
+    assert Source.objects.count() == sources_before
+    assert not Source.objects.filter(title="A blog post").exists()
