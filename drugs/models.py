@@ -235,7 +235,7 @@ class CommonSideEffect(models.Model):
 
 def _drug_name(drug: Drug | None) -> str:
     """How a rule names its drug at the start of its summary."""
-    return capfirst(str(drug)) if drug is not None else "Any medicine"
+    return capfirst(str(drug) if drug is not None else ANY_MEDICINE)
 
 
 class Rule(models.Model):
@@ -311,7 +311,7 @@ class WarningSign(Rule):
         ]
 
     def __str__(self):
-        return f"{self.drug or ANY_MEDICINE.capitalize()}: {self.symptom} ({self.get_urgency_display()})"
+        return f"{self.drug if self.drug_id else capfirst(ANY_MEDICINE)}: {self.symptom} ({self.get_urgency_display()})"
 
     def advice_problems(self) -> list[str]:
         """Also: advice that describes a milder symptom than the least severe one the rule matches."""
