@@ -1,0 +1,278 @@
+"""One scheduler pass: find the reminders that fell due, record each once, then send the ones this runner claimed.
+
+Idempotent by construction:
+1. Every due reminder is first inserted as a `ReminderSend` row; its unique key (course schedule and
+   due instant, or patient and due instant for the check-in) makes a second insert of it a no-op.
+2. One UPDATE claims the pending rows for this runner (pending -> sending, stamped with the runner's
+   id). A row changes from pending once, so exactly one runner gets it, on SQLite and PostgreSQL,
+   however many runners start at once.
+3. Only then is anything sent; the row records the outcome.
+A runner that stops between 2 and 3 leaves its rows "sending"; a later pass marks them failed rather
+than sending them again (a missed reminder is better than a doubled one). Reminders whose time passed
+while no runner ran are sent if they are at most the grace period late, else recorded as skipped.
+"""
+
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from diary.models import Application, Entry, Treatment
+from reminders import channels
+from reminders import schedule as arithmetic
+from reminders.models import PushSubscription, ReminderSchedule, ReminderSend, ReminderSettings, SchedulerPass
+from reminders.services import reminder_schedules_ensure
+
+logger = logging.getLogger(__name__)
+
+# A pass looks back at most this far for reminders it has not recorded yet (a long outage).
+MAX_LOOKBACK = datetime.timedelta(hours=24)
+# A row still "sending" after this long belongs to a runner that stopped mid-send.
+STUCK_AFTER = datetime.timedelta(minutes=10)
+BATCH = 2000
+ON = (ReminderSettings.Channel.PUSH, ReminderSettings.Channel.EMAIL)
+
+
+@dataclass
+class PassResult:
+    recorded: int = 0
+    sent: int = 0
+    skipped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    failed: int = 0
+    subscriptions_removed: int = 0
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+def grace() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
+
+
+def _window_start(now: datetime.datetime) -> datetime.datetime:
+    """From the last finished pass (a long gap is recorded as skipped), at most MAX_LOOKBACK back."""
+    last = SchedulerPass.objects.filter(finished__isnull=False).order_by("-started").values_list("started", flat=True)
+    last_started = last.first()
+    start = min(last_started, now - grace()) if last_started else now - grace()
+    return max(start, now - MAX_LOOKBACK)
+
+
+def _schedules(start: datetime.datetime, now: datetime.datetime) -> list[ReminderSchedule]:
+    """Unpaused schedules of patients with reminders on whose course may be active in the window."""
+    first_day = start.date() - arithmetic.DAY
+    last_day = now.date() + arithmetic.DAY
+    return list(
+        ReminderSchedule.objects.filter(
+            paused=False,
+            treatment__patient__reminder_settings__channel__in=ON,
+            treatment__started_on__lte=last_day,
+        )
+        .filter(Q(treatment__ended_on__isnull=True) | Q(treatment__ended_on__gte=first_day))
+        .select_related("treatment__patient__reminder_settings")
+        .only(
+            "id", "times", "weekdays", "paused",
+            "treatment__id", "treatment__started_on", "treatment__ended_on", "treatment__patient_id",
+            "treatment__patient__id", "treatment__patient__time_zone",
+            "treatment__patient__reminder_settings__check_in",
+            "treatment__patient__reminder_settings__check_in_time",
+        )
+    )  # fmt: skip
+
+
+def _ensure_schedules(start: datetime.datetime, now: datetime.datetime) -> None:
+    """Courses of patients with reminders on that have no schedule yet get the default one."""
+    courses = (
+        Treatment.objects.filter(
+            patient__reminder_settings__channel__in=ON,
+            reminder_schedule__isnull=True,
+            started_on__lte=now.date() + arithmetic.DAY,
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start.date() - arithmetic.DAY))
+        .select_related("drug")
+        .prefetch_related("drug__regimens")
+    )
+    reminder_schedules_ensure(treatments=courses)
+
+
+def _check_in_patients() -> list[ReminderSettings]:
+    return list(
+        ReminderSettings.objects.filter(channel__in=ON, check_in=True)
+        .select_related("patient")
+        .only("check_in_time", "patient__id", "patient__time_zone")
+    )
+
+
+def _due_rows(start: datetime.datetime, now: datetime.datetime) -> list[ReminderSend]:
+    """A row for every reminder due in (start, now]: pending if within the grace period, else skipped."""
+    cutoff = now - grace()
+    rows = []
+
+    def row(**kwargs) -> ReminderSend:
+        late = kwargs["due_at"] <= cutoff
+        status = ReminderSend.Status.SKIPPED if late else ReminderSend.Status.PENDING
+        return ReminderSend(status=status, detail="no runner at its time" if late else "", **kwargs)
+
+    plans_by_patient: dict[int, list[arithmetic.Plan]] = defaultdict(list)
+    for schedule in _schedules(start, now):
+        plan = schedule.plan()
+        plans_by_patient[schedule.treatment.patient_id].append(plan)
+        for due in arithmetic.dose_instants(plan, start, now):
+            rows.append(row(patient_id=schedule.treatment.patient_id, schedule=schedule, kind="dose", due_at=due))
+    for prefs in _check_in_patients():
+        patient = prefs.patient
+        for due in arithmetic.check_in_instants(
+            time=prefs.check_in_time, zone=patient.zone, plans=plans_by_patient[patient.pk], start=start, end=now
+        ):
+            rows.append(row(patient_id=patient.pk, kind="check_in", due_at=due))
+    return rows
+
+
+def _claim(now: datetime.datetime, runner: str) -> list[ReminderSend]:
+    """Take this runner's share of what is due: each pending row goes to exactly one runner."""
+    cutoff = now - grace()
+    ReminderSend.objects.filter(status=ReminderSend.Status.PENDING, due_at__lte=cutoff).update(
+        status=ReminderSend.Status.SKIPPED, detail="more than the grace period late"
+    )
+    ReminderSend.objects.filter(
+        status=ReminderSend.Status.SENDING, created__lte=now - STUCK_AFTER, sent_at__isnull=True
+    ).update(status=ReminderSend.Status.FAILED, detail="the runner stopped while sending")
+    ReminderSend.objects.filter(status=ReminderSend.Status.PENDING, due_at__lte=now).update(
+        status=ReminderSend.Status.SENDING, claimed_by=runner
+    )
+    return list(
+        ReminderSend.objects.filter(status=ReminderSend.Status.SENDING, claimed_by=runner)
+        .select_related("patient__user", "patient__reminder_settings", "schedule__treatment", "snoozed_from")
+        .order_by("due_at", "id")
+    )
+
+
+def _logged(claimed: list[ReminderSend]) -> set[int]:
+    """Ids of dose reminders whose dose is already in the diary (an application in its dose window)."""
+    doses = [send for send in claimed if send.schedule_id is not None]
+    if not doses:
+        return set()
+    windows = {}
+    for send in doses:
+        schedule = send.schedule
+        due = send.snoozed_from.due_at if send.kind == ReminderSend.Kind.SNOOZE and send.snoozed_from else send.due_at
+        windows[send.pk] = (
+            schedule.treatment_id,
+            *arithmetic.dose_window(due, schedule.time_values, send.patient.zone),
+        )
+    earliest = min(start for _, start, _ in windows.values())
+    latest = max(end for _, _, end in windows.values())
+    applied = defaultdict(list)
+    for treatment_id, at in Application.objects.filter(
+        treatment_id__in={t for t, _, _ in windows.values()}, applied_at__gte=earliest, applied_at__lt=latest
+    ).values_list("treatment_id", "applied_at"):
+        applied[treatment_id].append(at)
+    return {
+        pk
+        for pk, (treatment_id, start, end) in windows.items()
+        if any(start <= at < end for at in applied[treatment_id])
+    }
+
+
+def _checked_in(claimed: list[ReminderSend]) -> set[int]:
+    """Ids of check-in reminders whose day already has an itch score or a reaction."""
+    checks = {
+        send.pk: (send.patient_id, send.patient.local_date(send.due_at)) for send in claimed if send.kind == "check_in"
+    }
+    if not checks:
+        return set()
+    scored = set(
+        Entry.objects.filter(patient_id__in={p for p, _ in checks.values()}, date__in={d for _, d in checks.values()})
+        .filter(Q(itch__isnull=False) | Q(reactions__isnull=False))
+        .values_list("patient_id", "date")
+    )
+    return {pk for pk, key in checks.items() if key in scored}
+
+
+def _why_not(send: ReminderSend, logged: set[int], checked_in: set[int]) -> str:
+    """Why a claimed reminder must not go out now, or "" to send it."""
+    prefs = getattr(send.patient, "reminder_settings", None)
+    if prefs is None or prefs.channel not in ON:
+        return "reminders are off"
+    if arithmetic.in_quiet_hours(send.due_at, prefs.quiet, send.patient.zone) or (
+        send.kind == ReminderSend.Kind.SNOOZE
+        and arithmetic.in_quiet_hours(timezone.now(), prefs.quiet, send.patient.zone)
+    ):
+        return "quiet hours"
+    if send.schedule_id is not None:
+        schedule = send.schedule
+        day = send.patient.local_date(send.due_at)
+        if schedule.paused:
+            return "reminders for this course are paused"
+        if not schedule.treatment.is_active_on(day):
+            return "the course is not active that day"
+        if send.pk in logged:
+            return "the dose is already logged"
+    if send.pk in checked_in:
+        return "the day is already scored"
+    return ""
+
+
+def _deliver(send: ReminderSend, subscriptions: list[PushSubscription], result: PassResult) -> tuple[str, str]:
+    """Send by the patient's channel (push, falling back to e-mail); the row's new status and detail."""
+    prefs = send.patient.reminder_settings
+    address = send.patient.user.email
+    if prefs.channel == ReminderSettings.Channel.PUSH and channels.push_configured() and subscriptions:
+        delivered, gone = channels.push(send, subscriptions)
+        if gone:
+            result.subscriptions_removed += PushSubscription.objects.filter(pk__in=gone).delete()[0]
+        if delivered:
+            PushSubscription.objects.filter(pk__in=[s.pk for s in subscriptions if s.pk not in gone]).update(
+                last_used=timezone.now()
+            )
+            return ReminderSend.Status.SENT, f"push to {delivered} device(s)"
+    use_email = prefs.channel == ReminderSettings.Channel.EMAIL or prefs.email_fallback
+    if not (use_email and address):
+        return ReminderSend.Status.FAILED, "no device and no e-mail to reach"
+    try:
+        channels.email(send, address)
+    except Exception:
+        logger.exception("Could not e-mail reminder %s", send.pk)
+        return ReminderSend.Status.FAILED, "e-mail failed"
+    return ReminderSend.Status.SENT, "e-mail"
+
+
+def run_pass(*, now: datetime.datetime | None = None, runner: str | None = None) -> PassResult:
+    """Record every reminder that fell due since the last pass, and send those this runner claims."""
+    now = now or timezone.now()
+    runner = runner or uuid.uuid4().hex
+    result = PassResult()
+    start = _window_start(now)
+    _ensure_schedules(start, now)
+    rows = _due_rows(start, now)
+    for begin in range(0, len(rows), BATCH):
+        with transaction.atomic():
+            ReminderSend.objects.bulk_create(rows[begin : begin + BATCH], ignore_conflicts=True)
+    result.recorded = len(rows)
+    with transaction.atomic():
+        claimed = _claim(now, runner)
+    if not claimed:
+        return result
+    logged, checked_in = _logged(claimed), _checked_in(claimed)
+    subscriptions = defaultdict(list)
+    for subscription in PushSubscription.objects.filter(patient_id__in={s.patient_id for s in claimed}):
+        subscriptions[subscription.patient_id].append(subscription)
+    for send in claimed:
+        reason = _why_not(send, logged, checked_in)
+        if reason:
+            status, detail = ReminderSend.Status.SKIPPED, reason
+            result.skipped[reason] += 1
+        else:
+            status, detail = _deliver(send, subscriptions[send.patient_id], result)
+            if status == ReminderSend.Status.SENT:
+                result.sent += 1
+            else:
+                result.failed += 1
+        ReminderSend.objects.filter(pk=send.pk).update(status=status, detail=detail, sent_at=timezone.now())
+    return result
