@@ -7,8 +7,9 @@ Idempotent by construction:
    id). A row changes from pending once, so exactly one runner gets it, on SQLite and PostgreSQL,
    however many runners start at once.
 3. Only then is anything sent; the row records the outcome.
-A runner that stops between 2 and 3 leaves its rows "sending"; a later pass marks them failed rather
-than sending them again (a missed reminder is better than a doubled one). Reminders whose time passed
+Each row is stamped (`sent_at`) just before its attempt; a runner that stops mid-pass leaves its rows
+"sending", and a later pass marks them failed rather than sending them again (a missed reminder is
+better than a doubled one). Reminders whose time passed
 while no runner ran are sent if they are at most the grace period late, else recorded as skipped.
 """
 
@@ -140,14 +141,14 @@ def _claim(now: datetime.datetime, runner: str) -> list[ReminderSend]:
     ReminderSend.objects.filter(status=ReminderSend.Status.PENDING, due_at__lte=cutoff).update(
         status=ReminderSend.Status.SKIPPED, detail="more than the grace period late"
     )
-    ReminderSend.objects.filter(
-        status=ReminderSend.Status.SENDING, created__lte=now - STUCK_AFTER, sent_at__isnull=True
-    ).update(status=ReminderSend.Status.FAILED, detail="the runner stopped while sending")
+    ReminderSend.objects.filter(status=ReminderSend.Status.SENDING, created__lte=now - STUCK_AFTER).update(
+        status=ReminderSend.Status.FAILED, detail="the runner stopped while sending"
+    )
     ReminderSend.objects.filter(status=ReminderSend.Status.PENDING, due_at__lte=now).update(
         status=ReminderSend.Status.SENDING, claimed_by=runner
     )
     return list(
-        ReminderSend.objects.filter(status=ReminderSend.Status.SENDING, claimed_by=runner)
+        ReminderSend.objects.filter(status=ReminderSend.Status.SENDING, claimed_by=runner, sent_at__isnull=True)
         .select_related("patient__user", "patient__reminder_settings", "schedule__treatment", "snoozed_from")
         .order_by("due_at", "id")
     )
@@ -264,6 +265,11 @@ def run_pass(*, now: datetime.datetime | None = None, runner: str | None = None)
     for subscription in PushSubscription.objects.filter(patient_id__in={s.patient_id for s in claimed}):
         subscriptions[subscription.patient_id].append(subscription)
     for send in claimed:
+        # Stamped before the attempt: a runner that retries (or a row it already tried) never sends twice.
+        if not ReminderSend.objects.filter(pk=send.pk, claimed_by=runner, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        ):
+            continue
         reason = _why_not(send, logged, checked_in)
         if reason:
             status, detail = ReminderSend.Status.SKIPPED, reason
@@ -274,5 +280,5 @@ def run_pass(*, now: datetime.datetime | None = None, runner: str | None = None)
                 result.sent += 1
             else:
                 result.failed += 1
-        ReminderSend.objects.filter(pk=send.pk).update(status=status, detail=detail, sent_at=timezone.now())
+        ReminderSend.objects.filter(pk=send.pk).update(status=status, detail=detail)
     return result
