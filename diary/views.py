@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from diary import audit, selectors, services
+from diary import audit, idempotency, selectors, services
 from diary.export import patient_archive
 from diary.forms import (
     AccountDeleteForm,
@@ -189,12 +189,16 @@ def application_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = ApplyForm(request.POST, patient=patient, day=day)
-    application = form.is_valid() and _call(
-        form, services.application_record, patient=patient, date=day, **form.cleaned_data
+    outcome = form.is_valid() and _call(
+        form,
+        idempotency.once,
+        user=request.user,
+        key=idempotency.key_from(request.POST),
+        action=lambda: {"pk": services.application_record(patient=patient, date=day, **form.cleaned_data).pk},
     )
-    if not application:
+    if not outcome:
         return _render_day(request, patient, day, apply_form=form)
-    return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
+    return redirect(_after_write(patient, day, query=f"?undo={outcome.result['pk']}"))
 
 
 @patient_page
@@ -203,11 +207,24 @@ def reaction_add(request, day):
     patient = _patient(request)
     _past_day(patient, day)
     form = ReactionForm(request.POST, patient=patient)
-    reaction = form.is_valid() and _call(form, services.reaction_add, patient=patient, date=day, **form.cleaned_data)
-    if not reaction:
+    outcome = form.is_valid() and _call(
+        form,
+        idempotency.once,
+        user=request.user,
+        key=idempotency.key_from(request.POST),
+        action=lambda: _reaction_logged(services.reaction_add(patient=patient, date=day, **form.cleaned_data)),
+    )
+    if not outcome:
         return _render_day(request, patient, day, reaction_form=form)
-    messages.success(request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.")
+    messages.success(request, outcome.result["message"])
     return redirect(_after_write(patient, day, "#reactions"))
+
+
+def _reaction_logged(reaction: Reaction) -> dict:
+    return {
+        "pk": reaction.pk,
+        "message": f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.",
+    }
 
 
 @patient_page

@@ -2,14 +2,12 @@
 
 import datetime
 import json
-import threading
 import uuid
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import OperationalError, connection
 from pywebpush import WebPushException
 
 from diary.models import Flag
@@ -17,6 +15,7 @@ from drugs.models import Urgency
 from reminders import delivery
 from reminders.models import PushSubscription, ReminderSend, SchedulerPass
 from reminders.services import reminder_snooze
+from tests.concurrency import in_parallel, retrying_on_table_locks
 from tests.factories import ApplicationFactory, EntryFactory, StaffFactory
 from tests.reminders.conftest import reminded_course
 
@@ -184,41 +183,14 @@ def test_the_daily_check_in_comes_on_days_without_a_dose_unless_the_skin_is_scor
     assert len(mail.outbox) == 1
 
 
-def _retrying_on_table_locks(work):
-    """Run `work` as a second server would: the in-memory test database answers "table is locked" at once where
-    a real database waits its turn (SQLite's busy timeout, PostgreSQL's row locks), so wait and try again."""
-    while True:
-        try:
-            return work()
-        except OperationalError as error:
-            if "locked" not in str(error):
-                raise
-            threading.Event().wait(0.01)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_runners_at_once_send_each_reminder_once():
     for n in range(5):
         reminded_course(username=f"p{n}")
     now = _at(2026, 7, 1, 7, 0, 10)
-    barrier = threading.Barrier(2)
-    errors = []
+    tokens = [uuid.uuid4().hex, uuid.uuid4().hex]  # two runners, however often the harness retries each
 
-    def runner():
-        token = uuid.uuid4().hex  # one runner, however often the harness retries it
-        try:
-            barrier.wait()
-            _retrying_on_table_locks(lambda: delivery.run_pass(now=now, runner=token))
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = in_parallel(2, lambda n: retrying_on_table_locks(lambda: delivery.run_pass(now=now, runner=tokens[n])))
     assert errors == []
     assert sorted(m.to[0] for m in mail.outbox) == [f"p{n}@example.org" for n in range(5)]
     assert ReminderSend.objects.count() == 5
