@@ -106,7 +106,7 @@ def push(send: ReminderSend, subscriptions: list[PushSubscription]) -> tuple[int
     return delivered, gone
 
 
-def email(send: ReminderSend, address: str) -> None:
+def email(send: ReminderSend, address: str, connection=None) -> None:
     """A reminder e-mail: the time has come, a link to the diary, and a one-click unsubscribe."""
     site = settings.SITE_URL.rstrip("/")
     unsubscribe = unsubscribe_url(send.patient_id)
@@ -120,5 +120,6 @@ def email(send: ReminderSend, address: str) -> None:
         body=body,
         to=[address],
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        connection=connection,
     )
     message.send()

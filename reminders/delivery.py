@@ -7,8 +7,8 @@ Idempotent by construction:
    id). A row changes from pending once, so exactly one runner gets it, on SQLite and PostgreSQL,
    however many runners start at once.
 3. Only then is anything sent; the row records the outcome.
-Each row is stamped (`sent_at`) just before its attempt; a runner that stops mid-pass leaves its rows
-"sending", and a later pass marks them failed rather than sending them again (a missed reminder is
+Each chunk of rows is stamped (`sent_at`) just before its attempt; a runner that stops mid-pass leaves
+those rows "sending", and a later pass marks them failed rather than sending them again (a missed reminder is
 better than a doubled one). Reminders whose time passed
 while no runner ran are sent if they are at most the grace period late, else recorded as skipped.
 """
@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,6 +38,8 @@ MAX_LOOKBACK = datetime.timedelta(hours=24)
 # A row still "sending" after this long belongs to a runner that stopped mid-send.
 STUCK_AFTER = datetime.timedelta(minutes=10)
 BATCH = 2000
+# Sends between two writes of their outcomes (a runner that stops loses at most this many outcomes).
+SEND_CHUNK = 200
 ON = (ReminderSettings.Channel.PUSH, ReminderSettings.Channel.EMAIL)
 
 
@@ -220,28 +223,77 @@ def _why_not(send: ReminderSend, logged: set[int], checked_in: set[int]) -> str:
     return ""
 
 
-def _deliver(send: ReminderSend, subscriptions: list[PushSubscription], result: PassResult) -> tuple[str, str]:
+@dataclass
+class _Chunk:
+    """What sending one chunk changed, written back in a few statements after the chunk is sent."""
+
+    outcomes: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+    gone: set[int] = field(default_factory=set)
+    used: set[int] = field(default_factory=set)
+
+
+def _deliver(send: ReminderSend, subscriptions: list[PushSubscription], chunk: _Chunk, mailer) -> tuple[str, str]:
     """Send by the patient's channel (push, falling back to e-mail); the row's new status and detail."""
     prefs = send.patient.reminder_settings
     address = send.patient.user.email
-    if prefs.channel == ReminderSettings.Channel.PUSH and channels.push_configured() and subscriptions:
-        delivered, gone = channels.push(send, subscriptions)
-        if gone:
-            result.subscriptions_removed += PushSubscription.objects.filter(pk__in=gone).delete()[0]
+    live = [s for s in subscriptions if s.pk not in chunk.gone]
+    if prefs.channel == ReminderSettings.Channel.PUSH and channels.push_configured() and live:
+        delivered, gone = channels.push(send, live)
+        chunk.gone.update(gone)
         if delivered:
-            PushSubscription.objects.filter(pk__in=[s.pk for s in subscriptions if s.pk not in gone]).update(
-                last_used=timezone.now()
-            )
+            chunk.used.update(s.pk for s in live if s.pk not in gone)
             return ReminderSend.Status.SENT, f"push to {delivered} device(s)"
     use_email = prefs.channel == ReminderSettings.Channel.EMAIL or prefs.email_fallback
     if not (use_email and address):
         return ReminderSend.Status.FAILED, "no device and no e-mail to reach"
     try:
-        channels.email(send, address)
+        channels.email(send, address, connection=mailer)
     except Exception:
         logger.exception("Could not e-mail reminder %s", send.pk)
         return ReminderSend.Status.FAILED, "e-mail failed"
     return ReminderSend.Status.SENT, "e-mail"
+
+
+def _stamp(chunk: list[ReminderSend], runner: str) -> list[ReminderSend]:
+    """Mark a chunk as attempted, just before the attempt; return the rows this call stamped.
+
+    A runner retried after an error (or a row already tried) never sends twice: a stamped row is not
+    attempted again. Nothing touches the database between the stamp and the sends it covers.
+    """
+    stamp = timezone.now()
+    with transaction.atomic():
+        ReminderSend.objects.filter(pk__in=[s.pk for s in chunk], claimed_by=runner, sent_at__isnull=True).update(
+            sent_at=stamp
+        )
+        mine = set(
+            ReminderSend.objects.filter(pk__in=[s.pk for s in chunk], sent_at=stamp).values_list("pk", flat=True)
+        )
+    return [send for send in chunk if send.pk in mine]
+
+
+def _write_back(chunk: _Chunk, result: PassResult) -> None:
+    with transaction.atomic():
+        for (status, detail), pks in chunk.outcomes.items():
+            ReminderSend.objects.filter(pk__in=pks).update(status=status, detail=detail)
+        if chunk.gone:
+            result.subscriptions_removed += PushSubscription.objects.filter(pk__in=chunk.gone).delete()[0]
+        if chunk.used - chunk.gone:
+            PushSubscription.objects.filter(pk__in=chunk.used - chunk.gone).update(last_used=timezone.now())
+
+
+def _new_rows(rows: list[ReminderSend], start: datetime.datetime, now: datetime.datetime) -> list[ReminderSend]:
+    """The rows not recorded yet (a cheap read saves re-inserting the whole look-back window every minute)."""
+    recorded = set(
+        ReminderSend.objects.filter(due_at__gt=start, due_at__lte=now)
+        .exclude(kind=ReminderSend.Kind.SNOOZE)
+        .values_list("kind", "schedule_id", "patient_id", "due_at")
+    )
+    return [
+        row
+        for row in rows
+        if (row.kind, row.schedule_id if row.kind == ReminderSend.Kind.DOSE else None, row.patient_id, row.due_at)
+        not in recorded
+    ]
 
 
 def run_pass(*, now: datetime.datetime | None = None, runner: str | None = None) -> PassResult:
@@ -251,7 +303,7 @@ def run_pass(*, now: datetime.datetime | None = None, runner: str | None = None)
     result = PassResult()
     start = _window_start(now)
     _ensure_schedules(start, now)
-    rows = _due_rows(start, now)
+    rows = _new_rows(_due_rows(start, now), start, now)
     for begin in range(0, len(rows), BATCH):
         with transaction.atomic():
             ReminderSend.objects.bulk_create(rows[begin : begin + BATCH], ignore_conflicts=True)
@@ -264,21 +316,20 @@ def run_pass(*, now: datetime.datetime | None = None, runner: str | None = None)
     subscriptions = defaultdict(list)
     for subscription in PushSubscription.objects.filter(patient_id__in={s.patient_id for s in claimed}):
         subscriptions[subscription.patient_id].append(subscription)
-    for send in claimed:
-        # Stamped before the attempt: a runner that retries (or a row it already tried) never sends twice.
-        if not ReminderSend.objects.filter(pk=send.pk, claimed_by=runner, sent_at__isnull=True).update(
-            sent_at=timezone.now()
-        ):
-            continue
-        reason = _why_not(send, logged, checked_in)
-        if reason:
-            status, detail = ReminderSend.Status.SKIPPED, reason
-            result.skipped[reason] += 1
-        else:
-            status, detail = _deliver(send, subscriptions[send.patient_id], result)
-            if status == ReminderSend.Status.SENT:
-                result.sent += 1
-            else:
-                result.failed += 1
-        ReminderSend.objects.filter(pk=send.pk).update(status=status, detail=detail)
+    with get_connection() as mailer:
+        for begin in range(0, len(claimed), SEND_CHUNK):
+            chunk = _Chunk()
+            for send in _stamp(claimed[begin : begin + SEND_CHUNK], runner):
+                reason = _why_not(send, logged, checked_in)
+                if reason:
+                    status, detail = ReminderSend.Status.SKIPPED, reason
+                    result.skipped[reason] += 1
+                else:
+                    status, detail = _deliver(send, subscriptions[send.patient_id], chunk, mailer)
+                    if status == ReminderSend.Status.SENT:
+                        result.sent += 1
+                    else:
+                        result.failed += 1
+                chunk.outcomes[(status, detail)].append(send.pk)
+            _write_back(chunk, result)
     return result
