@@ -338,3 +338,18 @@ def test_a_patient_without_a_diary_has_no_reminder_page(client, db):
 def test_staff_from_another_clinic_cannot_open_a_patients_reminders(client, dermatologist, course):
     client.force_login(dermatologist)
     assert client.get(reverse("reminders:schedule-edit", args=[course.pk])).status_code == 404
+
+
+# --- Admin for operators -----------------------------------------------------------------------
+
+
+def test_superusers_see_the_reminder_runner_in_admin_and_dermatologists_do_not(client, dermatologist, sent_reminder):
+    from tests.factories import StaffFactory
+
+    admin_user = StaffFactory(username="root", is_superuser=True)
+    client.force_login(admin_user)
+    for url in ("/admin/reminders/remindersend/", "/admin/reminders/schedulerpass/"):
+        assert client.get(url).status_code == 200
+    assert client.get(f"/admin/reminders/remindersend/{sent_reminder.pk}/change/").status_code == 200
+    client.force_login(dermatologist)
+    assert client.get("/admin/reminders/remindersend/").status_code == 403
