@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from diary.models import Application, Reaction
 from reminders import channels
-from reminders.models import ReminderSchedule, ReminderSend
+from reminders.models import ReminderSchedule, ReminderSend, ReminderSettings
 from tests.conftest import sign_in
 from tests.factories import BodyAreaFactory, DrugFactory, PatientFactory, SymptomFactory, TreatmentFactory
 
@@ -126,3 +126,27 @@ def test_chromium_finds_the_app_installable(phone, live_server):
             icon["src"],
         )
         assert size == icon["sizes"]
+
+
+def test_reminder_pages_pass_axe_accessibility_checks_and_turn_on_e_mail_reminders(phone, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    patient, course = _patient_with_a_course()
+    sign_in(phone, live_server, patient.user)
+    axe = Axe()
+    problems = {}
+    for path in ("/reminders/", f"/reminders/courses/{course.pk}/", "/install/"):
+        assert phone.goto(path).status == 200
+        violations = axe.run(phone).response["violations"]
+        if violations:
+            problems[path] = [(v["id"], v["impact"]) for v in violations]
+    assert problems == {}
+
+    phone.goto("/reminders/")
+    phone.get_by_label("E-mail", exact=True).check()
+    phone.get_by_label("Quiet from").fill("22:00")
+    phone.get_by_label("Quiet until").fill("07:00")
+    phone.get_by_role("button", name="Save reminder settings").click()
+    expect(phone.get_by_text("Reminder settings saved.")).to_be_visible()
+    expect(phone.get_by_text("08:00, 20:00 · every day")).to_be_visible()
+    assert ReminderSettings.objects.get(patient=patient).channel == "email"
