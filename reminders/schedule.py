@@ -69,10 +69,15 @@ def instant(day: datetime.date, time: datetime.time, zone: ZoneInfo) -> datetime
     return datetime.datetime.combine(day, time, tzinfo=zone).astimezone(UTC)
 
 
+# A wall-clock time lands at most this far outside its own local day (a time in a skipped hour moves
+# forward by the size of the change, at most two hours anywhere).
+_SHIFT = datetime.timedelta(hours=3)
+
+
 def local_days(start: datetime.datetime, end: datetime.datetime, zone: ZoneInfo) -> list[datetime.date]:
-    """Every local date in `zone` that overlaps [start, end], with a day's margin for shifted times."""
-    first = start.astimezone(zone).date() - DAY
-    last = end.astimezone(zone).date() + DAY
+    """Every local date in `zone` whose times can fall in [start, end] (a margin for shifted times)."""
+    first = (start - _SHIFT).astimezone(zone).date()
+    last = (end + _SHIFT).astimezone(zone).date()
     return [first + DAY * n for n in range((last - first).days + 1)]
 
 
