@@ -133,12 +133,11 @@ def reminder_snooze(*, patient: Patient, send: ReminderSend) -> ReminderSend:
     _own(patient, send)
     if send.kind == ReminderSend.Kind.CHECK_IN:
         raise ValidationError("A check-in reminder cannot be snoozed.")
-    original = send.snoozed_from or send if send.kind == ReminderSend.Kind.SNOOZE else send
     snooze, _ = ReminderSend.objects.get_or_create(
         snoozed_from=send,
         defaults={
             "patient": patient,
-            "schedule_id": original.schedule_id,
+            "schedule_id": send.schedule_id,
             "kind": ReminderSend.Kind.SNOOZE,
             "due_at": timezone.now() + datetime.timedelta(minutes=SNOOZE_MINUTES),
         },

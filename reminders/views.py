@@ -147,7 +147,7 @@ def push_unsubscribe(request):
 @csrf_exempt  # The signed token of one reminder, sent by our service worker, stands in for the CSRF token.
 @require_POST
 def notification_action(request):
-    """ "Applied" or "Snooze" tapped on a reminder notification; the service worker opens Today otherwise."""
+    """The "Applied" or "Snooze" action of a reminder notification; the service worker opens Today otherwise."""
     data = _json_body(request)
     send_pk = channels.send_from_token(str(data.get("token", "")))
     if not request.user.is_authenticated or send_pk is None:
