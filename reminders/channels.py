@@ -4,6 +4,7 @@ A notification may show on a locked screen and an e-mail may be read by anyone w
 both say only that it is time for a dose (or the daily check-in), never which medicine or why.
 """
 
+import functools
 import json
 import logging
 
@@ -51,6 +52,11 @@ def send_from_token(token: str, max_age_days: int = 2) -> int | None:
 def unsubscribe_url(patient_pk: int) -> str:
     token = signing.dumps(patient_pk, salt=UNSUBSCRIBE_SALT)
     return settings.SITE_URL.rstrip("/") + reverse("reminders:unsubscribe", args=[token])
+
+
+@functools.cache
+def _today_url() -> str:
+    return reverse("home")
 
 
 def patient_from_unsubscribe_token(token: str) -> int | None:
@@ -112,7 +118,7 @@ def email(send: ReminderSend, address: str, connection=None) -> None:
     unsubscribe = unsubscribe_url(send.patient_id)
     body = (
         f"{TITLES[send.kind]}.\n\n"
-        f"{BODIES[send.kind]}\n{site}{reverse('home')}\n\n"
+        f"{BODIES[send.kind]}\n{site}{_today_url()}\n\n"
         f"To stop reminder e-mails: {unsubscribe}\n"
     )
     message = EmailMessage(

@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -68,26 +69,34 @@ def _window_start(now: datetime.datetime) -> datetime.datetime:
     return max(start, now - MAX_LOOKBACK)
 
 
-def _schedules(start: datetime.datetime, now: datetime.datetime) -> list[ReminderSchedule]:
-    """Unpaused schedules of patients with reminders on whose course may be active in the window."""
+def _plans(start: datetime.datetime, now: datetime.datetime) -> list[tuple[int, int, arithmetic.Plan]]:
+    """(schedule id, patient id, plan) of each unpaused schedule of a patient with reminders on whose course may
+    be active in the window; read as plain values, since this runs over every schedule every minute."""
     first_day = start.date() - arithmetic.DAY
     last_day = now.date() + arithmetic.DAY
-    return list(
+    rows = (
         ReminderSchedule.objects.filter(
             paused=False,
             treatment__patient__reminder_settings__channel__in=ON,
             treatment__started_on__lte=last_day,
         )
         .filter(Q(treatment__ended_on__isnull=True) | Q(treatment__ended_on__gte=first_day))
-        .select_related("treatment__patient__reminder_settings")
-        .only(
-            "id", "times", "weekdays", "paused",
-            "treatment__id", "treatment__started_on", "treatment__ended_on", "treatment__patient_id",
-            "treatment__patient__id", "treatment__patient__time_zone",
-            "treatment__patient__reminder_settings__check_in",
-            "treatment__patient__reminder_settings__check_in_time",
+        .values_list(
+            "id", "times", "weekdays", "treatment__started_on", "treatment__ended_on",
+            "treatment__patient_id", "treatment__patient__time_zone",
         )
     )  # fmt: skip
+    times: dict[tuple[str, ...], tuple[datetime.time, ...]] = {}
+    plans = []
+    for pk, texts, weekdays, started_on, ended_on, patient_id, zone in rows.iterator(chunk_size=BATCH):
+        key = tuple(texts)
+        if key not in times:
+            times[key] = tuple(arithmetic.parse_time(text) for text in texts)
+        plan = arithmetic.Plan(
+            times=times[key], weekdays=frozenset(weekdays), zone=ZoneInfo(zone), starts=started_on, ends=ended_on
+        )
+        plans.append((pk, patient_id, plan))
+    return plans
 
 
 def _ensure_schedules(start: datetime.datetime, now: datetime.datetime) -> None:
@@ -105,37 +114,45 @@ def _ensure_schedules(start: datetime.datetime, now: datetime.datetime) -> None:
     reminder_schedules_ensure(treatments=courses)
 
 
-def _check_in_patients() -> list[ReminderSettings]:
+def _check_ins() -> list[tuple[int, datetime.time, str]]:
     return list(
-        ReminderSettings.objects.filter(channel__in=ON, check_in=True)
-        .select_related("patient")
-        .only("check_in_time", "patient__id", "patient__time_zone")
+        ReminderSettings.objects.filter(channel__in=ON, check_in=True).values_list(
+            "patient_id", "check_in_time", "patient__time_zone"
+        )
     )
 
 
 def _due_rows(start: datetime.datetime, now: datetime.datetime) -> list[ReminderSend]:
-    """A row for every reminder due in (start, now]: pending if within the grace period, else skipped."""
-    cutoff = now - grace()
-    rows = []
-
-    def row(**kwargs) -> ReminderSend:
-        late = kwargs["due_at"] <= cutoff
-        status = ReminderSend.Status.SKIPPED if late else ReminderSend.Status.PENDING
-        return ReminderSend(status=status, detail="no runner at its time" if late else "", **kwargs)
-
+    """A row for every reminder due in (start, now] not recorded yet: pending if within the grace period, else
+    skipped. What is already recorded is read once (cheaper than re-inserting the look-back window each minute)."""
+    recorded = set(
+        ReminderSend.objects.filter(due_at__gt=start, due_at__lte=now)
+        .exclude(kind=ReminderSend.Kind.SNOOZE)
+        .values_list("kind", "schedule_id", "patient_id", "due_at")
+    )
+    due: list[tuple[str, int | None, int, datetime.datetime]] = []
     plans_by_patient: dict[int, list[arithmetic.Plan]] = defaultdict(list)
-    for schedule in _schedules(start, now):
-        plan = schedule.plan()
-        plans_by_patient[schedule.treatment.patient_id].append(plan)
-        for due in arithmetic.dose_instants(plan, start, now):
-            rows.append(row(patient_id=schedule.treatment.patient_id, schedule=schedule, kind="dose", due_at=due))
-    for prefs in _check_in_patients():
-        patient = prefs.patient
-        for due in arithmetic.check_in_instants(
-            time=prefs.check_in_time, zone=patient.zone, plans=plans_by_patient[patient.pk], start=start, end=now
-        ):
-            rows.append(row(patient_id=patient.pk, kind="check_in", due_at=due))
-    return rows
+    for schedule_id, patient_id, plan in _plans(start, now):
+        plans_by_patient[patient_id].append(plan)
+        due.extend(("dose", schedule_id, patient_id, at) for at in arithmetic.dose_instants(plan, start, now))
+    for patient_id, time, zone in _check_ins():
+        instants = arithmetic.check_in_instants(
+            time=time, zone=ZoneInfo(zone), plans=plans_by_patient[patient_id], start=start, end=now
+        )
+        due.extend(("check_in", None, patient_id, at) for at in instants)
+    cutoff = now - grace()
+    return [
+        ReminderSend(
+            kind=kind,
+            schedule_id=schedule_id,
+            patient_id=patient_id,
+            due_at=at,
+            status=ReminderSend.Status.SKIPPED if at <= cutoff else ReminderSend.Status.PENDING,
+            detail="no runner at its time" if at <= cutoff else "",
+        )
+        for kind, schedule_id, patient_id, at in due
+        if (kind, schedule_id, patient_id, at) not in recorded
+    ]
 
 
 def _claim(now: datetime.datetime, runner: str) -> list[ReminderSend]:
@@ -281,21 +298,6 @@ def _write_back(chunk: _Chunk, result: PassResult) -> None:
             PushSubscription.objects.filter(pk__in=chunk.used - chunk.gone).update(last_used=timezone.now())
 
 
-def _new_rows(rows: list[ReminderSend], start: datetime.datetime, now: datetime.datetime) -> list[ReminderSend]:
-    """The rows not recorded yet (a cheap read saves re-inserting the whole look-back window every minute)."""
-    recorded = set(
-        ReminderSend.objects.filter(due_at__gt=start, due_at__lte=now)
-        .exclude(kind=ReminderSend.Kind.SNOOZE)
-        .values_list("kind", "schedule_id", "patient_id", "due_at")
-    )
-    return [
-        row
-        for row in rows
-        if (row.kind, row.schedule_id if row.kind == ReminderSend.Kind.DOSE else None, row.patient_id, row.due_at)
-        not in recorded
-    ]
-
-
 def run_pass(*, now: datetime.datetime | None = None, runner: str | None = None) -> PassResult:
     """Record every reminder that fell due since the last pass, and send those this runner claims."""
     now = now or timezone.now()
@@ -303,7 +305,7 @@ def run_pass(*, now: datetime.datetime | None = None, runner: str | None = None)
     result = PassResult()
     start = _window_start(now)
     _ensure_schedules(start, now)
-    rows = _new_rows(_due_rows(start, now), start, now)
+    rows = _due_rows(start, now)
     for begin in range(0, len(rows), BATCH):
         with transaction.atomic():
             ReminderSend.objects.bulk_create(rows[begin : begin + BATCH], ignore_conflicts=True)
