@@ -78,9 +78,8 @@ def _plans(start: datetime.datetime, now: datetime.datetime) -> list[tuple[int, 
         ReminderSchedule.objects.filter(
             paused=False,
             treatment__patient__reminder_settings__channel__in=ON,
-            treatment__started_on__lte=last_day,
         )
-        .filter(Q(treatment__ended_on__isnull=True) | Q(treatment__ended_on__gte=first_day))
+        .filter(treatment__in=Treatment.objects.overlapping(first_day, last_day))
         .values_list(
             "id", "times", "weekdays", "treatment__started_on", "treatment__ended_on",
             "treatment__patient_id", "treatment__patient__time_zone",
@@ -105,9 +104,8 @@ def _ensure_schedules(start: datetime.datetime, now: datetime.datetime) -> None:
         Treatment.objects.filter(
             patient__reminder_settings__channel__in=ON,
             reminder_schedule__isnull=True,
-            started_on__lte=now.date() + arithmetic.DAY,
         )
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start.date() - arithmetic.DAY))
+        .overlapping(start.date() - arithmetic.DAY, now.date() + arithmetic.DAY)
         .select_related("drug")
         .prefetch_related("drug__regimens")
     )

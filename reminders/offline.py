@@ -32,7 +32,7 @@ def _alerts(patient: Patient, day: datetime.date) -> list[dict]:
             "advice": flag.advice,
             "url": reverse("diary:alert-detail", args=[flag.pk]),
         }
-        for flag in selectors.alerts_on(patient, day).flags
+        for flag in selectors.alerts_on(patient=patient, day=day).flags
     ]
 
 
@@ -63,7 +63,7 @@ def record_application(*, user, patient: Patient, treatment_pk, at: datetime.dat
             user=user,
             key=key,
             action=lambda: {
-                "pk": diary_services.application_record(patient=patient, treatment=treatment, date=day, time=time).pk
+                "pk": diary_services.application_create(patient=patient, treatment=treatment, date=day, time=time).pk
             },
         )
     except ValidationError as error:
@@ -84,7 +84,7 @@ def record_reaction(*, user, patient: Patient, fields: dict, at: datetime.dateti
         outcome = idempotency.once(
             user=user,
             key=key,
-            action=lambda: {"pk": diary_services.reaction_add(patient=patient, date=day, **form.cleaned_data).pk},
+            action=lambda: {"pk": diary_services.reaction_create(patient=patient, date=day, **form.cleaned_data).pk},
         )
     except ValidationError as error:
         return _refused(error)
