@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from diary.models import Application, Reaction
+from diary.models import Application, Flag, Reaction
 from drugs.models import Regimen
 from reminders import channels
 from reminders.models import PushSubscription, ReminderSchedule, ReminderSend, ReminderSettings
@@ -353,3 +353,24 @@ def test_superusers_see_the_reminder_runner_in_admin_and_dermatologists_do_not(c
     assert client.get(f"/admin/reminders/remindersend/{sent_reminder.pk}/change/").status_code == 200
     client.force_login(dermatologist)
     assert client.get("/admin/reminders/remindersend/").status_code == 403
+
+
+def test_a_queued_reaction_that_matches_a_warning_sign_brings_its_advice_back_when_it_syncs(client, patient, reference):
+    from diary import services as diary_services
+    from drugs.models import BodyArea, Drug, Symptom
+
+    diary_services.treatment_create(
+        patient=patient,
+        drug=Drug.objects.get(slug="tacrolimus-ointment"),
+        strength="0.1% ointment (1 mg/g)",
+        body_areas=[BodyArea.objects.get(code="face_neck")],
+        schedule_kind="daily",
+        schedule_times=2,
+        started_on=patient.today() - datetime.timedelta(days=30),
+    )
+    client.force_login(patient.user)
+    symptom = Symptom.objects.get(code="cold_sores_herpes")
+    item = _queued("reaction", {"symptom": str(symptom.pk), "severity": "1"}, key="herpes-key-0001")
+    alerts = _post_json(client, SYNC, item).json()["alerts"]
+    flag = Flag.objects.get()
+    assert alerts == [{"urgency": "Today", "advice": flag.advice, "url": reverse("diary:alert-detail", args=[flag.pk])}]
