@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/reminders_bench.py [--patients 10000]
 
-Uses a throwaway SQLite file (or DATABASE_URL, e.g. a PostgreSQL bench database), the production
+Uses a throwaway SQLite file (or BENCH_DATABASE_URL, a PostgreSQL database it may empty: it deletes every
+patient there; DATABASE_URL is ignored so that a production database is never touched), the production
 settings (config.settings_bench) and the locmem e-mail backend, so reminders are "sent" in memory:
 what is measured is the scheduler's own work (finding what is due, recording it, claiming it,
 checking logged doses), not an SMTP server or a push service. Three passes are timed:
@@ -27,7 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def _setup(database: str) -> None:
-    os.environ.setdefault("BENCH_DB", database)
+    os.environ.pop("DATABASE_URL", None)
+    if os.environ.get("BENCH_DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    os.environ["BENCH_DB"] = database
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_bench"
     os.environ["DJANGO_ENV_FILE"] = ""
     import django
