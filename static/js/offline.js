@@ -72,6 +72,7 @@
     }
     var box = document.createElement("div");
     box.className = "alert alert-" + (kind || "info");
+    box.setAttribute("role", kind === "danger" ? "alert" : "status");
     box.textContent = text;
     if (link) {
       box.appendChild(document.createTextNode(" "));
