@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres lint format clean screenshots bench bench-contention bench-tools system-packages
+.PHONY: run test test-postgres lint format clean screenshots bench bench-contention bench-tools bench-reminders system-packages
 
 # Debian packages the app needs beyond Python: WeasyPrint's Pango (the visit summary's PDF), a font for it, and
 # poppler-utils (pdftoppm/pdftotext: the tests and screenshots read the PDF back). Installed only when missing.
@@ -94,3 +94,7 @@ bench: $(DEV_STAMP) bench-tools
 # Only the write-contention check (several gunicorn workers saving at once on SQLite).
 bench-contention: $(DEV_STAMP) bench-tools
 	$(BIN)/python bench/run.py --patients $(PATIENTS) --days $(DAYS) --seed $(SEED) --duration $(DURATION) --contention-only $(BENCH_ARGS)
+
+# One reminder scheduler pass over 10,000 generated patients (docs/benchmark.md, "The reminder scheduler").
+bench-reminders: $(DEV_STAMP)
+	$(BIN)/python bench/reminders_bench.py

@@ -17,7 +17,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0006_treatment_strength_length'),
+        ('diary', '0007_idempotency_key'),
         ('drugs', '0004_loaded_record'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
