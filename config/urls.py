@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views as project_views
-from diary import two_factor_views
+from diary import sharing_views, two_factor_views
 from diary import views as diary_views
 
 handler500 = "config.views.server_error"
@@ -24,5 +24,8 @@ urlpatterns = [
     path("health/", project_views.health, name="health"),
     path("guide/", include("drugs.urls")),
     path("diary/", include("diary.urls")),
+    path("care/", include("clinics.urls")),
+    path("shared/<str:token>/", sharing_views.shared_summary, name="shared-summary"),
+    path("shared/<str:token>/photos/<int:pk>/<photo_kind:kind>/", sharing_views.shared_photo, name="shared-photo"),
     path("admin/", admin.site.urls),
 ]

@@ -47,8 +47,13 @@ class PatientScopedAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
+    # Photo rows need the patient's separate consent to photos.
+    needs_photo_consent = False
+
     def get_queryset(self, request):
-        return admin_selectors.scope_to_dermatologist(super().get_queryset(request), request.user, self.patient_path)
+        return admin_selectors.scope_to_viewer(
+            super().get_queryset(request), request.user, self.patient_path, photos=self.needs_photo_consent
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
@@ -85,32 +90,20 @@ class PatientAdmin(PatientScopedAdmin):
     patient_path = ""
     list_display = [
         "username",
-        "dermatologist",
         "last_entry",
         "days_logged",
         "open_flags",
         "adherence",
         "timeline_link",
     ]
-    list_select_related = ["user", "dermatologist"]
-    search_fields = ["user__username", "user__email"]
-    raw_id_fields = ["user", "dermatologist"]
-    fields = ["user", "dermatologist", "time_zone", "date_of_birth", "timeline_link", "created", "updated"]
+    list_select_related = ["user"]
+    search_fields = ["user__first_name", "user__last_name", "user__username", "user__email"]
+    raw_id_fields = ["user"]
+    fields = ["user", "time_zone", "date_of_birth", "timeline_link", "created", "updated"]
     readonly_fields = ["timeline_link", "created", "updated"]
 
     def get_queryset(self, request):
-        return admin_selectors.patients_for_changelist(
-            super().get_queryset(request).select_related("user", "dermatologist")
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        # Only superusers assign patients to dermatologists.
-        if request.user.is_superuser:
-            return self.readonly_fields
-        return [*self.readonly_fields, "dermatologist"]
-
-    def get_list_filter(self, request):
-        return [("dermatologist", admin.RelatedOnlyFieldListFilter)] if request.user.is_superuser else []
+        return admin_selectors.patients_for_changelist(super().get_queryset(request).select_related("user"))
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -400,6 +393,7 @@ def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
 @admin.register(Photo)
 class PhotoAdmin(PatientEnteredAdmin):
     patient_path = "entry__patient"
+    needs_photo_consent = True
     list_display = ["thumbnail_image", "taken_on", "entry_patient", "body_area", "caption"]
     list_filter = ["body_area"]
     list_select_related = ["entry__patient__user", "body_area"]

@@ -56,15 +56,6 @@ class Patient(models.Model):
     """A person keeping a diary: the profile beside their user account."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient")
-    dermatologist = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_patients",
-        limit_choices_to={"is_staff": True},
-        help_text="The staff user who reviews this diary.",
-    )
     time_zone = models.CharField(
         max_length=64,
         default="UTC",

@@ -78,7 +78,7 @@ def patient_update_settings(*, patient: Patient, time_zone: str, date_of_birth: 
     """Change the patient's time zone and date of birth."""
     patient.time_zone = time_zone
     patient.date_of_birth = date_of_birth
-    patient.full_clean(exclude=["user", "dermatologist"])
+    patient.full_clean(exclude=["user"])
     patient.save(update_fields=["time_zone", "date_of_birth", "updated"])
     return patient
 

@@ -467,6 +467,11 @@ def photo_file(request, pk, kind):
     """The photo's bytes (or its thumbnail) for its patient, their dermatologist or a superuser; 404 otherwise."""
     photo = get_object_or_404(selectors.photos_visible_to(request.user).select_related("entry__patient"), pk=pk)
     audit.record_view(request, photo.entry.patient, f"photo {kind}", photo)
+    return photo_response(photo, kind)
+
+
+def photo_response(photo: Photo, kind: str) -> HttpResponse:
+    """A photo's file (or thumbnail) with private, sandboxed headers; the caller has checked the viewer."""
     name = photo.image if kind == "image" else photo.thumbnail
     if django_settings.PHOTO_SENDFILE:
         response = HttpResponse(content_type="image/jpeg")

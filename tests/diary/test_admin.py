@@ -26,6 +26,7 @@ from tests.factories import (
     ReactionFactory,
     StaffFactory,
     TreatmentFactory,
+    assign,
 )
 
 MODELS = [Patient, Treatment, Entry, Application, Reaction, Flag, Photo]
@@ -97,15 +98,13 @@ def diary_for(patient, day=None):
 
 @pytest.fixture
 def mine(patient, derm):
-    patient.dermatologist = derm
-    patient.save()
+    assign(patient, derm)
     return diary_for(patient)
 
 
 @pytest.fixture
 def theirs(other_patient, other_derm):
-    other_patient.dermatologist = other_derm
-    other_patient.save()
+    assign(other_patient, other_derm)
     return diary_for(other_patient)
 
 
@@ -304,24 +303,11 @@ def test_a_staff_user_without_diary_access_gets_no_flag_summary(client, db):
     assert "Open flags" not in client.get(reverse("admin:index")).text
 
 
-def test_a_dermatologist_cannot_reassign_a_patient(client, derm, other_derm, mine):
+def test_the_patient_page_has_no_assignment_field_the_care_team_assigns(client, derm, mine):
     client.force_login(derm)
     page = client.get(url(Patient, "change", mine[Patient].pk))
+    assert page.status_code == 200
     assert 'name="dermatologist"' not in page.text
-    response = client.post(url(Patient, "change", mine[Patient].pk), {"dermatologist": other_derm.pk})
-    assert response.status_code == 403
-    assert Patient.objects.get(pk=mine[Patient].pk).dermatologist == derm
-
-
-def test_a_superuser_assigns_a_patient_to_a_dermatologist(client, superuser, other_derm, mine):
-    client.force_login(superuser)
-    patient = mine[Patient]
-    response = client.post(
-        url(Patient, "change", patient.pk),
-        {"user": patient.user_id, "dermatologist": other_derm.pk, "time_zone": "Europe/London", "date_of_birth": ""},
-    )
-    assert response.status_code == 302
-    assert Patient.objects.get(pk=patient.pk).dermatologist == other_derm
 
 
 # --- The index -------------------------------------------------------------------------------------------
@@ -542,8 +528,7 @@ def test_the_timeline_shows_each_day_with_its_applications_reactions_itch_notes_
 
 
 def test_the_timeline_shows_times_in_the_patients_own_zone(client, derm, other_patient, face):
-    other_patient.dermatologist = derm
-    other_patient.save()
+    assign(other_patient, derm)
     rows = diary_for(other_patient, datetime.date(2026, 1, 15))  # New York, 09:00 local is 14:00 UTC
     client.force_login(derm)
     page = client.get(
@@ -797,11 +782,13 @@ def test_the_queue_patient_list_and_timeline_cost_the_same_for_200_patients_of_9
 
     demo.generate(patients=2, days=7, seed=21, prefix="small")
     small_derm = get_user_model().objects.get(username="small-derm1")
-    small = _admin_page_queries(client, small_derm, Patient.objects.filter(dermatologist=small_derm).first())
+    small = _admin_page_queries(
+        client, small_derm, Patient.objects.filter(user__care_links__dermatologist=small_derm).first()
+    )
 
     result = demo.generate(patients=200, days=90, seed=22, prefix="big")
     big_derm = get_user_model().objects.get(username="big-derm1")
-    busiest = Patient.objects.filter(dermatologist=big_derm).order_by("-entries__date").first()
+    busiest = Patient.objects.filter(user__care_links__dermatologist=big_derm).order_by("-entries__date").first()
     big = _admin_page_queries(client, big_derm, busiest)
 
     assert result.entries > 10_000 and result.flags > 0
