@@ -79,7 +79,15 @@ def _invitation_email(link_token: str, clinic: Clinic) -> tuple[str, str]:
 def invitation_send(*, clinic: Clinic, email: str, dermatologist, invited_by) -> Invitation:
     """Create an invitation and e-mail its single-use link (valid INVITATION_DAYS days)."""
     link_token, digest = new_token("invitation")
-    invitation = Invitation(clinic=clinic, email=email, dermatologist=dermatologist, invited_by=invited_by)
+    now = timezone.now()
+    invitation = Invitation(
+        clinic=clinic,
+        email=email,
+        dermatologist=dermatologist,
+        invited_by=invited_by,
+        sent_at=now,
+        expires_at=now + datetime.timedelta(days=INVITATION_DAYS),
+    )
     invitation.token_digest = digest
     invitation.full_clean()
     invitation.save()
