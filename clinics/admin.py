@@ -31,6 +31,13 @@ def _each(request, queryset, verb: str, service) -> None:
     _report(request, done, verb, errors)
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """People by name, not username."""
+
+    def label_from_instance(self, obj):
+        return display_name(obj)
+
+
 class ClinicScopedAdmin(admin.ModelAdmin):
     """Rows of the clinics the signed-in user works at (all for a superuser); `clinic_path` reaches the clinic."""
 
@@ -50,6 +57,7 @@ class ClinicScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = clinics
         elif db_field.name == "dermatologist":
             kwargs["queryset"] = selectors.dermatologists_of(clinics=clinics)
+            kwargs["form_class"] = PersonChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -355,7 +363,7 @@ class InvitationAdmin(ClinicScopedAdmin):
 class JoinDecisionForm(forms.ModelForm):
     DECISIONS = [("accept", "Accept"), ("decline", "Decline")]
     decision = forms.ChoiceField(choices=DECISIONS, widget=forms.RadioSelect)
-    dermatologist = forms.ModelChoiceField(
+    dermatologist = PersonChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,
         help_text="Who reviews this diary and receives its alerts. Needed to accept.",
