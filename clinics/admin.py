@@ -6,10 +6,12 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.html import format_html
 
 from clinics import selectors, services
-from clinics.models import CareLink, Clinic, Invitation, JoinRequest, Membership, display_name
+from clinics.models import INVITATION_DAYS, CareLink, Clinic, Invitation, JoinRequest, Membership, display_name
 
 
 def _report(request, done: int, verb: str, errors: list[str]) -> None:
@@ -264,8 +266,6 @@ class InvitationStatusFilter(admin.SimpleListFilter):
         return Invitation.Status.choices
 
     def queryset(self, request, queryset):
-        from django.utils import timezone
-
         now = timezone.now()
         value = self.value()
         if value == Invitation.Status.REVOKED:
@@ -318,12 +318,10 @@ class InvitationAdmin(ClinicScopedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        try:
-            sent = services.invitation_send(
-                clinic=obj.clinic, email=obj.email, dermatologist=obj.dermatologist, invited_by=request.user
-            )
-        except ValidationError as error:
-            raise ValidationError(error.messages) from error
+        # A failure to send raises ValidationError, which rolls the add back; add_view shows it.
+        sent = services.invitation_send(
+            clinic=obj.clinic, email=obj.email, dermatologist=obj.dermatologist, invited_by=request.user
+        )
         obj.pk = sent.pk
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -331,14 +329,10 @@ class InvitationAdmin(ClinicScopedAdmin):
             return super().add_view(request, form_url, extra_context)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            from django.shortcuts import redirect
-
             return redirect("admin:clinics_invitation_changelist")
 
     def response_add(self, request, obj, post_url_continue=None):
-        messages.success(request, f"Invitation sent to {obj.email}. The link works once, for 14 days.")
-        from django.shortcuts import redirect
-
+        messages.success(request, f"Invitation sent to {obj.email}. The link works once, for {INVITATION_DAYS} days.")
         return redirect("admin:clinics_invitation_changelist")
 
     @admin.display(description="dermatologist", empty_value="-")

@@ -5,9 +5,11 @@ as a dermatologist or a clinic manager; photos only where the patient chose to s
 everyone. Withdrawing consent ends the link, so every reader stops at once.
 """
 
+from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from clinics.models import CareLink, Clinic, Invitation, JoinRequest, Membership, ShareLink, normalise_code
@@ -116,10 +118,6 @@ def open_invitations(now=None) -> QuerySet[Invitation]:
 
 def share_link_openings(links: list[ShareLink]) -> dict[int, tuple[int, object]]:
     """How often each share link was opened and when last (from the audit trail), by link id; one query."""
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Count, Max
-
     rows = (
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(ShareLink),

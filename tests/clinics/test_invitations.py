@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from unittest import mock
 from urllib.parse import quote
 
 import pytest
@@ -218,3 +219,29 @@ def test_a_new_account_made_from_the_invitation_comes_back_to_it(client, derm, c
     assert response.status_code == 302
     assert response.url == path
     assert Patient.objects.filter(user__username="newbie").exists()
+
+
+def test_when_the_email_cannot_be_sent_nothing_is_saved_and_admin_says_so(client, derm, clinic):
+    client.force_login(derm)
+    with mock.patch("clinics.services.send_mail", side_effect=ConnectionRefusedError("smtp down")):
+        response = client.post(
+            reverse("admin:clinics_invitation_add"),
+            {"clinic": clinic.pk, "email": "x@example.org", "dermatologist": derm.pk},
+            follow=True,
+        )
+
+    assert "The e-mail could not be sent. Nothing was saved" in response.text
+    assert not Invitation.objects.exists()
+
+
+def test_an_invitation_names_a_dermatologist_of_that_clinic_only(client, derm, clinic, other_derm):
+    client.force_login(derm)
+
+    response = client.post(
+        reverse("admin:clinics_invitation_add"),
+        {"clinic": clinic.pk, "email": "x@example.org", "dermatologist": other_derm.pk},
+    )
+
+    assert response.status_code == 200
+    assert 'value="x@example.org"' in response.text
+    assert not Invitation.objects.exists() and mail.outbox == []
