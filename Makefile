@@ -1,16 +1,25 @@
-# Two commands matter: `make run` and `make test` (see README.md).
+# Two commands matter: `make run` and `make test` (see README.md; every target in docs/development.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: running needs only requirements.txt; tests, lint and the browser need requirements-dev.txt too.
+# Each target installs what it needs, so a fresh clone works with either `make run` or `make test` first.
+STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test test-postgres lint format clean screenshots bench bench-contention bench-tools
 
-$(STAMP): requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP) $(DEV_STAMP)
 
 run: export DJANGO_DEBUG = 1
 run: $(STAMP)
@@ -21,32 +30,36 @@ run: $(STAMP)
 	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist); the browser tests take turns on one of them.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The whole suite against PostgreSQL: DATABASE_URL must point at a server where the user may create databases.
-test-postgres: $(STAMP)
+test-postgres: $(DEV_STAMP)
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL=postgres://user@host:port/name first (.ci/run starts a throwaway server)"; exit 2)
-	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The key screens (phone, and the dermatologist's on a desktop) as PNGs in screenshots/ (git-ignored), taken by
 # the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json.
-screenshots: $(STAMP)
+screenshots: $(DEV_STAMP)
 	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_journeys.py $(PYTEST_ARGS)
 	@ls screenshots
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-# Benchmark (README "Benchmark"): generates PATIENTS x DAYS once into bench/data/, serves it with gunicorn
+# Benchmark (docs/benchmark.md): generates PATIENTS x DAYS once into bench/data/, serves it with gunicorn
 # (config.settings_bench), drives it with wrk, prints a table and writes bench/results/<timestamp>.json.
 # With DATABASE_URL=postgres://... it runs against PostgreSQL instead. BENCH_ARGS passes more options.
 PATIENTS ?= 1000
@@ -63,9 +76,9 @@ bench-tools:
 	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
 	@command -v wrk >/dev/null && echo "wrk: $$(command -v wrk)"
 
-bench: $(STAMP) bench-tools
+bench: $(DEV_STAMP) bench-tools
 	$(BIN)/python bench/run.py --patients $(PATIENTS) --days $(DAYS) --seed $(SEED) --duration $(DURATION) --contention $(BENCH_ARGS)
 
 # Only the write-contention check (several gunicorn workers saving at once on SQLite).
-bench-contention: $(STAMP) bench-tools
+bench-contention: $(DEV_STAMP) bench-tools
 	$(BIN)/python bench/run.py --patients $(PATIENTS) --days $(DAYS) --seed $(SEED) --duration $(DURATION) --contention-only $(BENCH_ARGS)

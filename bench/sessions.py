@@ -19,7 +19,7 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from config.middleware import OTP_REQUIRED  # noqa: E402
+from accounts.middleware import OTP_REQUIRED  # noqa: E402
 from diary.models import Entry, Patient  # noqa: E402
 from drugs.models import Symptom  # noqa: E402
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drugs",
     "clinics",
     "diary",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -61,12 +62,12 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "config.middleware.IdleSessionMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "config.middleware.TwoFactorMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "config.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -164,7 +165,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Empty: the photo view sends the bytes itself. A prefix such as "/protected-photos/": after its check
 # the view answers with an empty body and X-Accel-Redirect: <prefix><file name>, and nginx sends the
-# file from an `internal` location (README.md, "Photos on the diary").
+# file from an `internal` location (docs/operations.md, "nginx").
 PHOTO_SENDFILE = env_str("DJANGO_PHOTO_X_ACCEL_REDIRECT", "")
 if PHOTO_SENDFILE and not (PHOTO_SENDFILE.startswith("/") and PHOTO_SENDFILE.endswith("/")):
     raise ImproperlyConfigured("DJANGO_PHOTO_X_ACCEL_REDIRECT must be a path like /protected-photos/ (or empty).")
@@ -212,7 +213,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# Sessions end after this long without a request (config.middleware renews them); a password
+# Sessions end after this long without a request (accounts.middleware renews them); a password
 # change ends every other session of the account (Django's session hash does that).
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_MINUTES", 30) * 60
 PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"

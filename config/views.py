@@ -1,10 +1,8 @@
-"""Project-level views: health check, the error pages, and the password reset that unlocks an account."""
+"""Project-level views: the health check and the error pages."""
 
 import logging
 import sys
 
-from axes.utils import reset as axes_reset
-from django.contrib.auth.views import PasswordResetConfirmView
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
@@ -35,12 +33,3 @@ def server_error(request):
     if isinstance(error, DatabaseError):
         return HttpResponse(loader.render_to_string("503.html"), status=503, headers={"Retry-After": "30"})
     return HttpResponse(loader.render_to_string("500.html"), status=500)
-
-
-class UnlockingPasswordResetConfirmView(PasswordResetConfirmView):
-    """Choosing a new password through the e-mailed link also lifts a login lockout of the account."""
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        axes_reset(username=form.user.get_username())
-        return response

@@ -1,17 +1,23 @@
-"""The clinician admin: each dermatologist sees only their own patients; diaries are read-only; flags are reviewed
-through actions that call the services."""
+"""The clinician admin: staff see only the patients the care team lets them see (clinics.selectors); diaries
+are read-only; flags are reviewed through actions that call the services."""
 
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
-from diary import admin_selectors, admin_views, audit, services
+from clinics import selectors as care
+from clinics.models import display_name
+from diary import admin_selectors, admin_views, audit, flag_services
+from diary.adherence import adherence_percent
+from diary.admin_forms import FlagReviewForm, ResolveNoteForm
+from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
@@ -22,7 +28,10 @@ class PatientFilter(admin.SimpleListFilter):
     parameter_name = "patient"
 
     def lookups(self, request, model_admin):
-        return list(admin_selectors.visible_patients(request.user).values_list("pk", "user__username"))
+        patients = (
+            admin_selectors.visible_patients(user=request.user).select_related("user").order_by("user__first_name")
+        )
+        return [(patient.pk, display_name(patient.user)) for patient in patients]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -40,8 +49,9 @@ class PatientFilter(admin.SimpleListFilter):
 
 class PatientScopedAdmin(admin.ModelAdmin):
     """The one place scoping lives: every queryset the admin builds (lists, search, filters, autocomplete,
-    object pages, custom views) starts from get_queryset, which keeps only the signed-in dermatologist's
-    patients. `patient_path` is how a row reaches its Patient ("" for Patient itself)."""
+    object pages, custom views) starts from get_queryset, which keeps only the patients the signed-in user may
+    see now, as the care team decides (clinics.selectors.patients_visible_to). `patient_path` is how a row
+    reaches its Patient ("" for Patient itself)."""
 
     patient_path = "patient"
     show_full_result_count = False
@@ -50,9 +60,23 @@ class PatientScopedAdmin(admin.ModelAdmin):
     # Photo rows need the patient's separate consent to photos.
     needs_photo_consent = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The patient column shows the patient's name and sorts by it, through this admin's own patient_path.
+        prefix = f"{cls.patient_path}__" if cls.patient_path else ""
+
+        @admin.display(description="patient", ordering=f"{prefix}user__first_name")
+        def patient_name(self, obj):
+            return format_html("{}", display_name(self.patient_of(obj).user))
+
+        cls.patient_name = patient_name
+
     def get_queryset(self, request):
         return admin_selectors.scope_to_viewer(
-            super().get_queryset(request), request.user, self.patient_path, photos=self.needs_photo_consent
+            queryset=super().get_queryset(request),
+            user=request.user,
+            patient_path=self.patient_path,
+            photos=self.needs_photo_consent,
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -80,16 +104,12 @@ class PatientEnteredAdmin(PatientScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    @admin.display(description="patient", ordering="patient__user__username")
-    def patient_name(self, obj):
-        return format_html("{}", obj.patient.user.get_username())
-
 
 @admin.register(Patient)
 class PatientAdmin(PatientScopedAdmin):
     patient_path = ""
     list_display = [
-        "username",
+        "patient_name",
         "last_entry",
         "days_logged",
         "open_flags",
@@ -103,27 +123,28 @@ class PatientAdmin(PatientScopedAdmin):
     readonly_fields = ["timeline_link", "created", "updated"]
 
     def get_queryset(self, request):
-        return admin_selectors.patients_for_changelist(super().get_queryset(request).select_related("user"))
+        return admin_selectors.patients_for_changelist(queryset=super().get_queryset(request).select_related("user"))
 
     def get_urls(self):
-        view = self.admin_site.admin_view
         return [
             path(
                 "<path:object_id>/timeline/",
-                view(lambda request, object_id: admin_views.patient_timeline(self, request, object_id)),
+                self.admin_site.admin_view(self.timeline_view),
                 name="diary_patient_timeline",
             ),
             path(
                 "<path:object_id>/timeline/export/",
-                view(lambda request, object_id: admin_views.patient_export(self, request, object_id)),
+                self.admin_site.admin_view(self.export_view),
                 name="diary_patient_export",
             ),
             *super().get_urls(),
         ]
 
-    @admin.display(description="patient", ordering="user__username")
-    def username(self, patient):
-        return format_html("{}", patient.user.get_username())
+    def timeline_view(self, request, object_id):
+        return admin_views.patient_timeline(self, request, object_id)
+
+    def export_view(self, request, object_id):
+        return admin_views.patient_export(self, request, object_id)
 
     @admin.display(description="last entry", ordering="last_entry_date", empty_value="never")
     def last_entry(self, patient):
@@ -142,7 +163,7 @@ class PatientAdmin(PatientScopedAdmin):
 
     @admin.display(description="adherence (14 d)", empty_value="-")
     def adherence(self, patient):
-        percent = admin_selectors.adherence_percent(patient.adherence_done, patient.adherence_expected)
+        percent = adherence_percent(patient.adherence_done, patient.adherence_expected)
         return None if percent is None else format_html("{} %", percent)
 
     @admin.display(description="diary")
@@ -157,7 +178,12 @@ class TreatmentAdmin(PatientEnteredAdmin):
     list_display = ["__str__", "patient_name", "schedule", "started_on", "ended_on"]
     list_select_related = ["patient__user", "drug"]
     list_filter = [PatientFilter, "drug"]
-    search_fields = ["patient__user__username", "drug__generic_name"]
+    search_fields = [
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__username",
+        "drug__generic_name",
+    ]
 
 
 @admin.register(Entry)
@@ -165,7 +191,7 @@ class EntryAdmin(PatientEnteredAdmin):
     list_display = ["date", "patient_name", "itch", "short_notes"]
     list_select_related = ["patient__user"]
     list_filter = [PatientFilter]
-    search_fields = ["patient__user__username", "notes"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name", "patient__user__username", "notes"]
     ordering = ["-date", "-id"]
 
     @admin.display(description="notes")
@@ -176,31 +202,33 @@ class EntryAdmin(PatientEnteredAdmin):
 @admin.register(Application)
 class ApplicationAdmin(PatientEnteredAdmin):
     patient_path = "entry__patient"
-    list_display = ["applied_at", "entry_patient", "treatment", "amount_display"]
+    list_display = ["applied_at", "patient_name", "treatment", "amount_display"]
     list_select_related = ["entry__patient__user", "treatment__drug"]
     list_filter = [PatientFilter]
-    search_fields = ["entry__patient__user__username", "treatment__drug__generic_name"]
-
-    @admin.display(description="patient", ordering="entry__patient__user__username")
-    def entry_patient(self, obj):
-        return format_html("{}", obj.entry.patient.user.get_username())
+    search_fields = [
+        "entry__patient__user__first_name",
+        "entry__patient__user__last_name",
+        "entry__patient__user__username",
+        "treatment__drug__generic_name",
+    ]
 
 
 @admin.register(Reaction)
 class ReactionAdmin(PatientEnteredAdmin):
     patient_path = "entry__patient"
-    list_display = ["entry_date", "entry_patient", "symptom", "severity_badge", "body_area"]
+    list_display = ["entry_date", "patient_name", "symptom", "severity_badge", "body_area"]
     list_select_related = ["entry__patient__user", "symptom", "body_area"]
     list_filter = [PatientFilter, "severity", "symptom"]
-    search_fields = ["entry__patient__user__username", "symptom__name"]
+    search_fields = [
+        "entry__patient__user__first_name",
+        "entry__patient__user__last_name",
+        "entry__patient__user__username",
+        "symptom__name",
+    ]
 
     @admin.display(description="date", ordering="entry__date")
     def entry_date(self, obj):
         return obj.entry.date
-
-    @admin.display(description="patient", ordering="entry__patient__user__username")
-    def entry_patient(self, obj):
-        return format_html("{}", obj.entry.patient.user.get_username())
 
     @admin.display(description="severity", ordering="severity")
     def severity_badge(self, obj):
@@ -256,7 +284,7 @@ class FlagAdmin(PatientScopedAdmin):
     list_display_links = ["rule_text"]
     list_select_related = ["patient__user", "drug"]
     list_filter = [FlagStatusFilter, "urgency", ("drug", MedicineFilter), PatientFilter]
-    search_fields = ["patient__user__username", "rule_text"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name", "patient__user__username", "rule_text"]
     ordering = ["-urgency", "first_seen", "id"]
     actions = ["acknowledge", "resolve_with_note"]
     fieldsets = [
@@ -297,35 +325,36 @@ class FlagAdmin(PatientScopedAdmin):
         return request.user.has_perm("diary.change_flag")
 
     def get_urls(self):
-        view = self.admin_site.admin_view
         return [
             path(
                 "<path:object_id>/review/",
-                view(lambda request, object_id: admin_views.flag_review(self, request, object_id)),
+                self.admin_site.admin_view(self.review_view),
                 name="diary_flag_review",
             ),
             *super().get_urls(),
         ]
 
+    @method_decorator(require_POST)
+    def review_view(self, request, object_id):
+        return admin_views.flag_review(self, request, object_id)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
             "can_review": self.has_review_permission(request),
-            "review_form": admin_views.FlagReviewForm(),
+            "review_form": FlagReviewForm(),
             "review_url": reverse("admin:diary_flag_review", args=[object_id]),
         }
         flag = self.get_object(request, object_id)
         if flag is not None:
-            extra_context["photos"] = admin_selectors.flag_photos(flag)
+            shows_photos = care.may_view_patient(user=request.user, patient_user=flag.patient.user, photos=True)
+            extra_context["shows_photos"] = shows_photos
+            extra_context["photos"] = admin_selectors.flag_photos(flag=flag) if shows_photos else []
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="urgency", ordering="-urgency")
     def urgency_badge(self, flag):
         return urgency_badge_html(flag.urgency, flag.get_urgency_display())
-
-    @admin.display(description="patient", ordering="patient__user__username")
-    def patient_name(self, flag):
-        return format_html("{}", flag.patient.user.get_username())
 
     @admin.display(description="medicine", ordering="drug__generic_name", empty_value="any medicine")
     def medicine(self, flag):
@@ -354,19 +383,22 @@ class FlagAdmin(PatientScopedAdmin):
     @admin.action(description="Acknowledge selected flags", permissions=["review"])
     def acknowledge(self, request, queryset):
         _review_each(
-            request, queryset, "Acknowledged", lambda flag: services.flag_acknowledge(flag=flag, reviewer=request.user)
+            request,
+            queryset,
+            "Acknowledged",
+            lambda flag: flag_services.flag_acknowledge(flag=flag, reviewer=request.user),
         )
 
     @admin.action(description="Resolve selected flags with a note…", permissions=["review"])
     def resolve_with_note(self, request, queryset):
-        form = admin_views.ResolveNoteForm(request.POST if "apply" in request.POST else None)
+        form = ResolveNoteForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             note = form.cleaned_data["note"]
             _review_each(
                 request,
                 queryset,
                 "Resolved",
-                lambda flag: services.flag_resolve(flag=flag, reviewer=request.user, note=note),
+                lambda flag: flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note),
             )
             return None
         return admin_views.resolve_selected_page(self, request, queryset, form)
@@ -375,12 +407,11 @@ class FlagAdmin(PatientScopedAdmin):
 def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
     done, skipped = 0, []
     for flag in queryset.select_related("patient__user"):
-        try:
+        with Refusals() as refusal:
             review(flag)
-        except ValidationError as error:
-            skipped.append((flag, " ".join(error.messages)))
-        else:
             done += 1
+        if refusal.message:
+            skipped.append((flag, refusal.message))
     if done:
         messages.success(request, f"{verb} {done} flag{'s' if done != 1 else ''}.")
     if skipped:
@@ -394,35 +425,34 @@ def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
 class PhotoAdmin(PatientEnteredAdmin):
     patient_path = "entry__patient"
     needs_photo_consent = True
-    list_display = ["thumbnail_image", "taken_on", "entry_patient", "body_area", "caption"]
+    list_display = ["thumbnail_image", "taken_on", "patient_name", "body_area", "caption"]
     list_filter = ["body_area"]
     list_select_related = ["entry__patient__user", "body_area"]
     raw_id_fields = ["entry"]
-    search_fields = ["entry__patient__user__username", "caption"]
+    search_fields = [
+        "entry__patient__user__first_name",
+        "entry__patient__user__last_name",
+        "entry__patient__user__username",
+        "caption",
+    ]
     fields = ["full_image", "entry", "body_area", "caption", "taken_on", "width", "height", "sha256", "created"]
     readonly_fields = fields
 
     @admin.display(description="photo")
     def thumbnail_image(self, photo):
-        return format_html(
-            '<img src="{}" alt="{} on {}" width="96" loading="lazy">',
-            reverse("diary:photo-file", args=[photo.pk, "thumb"]),
-            photo.body_area.name,
-            photo.taken_on,
-        )
+        return _photo_img(photo, "thumb", 96, lazy=True)
 
     @admin.display(description="photo")
     def full_image(self, photo):
-        return format_html(
-            '<a href="{0}"><img src="{0}" alt="{1} on {2}" width="480"></a>',
-            reverse("diary:photo-file", args=[photo.pk, "image"]),
-            photo.body_area.name,
-            photo.taken_on,
-        )
+        url = reverse("diary:photo-file", args=[photo.pk, "image"])
+        return format_html('<a href="{}">{}</a>', url, _photo_img(photo, "image", 480))
 
-    @admin.display(description="patient", ordering="entry__patient__user__username")
-    def entry_patient(self, photo):
-        return format_html("{}", photo.entry.patient.user.get_username())
+
+def _photo_img(photo: Photo, version: str, width: int, *, lazy: bool = False):
+    """An <img> of a photo file, served only by diary:photo-file."""
+    markup = '<img src="{}" alt="{} on {}" width="{}"' + (' loading="lazy">' if lazy else ">")
+    src = reverse("diary:photo-file", args=[photo.pk, version])
+    return format_html(markup, src, photo.body_area.name, photo.taken_on, width)
 
 
 admin.site.unregister(LogEntry)
@@ -432,7 +462,8 @@ admin.site.unregister(LogEntry)
 class AuditLogAdmin(LogEntryAdmin):
     """The audit trail: superusers read it; nobody adds, edits or deletes entries."""
 
-    date_hierarchy = None  # a Python date function per row on big tables (FIELD_NOTES): filters instead
+    # A Python date function per row on big tables (docs/design-notes.md, "Admin (clinicians)"): filters instead.
+    date_hierarchy = None
     show_full_result_count = False
     list_filter = ["action", "content_type", "timestamp"]
 

@@ -1,39 +1,30 @@
 """Reads for the clinician admin: each a fixed number of queries however many patients or days."""
 
 import datetime
-import functools
-import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.db.models import (
-    Case,
     Count,
-    ExpressionWrapper,
-    FloatField,
     IntegerField,
     OuterRef,
-    Prefetch,
-    Q,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinics import selectors as care
-from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from diary.adherence import Adherence, adherence, annotate_adherence
+from diary.amounts import format_amount
+from diary.models import Entry, Flag, Patient, Photo, Treatment
 from drugs.models import Urgency
 
 ADHERENCE_DAYS = 14
 
 
-def scope_to_viewer(queryset: QuerySet, user: AbstractUser, patient_path: str, *, photos: bool = False) -> QuerySet:
+def scope_to_viewer(*, queryset: QuerySet, user: AbstractUser, patient_path: str, photos: bool = False) -> QuerySet:
     """Rows whose patient (through `patient_path`, "" for Patient) the user may see now, as the care team
     decides (clinics.selectors.patients_visible_to); all for superusers."""
     if user.is_superuser:
@@ -42,47 +33,20 @@ def scope_to_viewer(queryset: QuerySet, user: AbstractUser, patient_path: str, *
     return queryset.filter(**{f"{prefix}user_id__in": care.patients_visible_to(user, photos=photos)})
 
 
-def visible_patients(user: AbstractUser) -> QuerySet[Patient]:
-    return scope_to_viewer(Patient.objects.all(), user, "")
+def visible_patients(*, user: AbstractUser) -> QuerySet[Patient]:
+    return scope_to_viewer(queryset=Patient.objects.all(), user=user, patient_path="")
 
 
-def adherence_window(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+def adherence_window(*, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """The last ADHERENCE_DAYS days ending today (server date in UTC for the list)."""
     today = today or timezone.now().date()
     return today - datetime.timedelta(days=ADHERENCE_DAYS - 1), today
 
 
-def _per_day():
-    """Expected applications on one active day: schedule_times for daily courses, schedule_times/7 for weekly."""
-    return Case(
-        When(schedule_kind=Treatment.ScheduleKind.DAILY, then=Cast("schedule_times", FloatField())),
-        default=Cast("schedule_times", FloatField()) / Value(7.0),
-        output_field=FloatField(),
-    )
-
-
-def _active_days(start: datetime.date, end: datetime.date):
-    """Days of [start, end] on which the course ran, as a sum of one CASE per day (portable: no date arithmetic)."""
-    days = [start + datetime.timedelta(days=n) for n in range((end - start).days + 1)]
-    cases = [
-        Case(
-            When(Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gte=day)), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-        for day in days
-    ]
-    return functools.reduce(operator.add, cases)
-
-
-def patients_for_changelist(queryset: QuerySet[Patient], today: datetime.date | None = None) -> QuerySet[Patient]:
-    """Patients with last entry date, days logged and adherence over the last 14 days, and active flags.
-
-    Adherence: expected = for each course, its per-day schedule (daily: schedule_times; weekly: schedule_times/7)
-    times the days of the window it was active; done = that course's applications in the window, capped at its
-    expected; adherence = sum(done) / sum(expected) as a percentage, None when nothing was expected.
-    """
-    start, end = adherence_window(today)
+def patients_for_changelist(*, queryset: QuerySet[Patient], today: datetime.date | None = None) -> QuerySet[Patient]:
+    """Patients with last entry date, days logged and adherence (diary.adherence) over the last 14 days, and
+    active flags."""
+    start, end = adherence_window(today=today)
     entries = Entry.objects.filter(patient=OuterRef("pk"))
     last_entry = entries.order_by("-date").values("date")[:1]
     days_logged = (
@@ -95,39 +59,12 @@ def patients_for_changelist(queryset: QuerySet[Patient], today: datetime.date | 
         .annotate(n=Count("pk"))
         .values("n")
     )
-    done_by_course = (
-        Application.objects.filter(treatment=OuterRef("pk"), entry__date__range=(start, end))
-        .order_by()
-        .values("treatment")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    courses = (
-        Treatment.objects.filter(patient=OuterRef("pk"), started_on__lte=end)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-        .annotate(
-            course_expected=ExpressionWrapper(_active_days(start, end) * _per_day(), output_field=FloatField()),
-            course_done=Cast(Coalesce(Subquery(done_by_course, output_field=IntegerField()), 0), FloatField()),
-        )
-        .annotate(course_capped=Least("course_done", "course_expected", output_field=FloatField()))
-        .order_by()
-        .values("patient")
-    )
-    expected = courses.annotate(total=Sum("course_expected")).values("total")
-    done = courses.annotate(total=Sum("course_capped")).values("total")
-    return queryset.annotate(
+    annotated = queryset.annotate(
         last_entry_date=Subquery(last_entry),
         days_logged=Coalesce(Subquery(days_logged, output_field=IntegerField()), 0),
         active_flag_count=Coalesce(Subquery(active_flags, output_field=IntegerField()), 0),
-        adherence_expected=Subquery(expected, output_field=FloatField()),
-        adherence_done=Subquery(done, output_field=FloatField()),
     )
-
-
-def adherence_percent(done: float | None, expected: float | None) -> int | None:
-    if not expected:
-        return None
-    return round(100 * (done or 0) / expected)
+    return annotate_adherence(annotated, start=start, end=end)
 
 
 @dataclass(frozen=True)
@@ -136,9 +73,9 @@ class UrgencyCount:
     count: int
 
 
-def active_flag_counts(user: AbstractUser) -> list[UrgencyCount]:
+def active_flag_counts(*, user: AbstractUser) -> list[UrgencyCount]:
     """The user's open or acknowledged flags per urgency, emergency first (every urgency, zeros included)."""
-    flags = scope_to_viewer(Flag.objects.active(), user, "patient")
+    flags = scope_to_viewer(queryset=Flag.objects.active(), user=user, patient_path="patient")
     counts = dict(flags.order_by().values_list("urgency").annotate(n=Count("pk")))
     return [UrgencyCount(urgency, counts.get(urgency.value, 0)) for urgency in reversed(Urgency)]
 
@@ -156,7 +93,7 @@ class TimelineDay:
 
     @property
     def adherence(self) -> int | None:
-        return adherence_percent(self.done, self.expected)
+        return Adherence(done=self.done, expected=self.expected).percent
 
 
 @dataclass
@@ -193,18 +130,7 @@ class Timeline:
         return [(day.date, day.adherence) for day in self.days]
 
 
-def timeline_entries() -> QuerySet[Entry]:
-    return Entry.objects.prefetch_related(
-        Prefetch(
-            "applications",
-            queryset=Application.objects.select_related("treatment__drug").prefetch_related("body_areas"),
-        ),
-        Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area", "treatment__drug")),
-        Prefetch("photos", queryset=Photo.objects.select_related("body_area").order_by("created", "pk")),
-    )
-
-
-def flag_photos(flag: Flag) -> list[Photo]:
+def flag_photos(*, flag: Flag) -> list[Photo]:
     """Photos of the days a flag rests on, of the body areas its reactions named (all areas if none did)."""
     evidence = flag.evidence.get("days", [])
     areas = {r["body_area"] for day in evidence for r in day.get("reactions", []) if r.get("body_area")}
@@ -214,18 +140,12 @@ def flag_photos(flag: Flag) -> list[Photo]:
     return list(photos.select_related("body_area", "entry").order_by("taken_on", "pk"))
 
 
-def timeline(patient: Patient, start: datetime.date, end: datetime.date) -> Timeline:
-    """Every day from start to end with its entry, the flags touching it and that day's adherence.
-
-    Per day: expected = sum over active courses of the per-day schedule (daily: times; weekly: times/7);
-    done = per course, that day's applications capped at its daily times (weekly courses: at 1).
-    """
-    entries = {e.date: e for e in timeline_entries().filter(patient=patient, date__range=(start, end))}
-    courses = list(
-        Treatment.objects.filter(patient=patient, started_on__lte=end).filter(
-            Q(ended_on__isnull=True) | Q(ended_on__gte=start)
-        )
-    )
+def timeline(*, patient: Patient, start: datetime.date, end: datetime.date) -> Timeline:
+    """Every day from start to end with its entry, the flags touching it and that day's adherence (diary.adherence)."""
+    entries = {
+        e.date: e for e in Entry.objects.with_details().with_photos().filter(patient=patient, date__range=(start, end))
+    }
+    courses = list(Treatment.objects.filter(patient=patient).overlapping(start, end))
     flags = list(
         Flag.objects.filter(patient=patient, first_seen__lte=end, last_seen__gte=start)
         .select_related("drug")
@@ -242,17 +162,13 @@ def timeline(patient: Patient, start: datetime.date, end: datetime.date) -> Time
         for date in sorted(set(dates)):
             if date in by_date:
                 by_date[date].flags.append(flag)
+    applied: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    for entry in entries.values():
+        for application in entry.applications.all():
+            applied[application.treatment_id, entry.date] += 1
     for timeline_day in days:
-        applied: dict[int, int] = defaultdict(int)
-        if timeline_day.entry:
-            for application in timeline_day.entry.applications.all():
-                applied[application.treatment_id] += 1
-        for course in courses:
-            if not course.is_active_on(timeline_day.date):
-                continue
-            weekly = course.schedule_kind == Treatment.ScheduleKind.WEEKLY
-            timeline_day.expected += course.schedule_times / 7 if weekly else course.schedule_times
-            timeline_day.done += min(applied[course.pk], 1 if weekly else course.schedule_times)
+        figures = adherence(courses=courses, applied=applied, start=timeline_day.date, end=timeline_day.date)
+        timeline_day.expected, timeline_day.done = figures.expected, figures.done
     return Timeline(patient=patient, start=start, end=end, days=days, flags=flags)
 
 
@@ -274,13 +190,9 @@ EXPORT_HEADER = [
 ]
 
 
-def _amount(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-def export_rows(patient: Patient, start: datetime.date, end: datetime.date):
+def export_rows(*, patient: Patient, start: datetime.date, end: datetime.date):
     """One row per application and per reaction (and one for a day with neither), oldest first."""
-    entries = timeline_entries().filter(patient=patient, date__range=(start, end)).order_by("date")
+    entries = Entry.objects.with_details().filter(patient=patient, date__range=(start, end)).order_by("date")
     for entry in entries.iterator(chunk_size=200):
         itch = "" if entry.itch is None else str(entry.itch)
         day = entry.date.isoformat()
@@ -295,7 +207,7 @@ def export_rows(patient: Patient, start: datetime.date, end: datetime.date):
                 treatment.strength,
                 "; ".join(area.name for area in application.body_areas.all()),
                 application.amount_display,
-                _amount(application.grams),
+                format_amount(application.grams),
                 "",
                 "",
                 itch,

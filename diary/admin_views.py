@@ -1,59 +1,29 @@
 """Custom clinician admin pages: a patient's timeline and export, and a flag's review buttons.
 
-Each opens with the model admin's own (scoped) get_object, so another dermatologist's patient is a 404.
+Each opens with the model admin's own (scoped) get_object, so a patient the user may not see is a 404.
 """
 
 import csv
 import datetime
 
-from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from diary import admin_charts, admin_selectors, audit, services
+from clinics import selectors as care
+from diary import admin_charts, admin_selectors, audit, flag_services
 from diary.admin_charts import Series
+from diary.admin_forms import MAX_DAYS, FlagReviewForm, ResolveNoteForm, TimelineRangeForm
 from diary.export import safe_cell
+from diary.forms import Refusals
 from diary.models import Patient
 
 DEFAULT_DAYS = 30
-MAX_DAYS = 366
-
-
-class TimelineRangeForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and start > end:
-            raise ValidationError("The start date must be on or before the end date.")
-        if start and end and (end - start).days + 1 > MAX_DAYS:
-            raise ValidationError(f"Choose at most {MAX_DAYS} days.")
-        return data
-
-
-class ResolveNoteForm(forms.Form):
-    note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text="Kept in the patient's record with each resolved flag.",
-    )
-
-
-class FlagReviewForm(forms.Form):
-    DECISIONS = [("acknowledge", "Acknowledge"), ("resolve", "Resolve")]
-    decision = forms.ChoiceField(choices=DECISIONS)
-    note = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Required to resolve; optional to acknowledge.",
-    )
 
 
 def _patient_or_404(model_admin, request, object_id) -> Patient:
@@ -88,48 +58,37 @@ def _charts(timeline: admin_selectors.Timeline) -> list[dict]:
     severity = [Series(name, points) for name, points in timeline.severity_series().items()]
     itch = [Series("Itch score", timeline.itch_series())]
     adherence = [Series("Adherence", timeline.adherence_series())]
+    no_symptoms = "No symptoms were reported in this range."
+    # heading, id, title, series, description, top value, ticks
+    charts = [
+        ("Symptom severity", "chart-severity", "Symptom severity per day (highest of the day)", severity,
+         admin_charts.summary(severity) if severity else no_symptoms, 3, [(1, "Mild"), (2, "Moderate"), (3, "Severe")]),
+        ("Itch score", "chart-itch", "Itch score per day (0 to 10)", itch,
+         admin_charts.summary(itch), 10, [(0, "0"), (5, "5"), (10, "10")]),
+        ("Adherence", "chart-adherence", "Applications done against the schedule per day (%)", adherence,
+         admin_charts.summary(adherence, " %"), 100, [(0, "0 %"), (50, "50 %"), (100, "100 %")]),
+    ]  # fmt: skip
     span = f"{timeline.start:%d %b %Y} to {timeline.end:%d %b %Y}"
     return [
         {
-            "heading": "Symptom severity",
+            "heading": heading,
             "svg": admin_charts.line_chart(
-                chart_id="chart-severity",
-                title=f"Symptom severity per day (highest of the day), {span}",
-                description=admin_charts.summary(severity) if severity else "No symptoms were reported in this range.",
-                series=severity,
-                top_value=3,
-                ticks=[(1, "Mild"), (2, "Moderate"), (3, "Severe")],
+                chart_id=chart_id,
+                title=f"{title}, {span}",
+                description=description,
+                series=series,
+                top_value=top_value,
+                ticks=ticks,
             ),
-        },
-        {
-            "heading": "Itch score",
-            "svg": admin_charts.line_chart(
-                chart_id="chart-itch",
-                title=f"Itch score per day (0 to 10), {span}",
-                description=admin_charts.summary(itch),
-                series=itch,
-                top_value=10,
-                ticks=[(0, "0"), (5, "5"), (10, "10")],
-            ),
-        },
-        {
-            "heading": "Adherence",
-            "svg": admin_charts.line_chart(
-                chart_id="chart-adherence",
-                title=f"Applications done against the schedule per day (%), {span}",
-                description=admin_charts.summary(adherence, " %"),
-                series=adherence,
-                top_value=100,
-                ticks=[(0, "0 %"), (50, "50 %"), (100, "100 %")],
-            ),
-        },
+        }
+        for heading, chart_id, title, series, description, top_value, ticks in charts
     ]
 
 
 def patient_timeline(model_admin, request, object_id):
     patient = _patient_or_404(model_admin, request, object_id)
     start, end, form, _ = _date_range(request, patient)
-    timeline = admin_selectors.timeline(patient, start, end)
+    timeline = admin_selectors.timeline(patient=patient, start=start, end=end)
     audit.record_view(request, patient, f"timeline {start} to {end}")
     symptoms = list(timeline.severity_series().items())
     table = [
@@ -152,6 +111,7 @@ def patient_timeline(model_admin, request, object_id):
         "table": table,
         "export_url": reverse("admin:diary_patient_export", args=[patient.pk]) + f"?start={start}&end={end}",
         "change_url": reverse("admin:diary_patient_change", args=[patient.pk]),
+        "shows_photos": care.may_view_patient(user=request.user, patient_user=patient.user, photos=True),
     }
     return TemplateResponse(request, "admin/diary/patient/timeline.html", context)
 
@@ -171,7 +131,7 @@ def patient_export(model_admin, request, object_id):
 
     def lines():
         yield writer.writerow(admin_selectors.EXPORT_HEADER)
-        for row in admin_selectors.export_rows(patient, start, end):
+        for row in admin_selectors.export_rows(patient=patient, start=start, end=end):
             yield writer.writerow([safe_cell(cell) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -181,9 +141,7 @@ def patient_export(model_admin, request, object_id):
 
 
 def flag_review(model_admin, request, object_id):
-    """The Acknowledge / Resolve buttons on a flag's page (POST only)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    """The Acknowledge / Resolve buttons on a flag's page (FlagAdmin.review_view takes POST only)."""
     flag = model_admin.get_object(request, unquote(object_id))
     if flag is None:
         raise Http404("No such flag.")
@@ -195,15 +153,15 @@ def flag_review(model_admin, request, object_id):
         messages.error(request, "Choose Acknowledge or Resolve.")
         return HttpResponseRedirect(change_url)
     note = form.cleaned_data["note"]
-    try:
+    with Refusals() as refusal:
         if form.cleaned_data["decision"] == "acknowledge":
-            services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
+            flag_services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
             messages.success(request, "Flag acknowledged: it stays in the queue until resolved.")
         else:
-            services.flag_resolve(flag=flag, reviewer=request.user, note=note)
+            flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note)
             messages.success(request, "Flag resolved.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    if refusal.message:
+        messages.error(request, refusal.message)
     return redirect(change_url)
 
 

@@ -2,7 +2,7 @@
 
 Used by `manage.py generate_demo` (and so by `make bench`). Rows are written with `bulk_create`, a
 transaction per batch of patients; flags then come from the real evaluation, run once per patient
-(`services.flags_reevaluate_all`) instead of once per write as in the app, which is what keeps a
+(`flag_services.flags_reevaluate_all`) instead of once per write as in the app, which is what keeps a
 year of diaries for a thousand patients down to minutes.
 
 Photos: a few patients (PHOTO_SHARE) get two small photos, first and last day, through the real
@@ -28,7 +28,7 @@ from PIL import Image as PILImage
 
 from clinics.consent import CONSENT_VERSION
 from clinics.models import CareLink, Clinic, Membership
-from diary import imaging, services, storage
+from diary import flag_services, imaging, storage
 from diary.models import AmountUnit, Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import BodyArea, Drug, Symptom
 
@@ -148,7 +148,7 @@ def evaluate_flags(patients, *, batch: int = 50) -> int:
     for first in range(0, len(ids), batch):
         with transaction.atomic():
             for patient in Patient.objects.filter(pk__in=ids[first : first + batch]):
-                services.flags_reevaluate_all(patient=patient, notify=False)
+                flag_services.flags_reevaluate_all(patient=patient, notify=False)
     return Flag.objects.filter(patient_id__in=ids).count()
 
 

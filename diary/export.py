@@ -7,11 +7,11 @@ import tempfile
 import zipfile
 from typing import IO
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from diary import storage
-from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from diary.amounts import format_amount
+from diary.models import Entry, Flag, Patient, Photo, Treatment
 
 README = """Your skin diary, exported on {now}.
 
@@ -23,18 +23,7 @@ photos/      your photos as stored by the diary (location data was removed when 
 
 
 def _entries(patient: Patient):
-    return (
-        Entry.objects.filter(patient=patient)
-        .order_by("date")
-        .prefetch_related(
-            Prefetch(
-                "applications",
-                queryset=Application.objects.select_related("treatment__drug").prefetch_related("body_areas"),
-            ),
-            Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area", "treatment__drug")),
-            Prefetch("photos", queryset=Photo.objects.select_related("body_area")),
-        )
-    )
+    return Entry.objects.with_details().with_photos().filter(patient=patient).order_by("date")
 
 
 def _photo_name(photo: Photo) -> str:
@@ -76,9 +65,9 @@ def diary_data(patient: Patient, entries) -> dict:
                         "medicine": str(a.treatment.drug),
                         "time": a.applied_at.astimezone(zone).strftime("%H:%M"),
                         "body_areas": [area.name for area in a.body_areas.all()],
-                        "amount": f"{a.amount.normalize():f}",
+                        "amount": format_amount(a.amount),
                         "unit": a.unit,
-                        "grams": f"{a.grams.normalize():f}",
+                        "grams": format_amount(a.grams),
                     }
                     for a in e.applications.all()
                 ],

@@ -1,8 +1,8 @@
 """Which warning-sign rules an entry matches, and what that means for the patient's flags.
 
 Pure functions over plain data: no database, no clock. `diary.services` loads the facts,
-calls these and writes the result. The rules are those of DESIGN.md ("Warning-sign rules,
-exactly"); where the brief is silent, the choice made is written next to the code.
+calls these and writes the result. docs/flagging.md states the rules as implemented; where a rule's
+wording left a choice open, the reading chosen is written there and next to the code.
 """
 
 from __future__ import annotations

@@ -1,46 +1,41 @@
-import datetime
 from decimal import Decimal
+from types import TracebackType
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 
-from diary.models import MAX_FTU, MAX_GRAMS, AmountUnit, Patient, Treatment
+from diary.models import AmountUnit, Patient, Treatment
 from diary.timezones import time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
 
+# --- A service's refusals ------------------------------------------------------------------
 
-class SignUpForm(UserCreationForm):
-    email = forms.EmailField(
-        help_text="Used only to reset your password if you forget it.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    time_zone = forms.ChoiceField(
-        choices=time_zone_choices,
-        initial="UTC",
-        help_text="Your diary days start at midnight in this time zone.",
-    )
 
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username", "email")
+class Refusals:
+    """`with Refusals(form):` around a service call: a `ValidationError` it raises (a rule the form did not
+    check) is caught and never becomes a 500.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            # static/js/app.js preselects the browser's zone on a fresh form only,
-            # so a choice the patient made is never overwritten after an error.
-            self.fields["time_zone"].widget.attrs["data-detect-time-zone"] = "true"
-        for name in ("password1", "password2"):
-            self.fields[name].widget.attrs["autocomplete"] = "new-password"
+    On a form, each message goes next to the field it names, or above the form if the form has no such
+    field; the form is then invalid. Without a form (a button, an admin action), `message` holds the text
+    for a flash message. Code after the call inside the block runs only if the service succeeded.
+    """
 
-    def clean_email(self):
-        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this e-mail address already exists. Log in, or reset your password."
-            )
-        return email
+    def __init__(self, form: forms.BaseForm | None = None):
+        self.form = form
+        self.message = ""
+
+    def __enter__(self) -> "Refusals":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> bool:
+        if not isinstance(error, ValidationError):
+            return False
+        self.message = " ".join(error.messages)
+        if self.form is not None:
+            by_field = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+            for field, errors in by_field.items():
+                self.form.add_error(field if field in self.form.fields else None, errors)
+        return True
 
 
 # --- Diary forms ---------------------------------------------------------------------------
@@ -60,44 +55,42 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs, format="%H:%M")
 
 
-class TreatmentForm(forms.ModelForm):
+def _model_field(model, name: str, **kwargs) -> forms.Field:
+    """The form field of a model field (its limits and choices stay in one place), for plain forms."""
+    return model._meta.get_field(name).formfield(**kwargs)
+
+
+def _body_areas_field(label: str) -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        queryset=BodyArea.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label=label,
+        error_messages={"required": "Choose at least one body area."},
+    )
+
+
+class TreatmentForm(forms.Form):
+    """A course as the patient describes it; `services.treatment_create`/`treatment_update` write it."""
+
     drug = forms.ModelChoiceField(queryset=Drug.objects.all(), label="Medicine", empty_label="Choose a medicine")
     # Every drug's strengths, grouped by drug name; static/js/diary.js hides the other drugs' groups.
     strength = forms.ChoiceField(required=False)
-    body_areas = forms.ModelMultipleChoiceField(
-        queryset=BodyArea.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        label="Where you apply it",
-        error_messages={"required": "Choose at least one body area."},
+    body_areas = _body_areas_field("Where you apply it")
+    schedule_times = forms.IntegerField(
+        label="How often", min_value=1, max_value=7, initial=1, help_text="Times a day, or days a week."
     )
     schedule_kind = forms.ChoiceField(
         choices=Treatment.ScheduleKind.choices, widget=forms.RadioSelect, label="Schedule", initial="daily"
     )
-    schedule_times = forms.IntegerField(
-        label="How often", min_value=1, max_value=7, initial=1, help_text="Times a day, or days a week."
+    started_on = _model_field(Treatment, "started_on", label="Started on", widget=DateInput)
+    ended_on = _model_field(Treatment, "ended_on", label="Ends on (optional)", widget=DateInput)
+    usual_amount = _model_field(
+        Treatment,
+        "usual_amount",
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
     )
-
-    class Meta:
-        model = Treatment
-        fields = [
-            "drug",
-            "strength",
-            "body_areas",
-            "schedule_times",
-            "schedule_kind",
-            "started_on",
-            "ended_on",
-            "usual_amount",
-            "usual_unit",
-            "instructions",
-        ]
-        labels = {"started_on": "Started on", "ended_on": "Ends on (optional)"}
-        widgets = {
-            "started_on": DateInput,
-            "ended_on": DateInput,
-            "instructions": forms.Textarea(attrs={"rows": 3}),
-            "usual_amount": forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
-        }
+    usual_unit = _model_field(Treatment, "usual_unit")
+    instructions = _model_field(Treatment, "instructions", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,11 +105,8 @@ class TreatmentForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         drug, strength = cleaned.get("drug"), cleaned.get("strength")
-        if drug is not None:
-            if strength and strength not in drug.strength_list:
-                self.add_error("strength", f"{drug} does not come in {strength}. Choose one of its strengths.")
-            elif not strength and drug.strength_list:
-                self.add_error("strength", "Choose the strength on your prescription.")
+        if drug is not None and not strength and drug.strength_list:
+            self.add_error("strength", "Choose the strength on your prescription.")
         return cleaned
 
 
@@ -153,12 +143,7 @@ class ApplyForm(forms.Form):
 class ApplicationForm(forms.Form):
     treatment = forms.ModelChoiceField(queryset=Treatment.objects.none(), label="Medicine")
     time = forms.TimeField(widget=TimeInput, label="Time")
-    body_areas = forms.ModelMultipleChoiceField(
-        queryset=BodyArea.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        label="Where",
-        error_messages={"required": "Choose at least one body area."},
-    )
+    body_areas = _body_areas_field("Where")
     amount = forms.DecimalField(
         max_digits=4,
         decimal_places=1,
@@ -169,17 +154,7 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
-        self.patient = patient
         self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
-
-    def clean(self):
-        cleaned = super().clean()
-        amount, unit = cleaned.get("amount"), cleaned.get("unit")
-        if amount is not None and unit:
-            limit = MAX_GRAMS if unit == AmountUnit.GRAMS else MAX_FTU
-            if amount > limit:
-                self.add_error("amount", f"That is more than anyone applies at once (at most {limit}). Check it.")
-        return cleaned
 
 
 class ReactionForm(forms.Form):
@@ -212,22 +187,11 @@ class ReactionForm(forms.Form):
         self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(forms.Form):
     time_zone = forms.ChoiceField(
         choices=time_zone_choices, help_text="Your diary days start at midnight in this time zone."
     )
-
-    class Meta:
-        model = Patient
-        fields = ["time_zone", "date_of_birth"]
-        labels = {"date_of_birth": "Date of birth (optional)"}
-        widgets = {"date_of_birth": DateInput}
-
-    def clean_date_of_birth(self):
-        born = self.cleaned_data.get("date_of_birth")
-        if born is not None and not datetime.date(1900, 1, 1) <= born <= datetime.date.today():
-            raise forms.ValidationError("Enter your real date of birth.")
-        return born
+    date_of_birth = _model_field(Patient, "date_of_birth", label="Date of birth (optional)", widget=DateInput)
 
 
 # --- Photos --------------------------------------------------------------------------------
@@ -253,18 +217,6 @@ class PhotoForm(forms.Form):
         # The day page also holds the reaction form, which has its own body_area field: keep ids unique.
         kwargs.setdefault("auto_id", "id_photo_%s")
         super().__init__(*args, **kwargs)
-
-
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label="Code",
-        max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
-    )
-
-    def clean_token(self):
-        return self.cleaned_data["token"].replace(" ", "").strip()
 
 
 class PasswordConfirmForm(forms.Form):

@@ -8,11 +8,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.models import display_name
+from diary.amounts import AmountUnit, format_amount
+from diary.flagging import ACKNOWLEDGED, OPEN, RESOLVED, WITHDRAWN
 from diary.timezones import validate_time_zone
+from diary.validators import validate_date_of_birth, validate_diary_day
 from drugs.models import GRAMS_PER_FTU, AmountLimit, BodyArea, Drug, Severity, Symptom, Urgency, WarningSign
 
 # An entry first written more than this many days after its date is shown as "recorded late".
@@ -20,11 +24,6 @@ LATE_AFTER_DAYS = 2
 MAX_FTU = Decimal(30)
 MAX_GRAMS = Decimal(15)
 MAX_TIMES_PER_DAY = 6
-
-
-class AmountUnit(models.TextChoices):
-    FTU = "ftu", "FTU"
-    GRAMS = "g", "grams"
 
 
 def _amount_constraints(prefix: str, amount: str, unit: str) -> list[models.BaseConstraint]:
@@ -68,14 +67,13 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["user__username"]
-        constraints = []
 
     def __str__(self):
-        return self.user.get_username()
+        return display_name(self.user)
 
     def clean(self):
-        if self.date_of_birth and self.date_of_birth > self.today():
-            raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
+        if self.date_of_birth:
+            validate_date_of_birth(born=self.date_of_birth, today=self.today())
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -92,6 +90,37 @@ class Patient(models.Model):
     def at(self, day: datetime.date, time: datetime.time) -> datetime.datetime:
         """The instant of a wall-clock time on a day in the patient's zone."""
         return datetime.datetime.combine(day, time, tzinfo=self.zone)
+
+
+def active_on_condition(day: datetime.date | models.Expression, prefix: str = "") -> Q:
+    """A course runs on a day from its start to its end, both included; with no end it runs on (SQL twin of
+    `Treatment.is_active_on`). `prefix` reaches the course through a relation ("treatment__")."""
+    return Q(**{f"{prefix}started_on__lte": day}) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gte": day})
+    )
+
+
+class TreatmentQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date) -> "TreatmentQuerySet":
+        """Courses running on `day`."""
+        return self.filter(active_on_condition(day))
+
+    def overlapping(self, start: datetime.date, end: datetime.date) -> "TreatmentQuerySet":
+        """Courses running on at least one day of [start, end]."""
+        return self.filter(Q(started_on__lte=end) & (Q(ended_on__isnull=True) | Q(ended_on__gte=start)))
+
+    def current_and_past(self, today: datetime.date) -> tuple[list["Treatment"], list["Treatment"]]:
+        """The courses not over by `today` and those that ended before it, in one query.
+
+        "Current" is wider than `active_on(today)` on purpose: the patient's list of courses shows a course they
+        have been given but not yet begun among the current ones (it is no past course), while the Today page
+        and the schedules count only courses running on the day.
+        """
+        courses = self.annotate(ended_before=ExpressionWrapper(Q(ended_on__lt=today), output_field=BooleanField()))
+        current, past = [], []
+        for course in courses:
+            (past if course.ended_before else current).append(course)
+        return current, past
 
 
 class Treatment(models.Model):
@@ -118,6 +147,8 @@ class Treatment(models.Model):
     usual_unit = models.CharField("unit", max_length=3, choices=AmountUnit.choices, default=AmountUnit.FTU)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = TreatmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_on", "-id"]
@@ -146,12 +177,13 @@ class Treatment(models.Model):
         if self.schedule_kind == self.ScheduleKind.DAILY and not 1 <= (self.schedule_times or 0) <= MAX_TIMES_PER_DAY:
             errors["schedule_times"] = f"Choose between 1 and {MAX_TIMES_PER_DAY} times a day."
         if self.drug_id and self.strength and self.strength not in self.drug.strength_list:
-            errors["strength"] = f"{self.drug} does not come in {self.strength}."
+            errors["strength"] = f"{self.drug} does not come in {self.strength}. Choose one of its strengths."
         if errors:
             raise ValidationError(errors)
         _check_amount(self.usual_amount, self.usual_unit, "usual_amount")
 
     def is_active_on(self, day: datetime.date) -> bool:
+        """Running on `day`: the one-course twin of `Treatment.objects.active_on(day)`."""
         return self.started_on <= day and (self.ended_on is None or self.ended_on >= day)
 
     @property
@@ -162,12 +194,27 @@ class Treatment(models.Model):
 
     @property
     def usual_amount_display(self) -> str:
-        return f"{self.usual_amount.normalize():f} {'g' if self.usual_unit == AmountUnit.GRAMS else 'FTU'}"
+        return format_amount(self.usual_amount, self.usual_unit)
 
 
 class EntryQuerySet(models.QuerySet):
-    def for_patient(self, patient: Patient) -> "EntryQuerySet":
-        return self.filter(patient=patient)
+    def with_details(self) -> "EntryQuerySet":
+        """With the patient, applications (drug, areas) and reactions (symptom, area, drug): three extra queries."""
+        return self.select_related("patient").prefetch_related(
+            models.Prefetch(
+                "applications",
+                queryset=Application.objects.select_related("treatment__drug").prefetch_related("body_areas"),
+            ),
+            models.Prefetch(
+                "reactions", queryset=Reaction.objects.select_related("symptom", "body_area", "treatment__drug")
+            ),
+        )
+
+    def with_photos(self) -> "EntryQuerySet":
+        """With the day's photos (and their areas), oldest upload first: one extra query."""
+        return self.prefetch_related(
+            models.Prefetch("photos", queryset=Photo.objects.select_related("body_area").order_by("created", "pk"))
+        )
 
 
 class Entry(models.Model):
@@ -199,8 +246,8 @@ class Entry(models.Model):
         return f"{self.patient} {self.date:%Y-%m-%d}"
 
     def clean(self):
-        if self.date and self.patient_id and self.date > self.patient.today():
-            raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
+        if self.date and self.patient_id:
+            validate_diary_day(day=self.date, today=self.patient.today())
 
     @property
     def is_late(self) -> bool:
@@ -243,7 +290,7 @@ class Application(models.Model):
 
     @property
     def amount_display(self) -> str:
-        return f"{self.amount.normalize():f} {'g' if self.unit == AmountUnit.GRAMS else 'FTU'}"
+        return format_amount(self.amount, self.unit)
 
 
 class Reaction(models.Model):
@@ -289,10 +336,11 @@ class Flag(models.Model):
     """A warning sign (or weekly amount) matched by a patient's diary: one episode of it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        RESOLVED = "resolved", "Resolved"
-        WITHDRAWN = "withdrawn", "Withdrawn (no longer matches)"
+        # The values are flagging's, which decides episodes without Django.
+        OPEN = OPEN, "Open"
+        ACKNOWLEDGED = ACKNOWLEDGED, "Acknowledged"
+        RESOLVED = RESOLVED, "Resolved"
+        WITHDRAWN = WITHDRAWN, "Withdrawn (no longer matches)"
 
     class Notification(models.TextChoices):
         NOT_NEEDED = "not_needed", "Not needed"
@@ -340,12 +388,12 @@ class Flag(models.Model):
             # Episodes: one open or acknowledged flag per patient and rule.
             models.UniqueConstraint(
                 fields=["patient", "warning_sign"],
-                condition=Q(status__in=["open", "acknowledged"], warning_sign__isnull=False),
+                condition=Q(status__in=[OPEN, ACKNOWLEDGED], warning_sign__isnull=False),
                 name="flag_one_active_per_warning_sign",
             ),
             models.UniqueConstraint(
                 fields=["patient", "amount_limit"],
-                condition=Q(status__in=["open", "acknowledged"], amount_limit__isnull=False),
+                condition=Q(status__in=[OPEN, ACKNOWLEDGED], amount_limit__isnull=False),
                 name="flag_one_active_per_amount_limit",
             ),
         ]

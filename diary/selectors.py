@@ -1,11 +1,13 @@
 """Reads of a patient's diary, each a fixed number of queries however long the diary grows."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clinics import selectors as care
+from diary.adherence import doses_counted
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import BodyArea
 
@@ -24,57 +26,44 @@ class CourseProgress:
         return self.done >= self.due
 
 
-def entries_with_details() -> QuerySet[Entry]:
-    """Entries with their applications (areas, drug) and reactions in three extra queries."""
-    return Entry.objects.select_related("patient").prefetch_related(
-        Prefetch(
-            "applications",
-            queryset=Application.objects.select_related("treatment__drug").prefetch_related("body_areas"),
-        ),
-        Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area", "treatment__drug")),
-    )
+def entry_on(*, patient: Patient, day: datetime.date) -> Entry | None:
+    return Entry.objects.with_details().filter(patient=patient, date=day).first()
 
 
-def entry_on(patient: Patient, day: datetime.date) -> Entry | None:
-    return entries_with_details().filter(patient=patient, date=day).first()
-
-
-def active_courses(patient: Patient, day: datetime.date) -> QuerySet[Treatment]:
+def active_courses(*, patient: Patient, day: datetime.date) -> QuerySet[Treatment]:
     return (
-        Treatment.objects.filter(patient=patient, started_on__lte=day)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+        Treatment.objects.filter(patient=patient)
+        .active_on(day)
         .select_related("drug")
         .prefetch_related("body_areas")
         .order_by("started_on", "id")
     )
 
 
-def course_progress(patient: Patient, day: datetime.date, is_today: bool) -> list[CourseProgress]:
-    """Applications done against the schedule: per day for daily courses, Monday to `day` for weekly ones."""
-    courses = list(active_courses(patient, day))
+def course_progress(*, patient: Patient, day: datetime.date, is_today: bool) -> list[CourseProgress]:
+    """Doses done against the schedule, as adherence counts them (diary.adherence: each day's applications
+    capped at the day's most): on `day` for daily courses, Monday to `day` for weekly ones."""
+    courses = list(active_courses(patient=patient, day=day))
     monday = day - datetime.timedelta(days=day.weekday())
     rows = Application.objects.filter(entry__patient=patient, entry__date__range=(monday, day)).values_list(
         "treatment_id", "entry__date"
     )
-    on_day: dict[int, int] = {}
-    days_in_week: dict[int, set[datetime.date]] = {}
-    for treatment_id, date in rows:
-        days_in_week.setdefault(treatment_id, set()).add(date)
-        if date == day:
-            on_day[treatment_id] = on_day.get(treatment_id, 0) + 1
+    applied: Counter[tuple[int, datetime.date]] = Counter(rows)
     progress = []
     for course in courses:
         if course.schedule_kind == Treatment.ScheduleKind.WEEKLY:
-            done, period = len(days_in_week.get(course.pk, ())), "this week" if is_today else "that week"
+            days = [monday + datetime.timedelta(days=n) for n in range(day.weekday() + 1)]
+            period = "this week" if is_today else "that week"
         else:
-            done, period = on_day.get(course.pk, 0), "done today" if is_today else "done that day"
+            days, period = [day], "done today" if is_today else "done that day"
+        done = doses_counted(course, (applied[course.pk, d] for d in days if course.is_active_on(d)))
         progress.append(CourseProgress(treatment=course, done=done, due=course.schedule_times, period=period))
     return progress
 
 
-def history(patient: Patient, *, drug_slug: str = "", symptom_code: str = "") -> QuerySet[Entry]:
+def history(*, patient: Patient, drug_slug: str = "", symptom_code: str = "") -> QuerySet[Entry]:
     """The patient's entries newest first, optionally only days with that medicine applied or that symptom."""
-    entries = entries_with_details().filter(patient=patient).order_by("-date")
+    entries = Entry.objects.with_details().filter(patient=patient).order_by("-date")
     if drug_slug:
         applied = Application.objects.filter(entry=OuterRef("pk"), treatment__drug__slug=drug_slug)
         entries = entries.filter(Exists(applied))
@@ -92,7 +81,7 @@ class DayAlerts:
     others: int
 
 
-def alerts_on(patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> DayAlerts:
+def alerts_on(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> DayAlerts:
     """Active flags whose evidence includes `day`; one query. Any-drug rules link to the first course's guide."""
     active = list(
         Flag.objects.for_patient(patient).active().select_related("drug", "patient").order_by("-urgency", "id")
@@ -104,7 +93,7 @@ def alerts_on(patient: Patient, day: datetime.date, courses: list[Treatment] | N
     return DayAlerts(flags=on_day, others=len(active) - len(on_day))
 
 
-def alerts_for(patient: Patient) -> tuple[list[Flag], QuerySet[Flag]]:
+def alerts_for(*, patient: Patient) -> tuple[list[Flag], QuerySet[Flag]]:
     """The patient's active flags (most urgent first) and the past ones (newest first)."""
     flags = Flag.objects.for_patient(patient).select_related("drug", "patient", "reviewer")
     active = list(flags.active().order_by("-urgency", "first_seen", "id"))
@@ -115,7 +104,7 @@ def alerts_for(patient: Patient) -> tuple[list[Flag], QuerySet[Flag]]:
 # --- Photos --------------------------------------------------------------------------------
 
 
-def photos_visible_to(user) -> QuerySet[Photo]:
+def photos_visible_to(*, user) -> QuerySet[Photo]:
     """Photos a user may see: their own, or those the care team lets them see now (consent to photos)."""
     if not user.is_authenticated:
         return Photo.objects.none()
@@ -127,22 +116,22 @@ def photos_visible_to(user) -> QuerySet[Photo]:
     return Photo.objects.filter(visible)
 
 
-def patient_photos(patient: Patient) -> QuerySet[Photo]:
+def patient_photos(*, patient: Patient) -> QuerySet[Photo]:
     return Photo.objects.for_patient(patient).select_related("entry", "body_area")
 
 
-def photos_on(patient: Patient, day: datetime.date) -> list[Photo]:
-    return list(patient_photos(patient).filter(entry__date=day).order_by("created", "pk"))
+def photos_on(*, patient: Patient, day: datetime.date) -> list[Photo]:
+    return list(patient_photos(patient=patient).filter(entry__date=day).order_by("created", "pk"))
 
 
-def photo_areas(patient: Patient) -> list[BodyArea]:
+def photo_areas(*, patient: Patient) -> list[BodyArea]:
     """The body areas the patient has photographed, by name."""
     return list(BodyArea.objects.filter(pk__in=Photo.objects.for_patient(patient).values("body_area")))
 
 
-def photo_gallery(patient: Patient, area: BodyArea | None = None) -> list[tuple[BodyArea, list[Photo]]]:
+def photo_gallery(*, patient: Patient, area: BodyArea | None = None) -> list[tuple[BodyArea, list[Photo]]]:
     """The patient's photos grouped by body area (by name), newest first within each; one query."""
-    photos = patient_photos(patient).order_by("body_area__name", "body_area_id", "-taken_on", "-pk")
+    photos = patient_photos(patient=patient).order_by("body_area__name", "body_area_id", "-taken_on", "-pk")
     if area is not None:
         photos = photos.filter(body_area=area)
     groups: dict[int, tuple[BodyArea, list[Photo]]] = {}

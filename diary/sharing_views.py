@@ -4,7 +4,6 @@ link opens for whoever holds it. Who may see what is decided in the clinics app;
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +16,8 @@ from clinics import services as care_services
 from clinics.forms import ShareLinkForm
 from clinics.models import ShareLink, display_name
 from diary import audit, selectors
-from diary.models import Flag, Patient, Photo
+from diary.forms import Refusals
+from diary.models import Entry, Flag, Patient, Photo
 from diary.views import _patient, patient_page, photo_response
 
 LINK_GUESSES = "20/h"  # wrong share-link addresses per client address; right ones are not counted
@@ -56,11 +56,8 @@ def share_link_add(request):
     patient = _patient(request)
     form = ShareLinkForm(request.POST or None, today=patient.today())
     if request.method == "POST" and form.is_valid():
-        try:
+        with Refusals(form):
             link, token = care_services.share_link_create(patient_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
             url = request.build_absolute_uri(reverse("shared-summary", args=[token]))
             return render(request, "diary/share_link_made.html", {"link": link, "url": url})
     return render(request, "diary/share_link_form.html", {"form": form})
@@ -100,14 +97,16 @@ def shared_summary(request, token):
         return refusal
     patient = get_object_or_404(Patient, user=link.patient)
     care_services.share_link_record_opening(share_link=link, request=request)
-    entries = selectors.history(patient).filter(date__range=(link.start, link.end))
+    entries = Entry.objects.with_details().filter(patient=patient, date__range=(link.start, link.end)).order_by("date")
     flags = (
         Flag.objects.for_patient(patient)
         .filter(first_seen__lte=link.end, last_seen__gte=link.start)
         .select_related("drug")
         .order_by("-urgency", "first_seen")
     )
-    photos = selectors.patient_photos(patient).filter(taken_on__range=(link.start, link.end)).order_by("taken_on")
+    photos = (
+        selectors.patient_photos(patient=patient).filter(taken_on__range=(link.start, link.end)).order_by("taken_on")
+    )
     context = {
         "link": link,
         "token": token,

@@ -4,14 +4,14 @@ from functools import wraps
 from django import forms
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
@@ -25,17 +25,16 @@ from diary.forms import (
     EntryForm,
     PhotoForm,
     ReactionForm,
+    Refusals,
     SettingsForm,
-    SignUpForm,
     TreatmentForm,
 )
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.storage import photo_storage
+from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
 
 HISTORY_PAGE_SIZE = 20
-# Diary days before this are not pages (and date arithmetic near year 1 would overflow).
-FIRST_DAY = datetime.date(1900, 1, 1)
 
 
 def patient_page(view):
@@ -56,18 +55,24 @@ def _patient(request) -> Patient:
 
 
 def _past_day(patient: Patient, day: datetime.date) -> datetime.date:
-    if day > patient.today() or day < FIRST_DAY:
-        raise Http404("That day has not come yet.")
+    """A day in a URL that cannot have a diary page (not come yet, or before 1900) is a 404."""
+    try:
+        validate_diary_day(day=day, today=patient.today())
+    except ValidationError:
+        raise Http404("No diary page for that day.") from None
     return day
 
 
-def _call(form, service, **kwargs):
-    """Run a service; a rule it enforces that the form did not check becomes a form error, never a 500."""
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        form.add_error(None, error.messages)
-        return None
+def day_write(view):
+    """A form posted on a day's page by its patient: signed in, a POST, and a day that can have a page."""
+
+    @wraps(view)
+    def wrapper(request, day):
+        patient = _patient(request)
+        _past_day(patient, day)
+        return view(request, patient, day)
+
+    return patient_page(require_POST(wrapper))
 
 
 def _day_url(patient: Patient, day: datetime.date) -> str:
@@ -76,7 +81,7 @@ def _day_url(patient: Patient, day: datetime.date) -> str:
 
 def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: str = "") -> str:
     """Where to go after a write that may have matched a warning sign: its advice first, if it did."""
-    if selectors.alerts_on(patient, day).flags:
+    if selectors.alerts_on(patient=patient, day=day).flags:
         anchor = "#alerts"
     return f"{_day_url(patient, day)}{query}{anchor}"
 
@@ -84,9 +89,9 @@ def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: 
 def _render_day(request, patient: Patient, day: datetime.date, **forms):
     """The diary page of one day, with any bound forms that came back with errors."""
     today = patient.today()
-    entry = selectors.entry_on(patient, day)
+    entry = selectors.entry_on(patient=patient, day=day)
     undo_pk = request.GET.get("undo", "")
-    progress = selectors.course_progress(patient, day, day == today)
+    progress = selectors.course_progress(patient=patient, day=day, is_today=day == today)
     context = {
         "patient": patient,
         "day": day,
@@ -97,15 +102,31 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "entry": entry,
         "undo": next((a for a in entry.applications.all() if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,
-        "alerts": selectors.alerts_on(patient, day, [course.treatment for course in progress]),
+        "alerts": selectors.alerts_on(patient=patient, day=day, courses=[course.treatment for course in progress]),
         "apply_form": forms.get("apply_form"),
+        "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
         "reaction_form": forms.get("reaction_form") or ReactionForm(patient=patient),
         "entry_form": forms.get("entry_form")
         or EntryForm(initial={"itch": entry.itch, "notes": entry.notes} if entry else None),
-        "photos": selectors.photos_on(patient, day),
+        "photos": selectors.photos_on(patient=patient, day=day),
         "photo_form": forms.get("photo_form") or PhotoForm(),
     }
     return render(request, "diary/entry_day.html", context)
+
+
+def _apply_forms(patient: Patient, day: datetime.date, progress, posted: ApplyForm | None) -> list[tuple]:
+    """Each course of the day with its "Applied" form: the one just posted comes back bound, with its errors."""
+    posted_pk = posted["treatment"].value() if posted is not None else None
+    initial = {"time": f"{services.MISSED_DAY_TIME:%H:%M}"}
+    return [
+        (
+            course,
+            posted
+            if posted_pk is not None and str(posted_pk) == str(course.treatment.pk)
+            else ApplyForm(patient=patient, day=day, initial={"treatment": course.treatment.pk, **initial}),
+        )
+        for course in progress
+    ]
 
 
 # --- Home, sign-up, settings -------------------------------------------------------------
@@ -122,39 +143,16 @@ def home(request):
     return _render_day(request, patient, patient.today())
 
 
-@sensitive_post_parameters("password1", "password2")
-@never_cache
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignUpForm(request.POST or None)
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""  # an invitation brings the new patient back to it; nothing else is followed
-    if request.method == "POST" and form.is_valid():
-        patient = services.patient_register(
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            time_zone=form.cleaned_data["time_zone"],
-        )
-        login(request, patient.user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Your diary is ready.")
-        return redirect(next_url or "home")
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})
-
-
 @patient_page
 def settings(request):
     patient = _patient(request)
-    form = SettingsForm(request.POST or None, instance=patient)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.patient_update_settings, patient=patient, **form.cleaned_data)
-    ):
-        messages.success(request, "Settings saved.")
-        return redirect("diary:settings")
+    initial = {"time_zone": patient.time_zone, "date_of_birth": patient.date_of_birth}
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.patient_update(patient=patient, **form.cleaned_data)
+            messages.success(request, "Settings saved.")
+            return redirect("diary:settings")
     return render(request, "diary/patient_settings.html", {"form": form})
 
 
@@ -181,49 +179,45 @@ def day_pick(request):
     except ValidationError:
         messages.error(request, "That is not a date. Choose a day with the date picker.")
         return redirect("home")
-    if chosen > patient.today() or chosen < FIRST_DAY:
-        messages.error(request, "Choose today or an earlier day: a day that has not come yet cannot be filled in.")
-        return redirect("home")
-    return redirect(_day_url(patient, chosen))
+    with Refusals() as refusal:
+        validate_diary_day(day=chosen, today=patient.today())
+        return redirect(_day_url(patient, chosen))
+    messages.error(request, refusal.message)
+    return redirect("home")
 
 
-@patient_page
-@require_POST
-def application_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def application_add(request, patient, day):
     form = ApplyForm(request.POST, patient=patient, day=day)
-    application = form.is_valid() and _call(
-        form, services.application_record, patient=patient, date=day, **form.cleaned_data
-    )
-    if not application:
-        return _render_day(request, patient, day, apply_form=form)
-    return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
+    if form.is_valid():
+        with Refusals(form):
+            application = services.application_create(patient=patient, date=day, **form.cleaned_data)
+            return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
+    return _render_day(request, patient, day, apply_form=form)
 
 
-@patient_page
-@require_POST
-def reaction_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def reaction_add(request, patient, day):
     form = ReactionForm(request.POST, patient=patient)
-    reaction = form.is_valid() and _call(form, services.reaction_add, patient=patient, date=day, **form.cleaned_data)
-    if not reaction:
-        return _render_day(request, patient, day, reaction_form=form)
-    messages.success(request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.")
-    return redirect(_after_write(patient, day, "#reactions"))
+    if form.is_valid():
+        with Refusals(form):
+            reaction = services.reaction_create(patient=patient, date=day, **form.cleaned_data)
+            messages.success(
+                request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}."
+            )
+            return redirect(_after_write(patient, day, "#reactions"))
+    return _render_day(request, patient, day, reaction_form=form)
 
 
-@patient_page
-@require_POST
-def entry_save(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def entry_save(request, patient, day):
     form = EntryForm(request.POST)
-    if not (form.is_valid() and _call(form, services.entry_save, patient=patient, date=day, **form.cleaned_data)):
-        return _render_day(request, patient, day, entry_form=form)
-    messages.success(request, "Saved.")
-    return redirect(_day_url(patient, day))
+    if form.is_valid():
+        with Refusals(form):
+            services.entry_update(patient=patient, date=day, **form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect(_day_url(patient, day))
+    return _render_day(request, patient, day, entry_form=form)
 
 
 @patient_page
@@ -233,7 +227,21 @@ def entry_delete(request, day):
         services.entry_delete(patient=entry.patient, entry=entry)
         messages.success(request, f"Deleted the diary page of {day.day} {day:%B %Y}.")
         return redirect("diary:history")
-    return render(request, "diary/confirm_delete.html", {"object": entry, "what": "this whole day", "day": day})
+    return _confirm_delete(request, "this whole day", day)
+
+
+def _confirm_delete(request, what: str, day: datetime.date):
+    """The page that asks before a deletion; its button posts back to the same view."""
+    return render(request, "diary/confirm_delete.html", {"what": what, "day": day})
+
+
+def _delete_from_day(request, item, delete, what: str, done: str, anchor: str = ""):
+    """Ask, then on POST delete `item` with the `delete` service and go back to its day (at `anchor`)."""
+    if request.method != "POST":
+        return _confirm_delete(request, what, item.entry.date)
+    delete(patient=item.entry.patient, **{item._meta.model_name: item})
+    messages.success(request, done)
+    return redirect(_day_url(item.entry.patient, item.entry.date) + anchor)
 
 
 # --- Applications and reactions ------------------------------------------------------------
@@ -265,31 +273,22 @@ def application_edit(request, pk):
         "unit": application.unit,
     }
     form = ApplicationForm(request.POST or None, initial=initial, patient=patient)
-    kwargs = {"patient": patient, "application": application}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.application_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, "Application saved.")
-        return redirect(_after_write(patient, application.entry.date))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.application_update(patient=patient, application=application, **form.cleaned_data)
+            messages.success(request, "Application saved.")
+            return redirect(_after_write(patient, application.entry.date))
     return render(request, "diary/application_form.html", {"form": form, "application": application})
 
 
 @patient_page
 def application_delete(request, pk):
     application = _application_for(request, pk)
-    patient = application.entry.patient
-    if request.method == "POST":
-        date = services.application_delete(patient=patient, application=application)
-        messages.success(request, f"Removed the application of {application.treatment.drug}.")
-        return redirect(_day_url(patient, date))
-    context = {
-        "object": application,
-        "what": f"this application of {application.treatment}",
-        "day": application.entry.date,
-    }
-    return render(request, "diary/confirm_delete.html", context)
+    what, done = (
+        f"this application of {application.treatment}",
+        f"Removed the application of {application.treatment.drug}.",
+    )
+    return _delete_from_day(request, application, services.application_delete, what, done)
 
 
 @patient_page
@@ -298,27 +297,19 @@ def reaction_edit(request, pk):
     patient = reaction.entry.patient
     initial = {f: getattr(reaction, f) for f in ("symptom", "severity", "body_area", "treatment")}
     form = ReactionForm(request.POST or None, initial=initial, patient=patient)
-    kwargs = {"patient": patient, "reaction": reaction}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.reaction_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, "Reaction saved.")
-        return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.reaction_update(patient=patient, reaction=reaction, **form.cleaned_data)
+            messages.success(request, "Reaction saved.")
+            return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
     return render(request, "diary/reaction_form.html", {"form": form, "reaction": reaction})
 
 
 @patient_page
 def reaction_delete(request, pk):
     reaction = _reaction_for(request, pk)
-    patient = reaction.entry.patient
-    if request.method == "POST":
-        date = services.reaction_delete(patient=patient, reaction=reaction)
-        messages.success(request, f"Removed {reaction.symptom.name.lower()}.")
-        return redirect(_day_url(patient, date) + "#reactions")
-    context = {"object": reaction, "what": f"this reaction ({reaction})", "day": reaction.entry.date}
-    return render(request, "diary/confirm_delete.html", context)
+    what, done = f"this reaction ({reaction})", f"Removed {reaction.symptom.name.lower()}."
+    return _delete_from_day(request, reaction, services.reaction_delete, what, done, "#reactions")
 
 
 # --- History -------------------------------------------------------------------------------
@@ -335,7 +326,7 @@ def history(request):
         ignored, drug_slug = [*ignored, "medicine"], ""
     if symptom_code and symptom_code not in {s.code for s in symptoms}:
         ignored, symptom_code = [*ignored, "symptom"], ""
-    entries = selectors.history(patient, drug_slug=drug_slug, symptom_code=symptom_code)
+    entries = selectors.history(patient=patient, drug_slug=drug_slug, symptom_code=symptom_code)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -362,8 +353,7 @@ def treatment_list(request):
     patient = _patient(request)
     today = patient.today()
     treatments = Treatment.objects.filter(patient=patient).select_related("drug").prefetch_related("body_areas")
-    current = [t for t in treatments if t.ended_on is None or t.ended_on >= today]
-    past = [t for t in treatments if t.ended_on is not None and t.ended_on < today]
+    current, past = treatments.current_and_past(today)
     return render(request, "diary/treatment_list.html", {"current": current, "past": past, "today": today})
 
 
@@ -371,26 +361,23 @@ def treatment_list(request):
 def treatment_add(request):
     patient = _patient(request)
     form = TreatmentForm(request.POST or None, initial={"started_on": patient.today()})
-    treatment = request.method == "POST" and form.is_valid()
-    treatment = treatment and _call(form, services.treatment_create, patient=patient, **form.cleaned_data)
-    if treatment:
-        messages.success(request, f"Added {treatment}.")
-        return redirect("diary:treatment-list")
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            treatment = services.treatment_create(patient=patient, **form.cleaned_data)
+            messages.success(request, f"Added {treatment}.")
+            return redirect("diary:treatment-list")
     return render(request, "diary/treatment_form.html", {"form": form})
 
 
 @patient_page
 def treatment_edit(request, pk):
     treatment = _treatment_for(request, pk)
-    form = TreatmentForm(request.POST or None, instance=treatment)
-    kwargs = {"patient": treatment.patient, "treatment": treatment}
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _call(form, services.treatment_update, **kwargs, **form.cleaned_data)
-    ):
-        messages.success(request, f"Saved {treatment}.")
-        return redirect("diary:treatment-list")
+    form = TreatmentForm(request.POST or None, initial=model_to_dict(treatment, fields=list(TreatmentForm.base_fields)))
+    if request.method == "POST" and form.is_valid():
+        with Refusals(form):
+            services.treatment_update(patient=treatment.patient, treatment=treatment, **form.cleaned_data)
+            messages.success(request, f"Saved {treatment}.")
+            return redirect("diary:treatment-list")
     return render(request, "diary/treatment_form.html", {"form": form, "treatment": treatment})
 
 
@@ -398,12 +385,11 @@ def treatment_edit(request, pk):
 @require_POST
 def treatment_stop(request, pk):
     treatment = _treatment_for(request, pk)
-    try:
+    with Refusals() as refusal:
         services.treatment_stop(patient=treatment.patient, treatment=treatment)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.success(request, f"Stopped {treatment} today.")
+    if refusal.message:
+        messages.error(request, refusal.message)
     return redirect("diary:treatment-list")
 
 
@@ -413,7 +399,7 @@ def treatment_stop(request, pk):
 @patient_page
 def alert_list(request):
     patient = _patient(request)
-    active, past = selectors.alerts_for(patient)
+    active, past = selectors.alerts_for(patient=patient)
     page = Paginator(past, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "diary/flag_list.html", {"active_flags": active, "past_flags": page, "page_obj": page})
 
@@ -441,35 +427,23 @@ def _photo_for(request, pk) -> Photo:
     )
 
 
-@patient_page
-@require_POST
-def photo_add(request, day):
-    patient = _patient(request)
-    _past_day(patient, day)
+@day_write
+def photo_add(request, patient, day):
     form = PhotoForm(request.POST, request.FILES)
-    photo = form.is_valid() and _call_photo(form, patient=patient, date=day, **form.cleaned_data)
-    if not photo:
-        return _render_day(request, patient, day, photo_form=form)
-    messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
-    return redirect(_day_url(patient, day) + "#photos")
-
-
-def _call_photo(form, **kwargs) -> Photo | None:
-    """Run photo_add; a refusal (format, size, duplicate) becomes an error next to the file field."""
-    try:
-        return services.photo_add(**kwargs)
-    except ValidationError as error:
-        messages_by_field = error.message_dict if hasattr(error, "error_dict") else {"upload": error.messages}
-        for field, field_messages in messages_by_field.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-        return None
+    if form.is_valid():
+        # A refusal (format, size, the same photo twice) comes back next to the file field.
+        with Refusals(form):
+            photo = services.photo_create(patient=patient, date=day, **form.cleaned_data)
+            messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
+            return redirect(_day_url(patient, day) + "#photos")
+    return _render_day(request, patient, day, photo_form=form)
 
 
 @login_required
 @require_GET
 def photo_file(request, pk, kind):
-    """The photo's bytes (or its thumbnail) for its patient, their dermatologist or a superuser; 404 otherwise."""
-    photo = get_object_or_404(selectors.photos_visible_to(request.user).select_related("entry__patient"), pk=pk)
+    """The photo's bytes (or its thumbnail) for its patient, or staff the care team lets see its photos; else 404."""
+    photo = get_object_or_404(selectors.photos_visible_to(user=request.user).select_related("entry__patient"), pk=pk)
     audit.record_view(request, photo.entry.patient, f"photo {kind}", photo)
     return photo_response(photo, kind)
 
@@ -501,13 +475,8 @@ def photo_detail(request, pk):
 @patient_page
 def photo_delete(request, pk):
     photo = _photo_for(request, pk)
-    patient = photo.entry.patient
-    if request.method == "POST":
-        date = services.photo_delete(patient=patient, photo=photo)
-        messages.success(request, "Deleted the photo.")
-        return redirect(_day_url(patient, date) + "#photos")
-    context = {"object": photo, "what": f"this photo of your {photo.body_area.name.lower()}", "day": photo.entry.date}
-    return render(request, "diary/confirm_delete.html", context)
+    what = f"this photo of your {photo.body_area.name.lower()}"
+    return _delete_from_day(request, photo, services.photo_delete, what, "Deleted the photo.", "#photos")
 
 
 def _chosen_area(request, areas: list[BodyArea]) -> BodyArea | None:
@@ -519,9 +488,9 @@ def _chosen_area(request, areas: list[BodyArea]) -> BodyArea | None:
 @require_GET
 def photo_gallery(request):
     patient = _patient(request)
-    areas = selectors.photo_areas(patient)
+    areas = selectors.photo_areas(patient=patient)
     area = _chosen_area(request, areas)
-    context = {"groups": selectors.photo_gallery(patient, area), "areas": areas, "area": area}
+    context = {"groups": selectors.photo_gallery(patient=patient, area=area), "areas": areas, "area": area}
     return render(request, "diary/photo_gallery.html", context)
 
 
@@ -530,9 +499,13 @@ def photo_gallery(request):
 def photo_compare(request):
     """Two photos of one body area side by side: the first and the latest, or the two chosen."""
     patient = _patient(request)
-    areas = selectors.photo_areas(patient)
+    areas = selectors.photo_areas(patient=patient)
     area = _chosen_area(request, areas) or (areas[0] if areas else None)
-    photos = list(selectors.patient_photos(patient).filter(body_area=area).order_by("taken_on", "pk")) if area else []
+    photos = (
+        list(selectors.patient_photos(patient=patient).filter(body_area=area).order_by("taken_on", "pk"))
+        if area
+        else []
+    )
     first, second = _pick(photos, request.GET.get("a"), 0), _pick(photos, request.GET.get("b"), -1)
     context = {"areas": areas, "area": area, "photos": photos, "first": first, "second": second}
     if first and second:

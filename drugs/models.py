@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import capfirst
 
 GRAMS_PER_FTU = Decimal("0.5")
 
@@ -206,6 +207,11 @@ class CommonSideEffect(models.Model):
         return f"{self.drug}: {self.symptom}"
 
 
+def _drug_name(drug: Drug | None) -> str:
+    """How a rule names its drug at the start of its summary."""
+    return capfirst(str(drug)) if drug is not None else "Any medicine"
+
+
 class Rule(models.Model):
     """What both kinds of rule share: how urgent, what the patient is told, and why."""
 
@@ -270,16 +276,31 @@ class WarningSign(Rule):
     @property
     def conditions(self) -> list[str]:
         """When the rule matches, in plain words (empty: whenever the symptom is reported)."""
-        conditions = []
-        if self.min_severity == Severity.MODERATE:
-            conditions.append("moderate or severe")
-        elif self.min_severity == Severity.SEVERE:
-            conditions.append("severe")
-        if self.persists_days:
-            conditions.append(f"lasting {self.persists_days} days or more")
-        if self.after_course_days:
-            conditions.append(f"{self.after_course_days} days or more after starting the medicine")
-        return conditions
+        return [words for words in (self._severity_words, self._persists_words, self._after_course_words) if words]
+
+    @property
+    def summary(self) -> str:
+        """The rule in one plain sentence, as clinicians and patients read it (copied onto its flags)."""
+        text = f"{_drug_name(self.drug if self.drug_id else None)}: {self.symptom.name.lower()}"
+        if self._severity_words:
+            text += f" ({self._severity_words})"
+        if self._persists_words:
+            text += f" {self._persists_words}"
+        if self._after_course_words:
+            text += f", {self._after_course_words}"
+        return text
+
+    @property
+    def _severity_words(self) -> str:
+        return {Severity.MODERATE: "moderate or severe", Severity.SEVERE: "severe"}.get(self.min_severity, "")
+
+    @property
+    def _persists_words(self) -> str:
+        return f"lasting {self.persists_days} days or more" if self.persists_days else ""
+
+    @property
+    def _after_course_words(self) -> str:
+        return f"{self.after_course_days} days or more into the course" if self.after_course_days else ""
 
 
 class AmountLimit(Rule):
@@ -302,6 +323,11 @@ class AmountLimit(Rule):
 
     def __str__(self):
         return f"{self.drug}: over {self.max_grams_per_week} g a week"
+
+    @property
+    def summary(self) -> str:
+        """The rule in one plain sentence, as clinicians and patients read it (copied onto its flags)."""
+        return f"{_drug_name(self.drug)}: more than {self.max_grams_per_week.normalize():f} g in 7 days"
 
 
 class LoadedRecord(models.Model):

@@ -14,7 +14,7 @@ class UrgencyGroup:
     signs: list[WarningSign]
 
 
-def drug_for_guide(slug: str) -> Drug | None:
+def drug_for_guide(*, slug: str) -> Drug | None:
     """One medicine with everything its guide page shows, or None."""
     return (
         Drug.objects.prefetch_related(
@@ -28,7 +28,7 @@ def drug_for_guide(slug: str) -> Drug | None:
     )
 
 
-def warning_signs_by_urgency(drug: Drug) -> list[UrgencyGroup]:
+def warning_signs_by_urgency(*, drug: Drug) -> list[UrgencyGroup]:
     """The rules for this medicine and those for any medicine, most urgent group first."""
     signs = (
         WarningSign.objects.filter(Q(drug=drug) | Q(drug__isnull=True))

@@ -18,12 +18,12 @@ def drug_list(request):
 
 @require_safe
 def drug_detail(request, slug):
-    drug = drug_for_guide(slug)
+    drug = drug_for_guide(slug=slug)
     if drug is None:
         return render(request, "drugs/drug_not_found.html", {"slug": slug}, status=404)
     context = {
         "drug": drug,
-        "urgency_groups": warning_signs_by_urgency(drug),
+        "urgency_groups": warning_signs_by_urgency(drug=drug),
         "body_areas": BodyArea.objects.all(),
     }
     return render(request, "drugs/drug_detail.html", context)

@@ -35,7 +35,7 @@ def _staff_sessions_pass_two_factor(request, monkeypatch):
     """Staff signed in with `force_login` get a session verified with a second factor, as after a real code.
 
     Admin requires two-step sign-in; tests about something else should not repeat it. The real
-    flow is tested in tests/test_two_factor.py, whose tests opt out with `@pytest.mark.real_two_factor`.
+    flow is tested in tests/accounts/test_two_factor.py, whose tests opt out with `@pytest.mark.real_two_factor`.
     """
     if request.node.get_closest_marker("real_two_factor"):
         return
@@ -43,7 +43,7 @@ def _staff_sessions_pass_two_factor(request, monkeypatch):
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from config.middleware import OTP_REQUIRED
+    from accounts.middleware import OTP_REQUIRED
 
     original = Client.force_login
 
@@ -156,16 +156,53 @@ def pytest_report_header(config):
 # --- Drug reference data --------------------------------------------------------------------
 
 
-@pytest.fixture
-def reference(db):
-    """The full reference file loaded into the test database (about 0.1 s per test).
+class _RolledBack(Exception):
+    pass
 
-    Loaded per test rather than once per session: transactional tests (live_server) empty the
-    tables afterwards, so a session-wide copy would not survive them.
+
+@pytest.fixture(scope="session")
+def _reference_rows(django_db_setup, django_db_blocker):
+    """The reference file's rows, made once per session by the real loader (about 0.7 s).
+
+    Loaded in a transaction that is rolled back: the rows are kept in memory, the database is left as it was.
     """
+    from django.apps import apps
     from django.core.management import call_command
+    from django.db import transaction
 
-    call_command("load_reference", verbosity=0)
+    models = list(apps.get_app_config("drugs").get_models(include_auto_created=True))
+    rows = []
+    with django_db_blocker.unblock():
+        try:
+            with transaction.atomic():
+                before = {model: set(model.objects.values_list("pk", flat=True)) for model in models}
+                call_command("load_reference", verbosity=0)
+                rows = [(model, list(model.objects.exclude(pk__in=before[model]).values())) for model in models]
+                raise _RolledBack
+        except _RolledBack:
+            pass
+    return rows
+
+
+@pytest.fixture
+def reference(_reference_rows, db):
+    """The full reference file in the test database, as `load_reference` leaves it (a few milliseconds).
+
+    Inserted per test from the session's copy: tests that do not ask for it keep drug tables of their own,
+    and transactional tests (live_server), which empty the tables afterwards, get it back the next time.
+    """
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    # One transaction, as the loader's: foreign keys are checked at its end, whatever the order of the tables
+    # (transactional tests, such as live_server ones, would otherwise commit each table on its own).
+    with transaction.atomic():
+        for model, rows in _reference_rows:
+            model.objects.bulk_create(model(**row) for row in rows)
+        # Rows came with their primary keys: move PostgreSQL's sequences past them (SQLite needs nothing).
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _ in _reference_rows]):
+                cursor.execute(sql)
 
 
 def sign_in(page, live_server, user) -> None:
@@ -181,8 +218,26 @@ def sign_in(page, live_server, user) -> None:
 
 # --- Reporting and REQUIRE_BROWSER -----------------------------------------------------------
 
-# Lines tests add for the end of the run (the journeys' page weights and axe-core summary).
-REPORT_LINES = pytest.StashKey[list[str]]()
+# Lines tests add for the end of the run (the journeys' page weights and axe-core summary). A test hands
+# them over as user properties named REPORT_PROPERTY, so they reach the summary from pytest-xdist's workers too.
+REPORT_PROPERTY = "report_line"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run one after another on one worker under `-n N --dist loadgroup` (make test):
+    one Chromium and one live server, while the other worker takes the rest of the suite."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+# The lines gathered by pytest_runtest_logreport, in the process that prints the summary.
+report_lines: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        report_lines.extend(value for name, value in report.user_properties if name == REPORT_PROPERTY)
 
 
 def skipped_browser_tests_message(require_browser: str | None, skipped: list[str]) -> str | None:
@@ -205,10 +260,9 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    lines = config.stash.get(REPORT_LINES, [])
-    if lines:
+    if report_lines:
         terminalreporter.section("browser journeys: axe-core and page weights")
-        for line in lines:
+        for line in report_lines:
             terminalreporter.write_line(line)
     message = skipped_browser_tests_message(os.environ.get("REQUIRE_BROWSER"), _skipped_browser_tests(config))
     if message:

@@ -5,7 +5,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from diary import services
+from diary import flag_services
 from diary.models import Entry, Flag, Patient, Reaction
 from diary.permissions import ensure_dermatologists_group
 from tests.factories import EntryFactory, PhotoFactory, ReactionFactory, StaffFactory, UserFactory, assign
@@ -87,7 +87,7 @@ def test_changes_are_recorded_with_who_made_them_without_copying_notes(client, p
 def test_a_dermatologists_review_is_recorded(assigned, dermatologist):
     flag = Flag.objects.create(patient=assigned, urgency=3, first_seen=assigned.today(), last_seen=assigned.today())
 
-    services.flag_resolve(flag=flag, reviewer=dermatologist, note="Seen.")
+    flag_services.flag_resolve(flag=flag, reviewer=dermatologist, note="Seen.")
 
     update = LogEntry.objects.get_for_object(flag).filter(action=LogEntry.Action.UPDATE).get()
     assert "status" in update.changes

@@ -152,7 +152,7 @@ def test_activity_renews_the_session_at_most_once_a_minute(client, patient, sett
     client.get("/diary/history/")
     assert Session.objects.get().expire_date == first
 
-    with mock.patch("config.middleware.time.time", return_value=time.time() + 120):
+    with mock.patch("accounts.middleware.time.time", return_value=time.time() + 120):
         client.get("/diary/history/")
     assert Session.objects.get().expire_date > first
     assert settings.SESSION_COOKIE_AGE == 30 * 60
@@ -222,7 +222,7 @@ def test_logs_never_hold_notes_passwords_or_session_ids(client, patient, caplog)
         },
     )
     client.force_login(patient.user)
-    with mock.patch.object(services, "entry_save", side_effect=RuntimeError("boom")):
+    with mock.patch.object(services, "entry_update", side_effect=RuntimeError("boom")):
         Client(raise_request_exception=False, HTTP_COOKIE=f"sessionid={client.cookies['sessionid'].value}").post(
             reverse("diary:entry-save", args=[patient.today()]), {"notes": secret_note, "itch": "3"}
         )

@@ -12,4 +12,4 @@ def open_flag_counts(user) -> list[admin_selectors.UrgencyCount]:
     """The flags waiting for this user (all of them for a superuser), per urgency, emergency first."""
     if not user.is_authenticated or not user.has_perm("diary.view_flag"):
         return []
-    return admin_selectors.active_flag_counts(user)
+    return admin_selectors.active_flag_counts(user=user)

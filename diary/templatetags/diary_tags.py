@@ -1,6 +1,10 @@
 """Template helpers for diary pages."""
 
+from decimal import Decimal
+
 from django import template
+
+from diary.amounts import format_amount
 
 register = template.Library()
 
@@ -10,3 +14,9 @@ SEVERITY_BADGES = {1: "text-bg-warning", 2: "text-bg-orange", 3: "text-bg-danger
 @register.filter
 def severity_badge(severity: int) -> str:
     return SEVERITY_BADGES.get(severity, "text-bg-secondary")
+
+
+@register.filter
+def amount(value, unit: str = "") -> str:
+    """An amount as the diary writes it everywhere: `{{ application.amount|amount:application.unit }}`."""
+    return format_amount(Decimal(value), unit or None)

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from diary import services
+from diary import flag_services, services
 from drugs.models import Drug
 from tests.conftest import sign_in
 
@@ -78,10 +78,12 @@ def test_alert_pages_pass_axe_accessibility_checks(phone, live_server, reference
     start_course(patient, "tacrolimus-ointment", days_ago=60)
     today = patient.today()
     for code, severity in [("breathing_difficulty", 1), ("cold_sores_herpes", 1), ("blistering", 2)]:
-        services.reaction_add(patient=patient, date=today, symptom=Symptom.objects.get(code=code), severity=severity)
-    services.reaction_add(patient=patient, date=today, symptom=Symptom.objects.get(code="no_improvement"), severity=1)
+        services.reaction_create(patient=patient, date=today, symptom=Symptom.objects.get(code=code), severity=severity)
+    services.reaction_create(
+        patient=patient, date=today, symptom=Symptom.objects.get(code="no_improvement"), severity=1
+    )
     resolved = Flag.objects.get(warning_sign__symptom__code="blistering")
-    services.flag_resolve(flag=resolved, reviewer=dermatologist, note="Healing well.")
+    flag_services.flag_resolve(flag=resolved, reviewer=dermatologist, note="Healing well.")
     sign_in(phone, live_server, patient.user)
 
     axe = Axe()

@@ -57,9 +57,11 @@ def open_page(browser, live_server, transactional_db):
 @pytest.fixture
 def journey_report(request):
     """Lines for the end of the test run (see pytest_terminal_summary in tests/conftest.py)."""
-    from tests.conftest import REPORT_LINES
+    from tests.conftest import REPORT_PROPERTY
 
-    return request.config.stash.setdefault(REPORT_LINES, [])
+    lines: list[str] = []
+    yield lines
+    request.node.user_properties.extend((REPORT_PROPERTY, line) for line in lines)
 
 
 def open_menu(page, link: str) -> None:
@@ -370,11 +372,11 @@ def test_a_dermatologist_reviews_the_flag_from_the_queue_with_the_timeline_and_a
     today = patient.today()
     for days_ago, severity in zip(range(6, -1, -1), [1, 1, 2, 2, 2, 3, 3], strict=True):
         day = today - datetime.timedelta(days=days_ago)
-        services.application_record(patient=patient, treatment=course, date=day)
-        services.reaction_add(
+        services.application_create(patient=patient, treatment=course, date=day)
+        services.reaction_create(
             patient=patient, date=day, symptom=Symptom.objects.get(code="burning"), severity=severity, body_area=face
         )
-    photo = services.photo_add(
+    photo = services.photo_create(
         patient=patient, date=today, upload=io.BytesIO(jpeg_bytes((220, 90, 80), size=(640, 480))), body_area=face
     )
     flag = Flag.objects.get(patient=patient)

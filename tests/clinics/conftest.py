@@ -59,6 +59,6 @@ def raise_today_flag(patient):
         schedule_times=2,
         started_on=patient.today() - datetime.timedelta(days=30),
     )
-    services.reaction_add(
+    services.reaction_create(
         patient=patient, date=patient.today(), symptom=Symptom.objects.get(code="cold_sores_herpes"), severity=1
     )

@@ -248,10 +248,10 @@ def test_withdrawal_is_asked_once_and_only_by_the_patient(client, patient, other
 
 
 def test_reviewed_flags_stay_in_the_patients_diary_after_withdrawal(client, patient, derm, shared_diary):
-    from diary import services as diary_services
+    from diary import flag_services
 
     flag = shared_diary["flag"]
-    diary_services.flag_resolve(flag=flag, reviewer=derm, note="Seen; carry on.")
+    flag_services.flag_resolve(flag=flag, reviewer=derm, note="Seen; carry on.")
     services.care_link_withdraw(link=shared_diary["link"])
     client.force_login(patient.user)
 

@@ -4,9 +4,11 @@ the timeline with charts, the CSV export and flat query counts."""
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin as django_admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -483,7 +485,7 @@ def test_adherence_over_fourteen_days_caps_each_course_at_its_schedule(db, face)
         apply(weekly, n)
     apply(old, 20)
 
-    row = patients_for_changelist(Patient.objects.filter(pk=patient.pk), today=today).get()
+    row = patients_for_changelist(queryset=Patient.objects.filter(pk=patient.pk), today=today).get()
     assert row.adherence_expected == pytest.approx(13)
     assert row.adherence_done == pytest.approx(9)
     assert round(100 * row.adherence_done / row.adherence_expected) == 69
@@ -493,7 +495,7 @@ def test_adherence_over_fourteen_days_caps_each_course_at_its_schedule(db, face)
 
 def test_adherence_is_blank_when_nothing_was_expected(db):
     patient = PatientFactory()
-    row = patients_for_changelist(Patient.objects.filter(pk=patient.pk)).get()
+    row = patients_for_changelist(queryset=Patient.objects.filter(pk=patient.pk)).get()
     assert row.adherence_expected is None
     assert row.days_logged == 0
     assert row.active_flag_count == 0
@@ -793,3 +795,15 @@ def test_the_queue_patient_list_and_timeline_cost_the_same_for_200_patients_of_9
 
     assert result.entries > 10_000 and result.flags > 0
     assert big == small
+
+
+@pytest.mark.parametrize("model", [Patient, Treatment, Entry, Application, Reaction, Flag, Photo])
+def test_every_diary_list_shows_the_patient_and_sorts_by_it(client, derm, mine, model):
+    client.force_login(derm)
+    model_admin = django_admin.site._registry[model]
+    column = model_admin.patient_name
+    assert column.admin_order_field.endswith("user__username")
+    assert column.short_description == "patient"
+    listing = client.get(url(model, "changelist"), {"o": str(model_admin.list_display.index("patient_name") + 1)})
+    assert listing.status_code == 200
+    assert re.search(r'class="field-patient_name">(<a href="[^"]+">)?alice<', listing.text)

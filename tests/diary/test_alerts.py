@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from diary import services
+from diary import flag_services, services
 from diary.models import Flag
 from drugs.models import Symptom
 
@@ -82,7 +82,7 @@ def test_my_alerts_lists_open_and_past_flags_with_the_dermatologists_note(
 ):
     client.force_login(patient.user)
     log(client, patient, "blistering", day=patient.today() - datetime.timedelta(days=3))
-    services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="Seen in clinic: healing well.")
+    flag_services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="Seen in clinic: healing well.")
     log(client, patient, "cold_sores_herpes")
 
     page = client.get(reverse("diary:alert-list")).content.decode()
@@ -116,7 +116,7 @@ def test_a_withdrawn_alert_says_why(client, patient, tacrolimus_course):
 
 @pytest.mark.parametrize("name", ["diary:alert-list", "diary:alert-detail"])
 def test_alert_pages_send_an_anonymous_visitor_to_log_in(client, patient, tacrolimus_course, name):
-    services.reaction_add(
+    services.reaction_create(
         patient=patient, date=patient.today(), symptom=Symptom.objects.get(code="blistering"), severity=1
     )
     args = [Flag.objects.get().pk] if name == "diary:alert-detail" else []
@@ -128,7 +128,7 @@ def test_alert_pages_send_an_anonymous_visitor_to_log_in(client, patient, tacrol
 
 
 def test_another_patients_alert_is_not_found(client, patient, other_patient, tacrolimus_course):
-    services.reaction_add(
+    services.reaction_create(
         patient=patient, date=patient.today(), symptom=Symptom.objects.get(code="blistering"), severity=1
     )
     client.force_login(other_patient.user)

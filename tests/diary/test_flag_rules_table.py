@@ -129,9 +129,11 @@ def write(patient, case: Case) -> None:
     for n in days:
         day = today - datetime.timedelta(days=n)
         for amount in case.ftu_per_day.get(n, []):
-            services.application_record(patient=patient, treatment=course, date=day, amount=amount, unit="ftu")
+            services.application_create(patient=patient, treatment=course, date=day, amount=amount, unit="ftu")
         for code, severity in case.reactions.get(n, []):
-            services.reaction_add(patient=patient, date=day, symptom=Symptom.objects.get(code=code), severity=severity)
+            services.reaction_create(
+                patient=patient, date=day, symptom=Symptom.objects.get(code=code), severity=severity
+            )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
@@ -145,17 +147,16 @@ def test_the_shipped_rules(reference, patient, case):
 
 
 def test_every_rule_text_named_in_the_table_exists(reference):
-    from diary.services import rule_text
     from drugs.models import AmountLimit, WarningSign
 
-    texts = {rule_text(rule) for rule in [*WarningSign.objects.all(), *AmountLimit.objects.all()]}
+    texts = {rule.summary for rule in [*WarningSign.objects.all(), *AmountLimit.objects.all()]}
     named = set().union(*(case.flagged | case.not_flagged for case in CASES))
     assert named <= texts
 
 
 def _save_reaction_queries(patient, symptom) -> int:
     with CaptureQueriesContext(connection) as captured:
-        services.reaction_add(patient=patient, date=patient.today(), symptom=symptom, severity=3)
+        services.reaction_create(patient=patient, date=patient.today(), symptom=symptom, severity=3)
     return len(captured.captured_queries)
 
 

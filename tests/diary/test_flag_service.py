@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from diary import services
+from diary import flag_services, services
 from diary.models import Entry, Flag
 from drugs.models import Drug, Symptom, Urgency, WarningSign
 from tests.factories import assign
@@ -21,7 +21,7 @@ def days_ago(patient, n: int) -> datetime.date:
 
 
 def react(patient, n: int, code: str, severity: int = 1):
-    return services.reaction_add(
+    return services.reaction_create(
         patient=patient, date=days_ago(patient, n), symptom=Symptom.objects.get(code=code), severity=severity
     )
 
@@ -88,7 +88,7 @@ def test_deleting_the_entry_keeps_the_flag_and_its_evidence(patient, tacrolimus_
 def test_after_a_flag_is_resolved_a_new_match_raises_a_new_one(patient, tacrolimus_course, dermatologist):
     react(patient, 3, "blistering")
     first = Flag.objects.get()
-    services.flag_resolve(flag=first, reviewer=dermatologist, note="Seen in clinic, settling.")
+    flag_services.flag_resolve(flag=first, reviewer=dermatologist, note="Seen in clinic, settling.")
 
     react(patient, 0, "blistering")
 
@@ -99,9 +99,9 @@ def test_after_a_flag_is_resolved_a_new_match_raises_a_new_one(patient, tacrolim
 
 def test_re_saving_a_day_a_resolved_flag_covered_raises_nothing(patient, tacrolimus_course, dermatologist):
     react(patient, 3, "blistering")
-    services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="Fine.")
+    flag_services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="Fine.")
 
-    services.entry_save(patient=patient, date=days_ago(patient, 3), itch=4, notes="Added later")
+    services.entry_update(patient=patient, date=days_ago(patient, 3), itch=4, notes="Added later")
 
     assert Flag.objects.count() == 1
 
@@ -148,11 +148,11 @@ def test_more_than_100_g_of_calcipotriene_in_a_week_is_flagged(reference, patien
         usual_unit="g",
     )
     for n in range(6, 0, -1):
-        services.application_record(patient=patient, treatment=course, date=days_ago(patient, n))
-    services.application_record(patient=patient, treatment=course, date=patient.today(), amount=Decimal(10))
+        services.application_create(patient=patient, treatment=course, date=days_ago(patient, n))
+    services.application_create(patient=patient, treatment=course, date=patient.today(), amount=Decimal(10))
     assert not Flag.objects.exists()  # 6 x 15 g + 10 g = 100 g: at the limit, not over it
 
-    services.application_record(patient=patient, treatment=course, date=patient.today(), amount=Decimal("0.5"))
+    services.application_create(patient=patient, treatment=course, date=patient.today(), amount=Decimal("0.5"))
 
     flag = Flag.objects.get()
     assert flag.amount_limit.drug.slug == "calcipotriene"
@@ -225,7 +225,7 @@ def test_a_mail_failure_keeps_the_entry_and_the_flag_stays_pending_until_the_com
 
 def test_acknowledging_keeps_the_flag_in_the_episode(patient, tacrolimus_course, dermatologist):
     react(patient, 1, "blistering")
-    flag = services.flag_acknowledge(flag=Flag.objects.get(), reviewer=dermatologist, note="Will call.")
+    flag = flag_services.flag_acknowledge(flag=Flag.objects.get(), reviewer=dermatologist, note="Will call.")
 
     react(patient, 0, "blistering")
 
@@ -239,7 +239,7 @@ def test_resolving_needs_a_note(patient, tacrolimus_course, dermatologist):
     react(patient, 0, "blistering")
 
     with pytest.raises(ValidationError):
-        services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="  ")
+        flag_services.flag_resolve(flag=Flag.objects.get(), reviewer=dermatologist, note="  ")
 
 
 def test_reevaluate_flags_follows_a_rule_edited_by_a_clinician_and_is_idempotent(patient, tacrolimus_course):

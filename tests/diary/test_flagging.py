@@ -1,4 +1,4 @@
-"""The warning-sign rules of DESIGN.md, decided over plain data (no database)."""
+"""The warning-sign rules of docs/flagging.md, decided over plain data (no database)."""
 
 import itertools
 from datetime import date, timedelta

@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from diary.models import AmountUnit, Application, Entry, Reaction, Treatment
+from diary import flagging
+from diary.models import AmountUnit, Application, Entry, Flag, Reaction, Treatment
 from tests.diary.conftest import UTC, frozen
 from tests.factories import ApplicationFactory, EntryFactory, ReactionFactory, TreatmentFactory
 
@@ -178,3 +179,13 @@ def test_every_strength_in_the_reference_fits_a_course(reference):
     longest = max(len(strength) for drug in Drug.objects.all() for strength in drug.strength_list)
 
     assert longest <= Treatment._meta.get_field("strength").max_length
+
+
+def test_flag_statuses_are_the_ones_the_flagging_rules_decide_with():
+    assert {Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED, Flag.Status.RESOLVED, Flag.Status.WITHDRAWN} == {
+        flagging.OPEN,
+        flagging.ACKNOWLEDGED,
+        flagging.RESOLVED,
+        flagging.WITHDRAWN,
+    }
+    assert set(Flag.ACTIVE) == flagging.ACTIVE_STATUSES

@@ -215,7 +215,7 @@ def test_a_storage_failure_mid_upload_leaves_neither_a_row_nor_a_file(patient, f
         mock.patch("diary.storage.PhotoStorage.save", fail_on_thumbnail),
         pytest.raises(OSError, match="disk full"),
     ):
-        services.photo_add(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
+        services.photo_create(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
 
     assert Photo.objects.count() == 0
     assert _files(settings) == []
@@ -226,14 +226,14 @@ def test_a_database_failure_after_the_files_are_written_deletes_them(patient, fa
         mock.patch.object(Photo, "save", side_effect=DatabaseError("connection lost")),
         pytest.raises(DatabaseError),
     ):
-        services.photo_add(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
+        services.photo_create(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
 
     assert Photo.objects.count() == 0
     assert _files(settings) == []
 
 
 def test_deleting_a_photo_removes_its_files_after_commit(patient, face, settings, django_capture_on_commit_callbacks):
-    photo = services.photo_add(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
+    photo = services.photo_create(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
 
     with django_capture_on_commit_callbacks(execute=True):
         services.photo_delete(patient=patient, photo=photo)
@@ -243,7 +243,7 @@ def test_deleting_a_photo_removes_its_files_after_commit(patient, face, settings
 
 
 def test_a_rolled_back_photo_deletion_keeps_its_files(patient, face, settings, django_capture_on_commit_callbacks):
-    photo = services.photo_add(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
+    photo = services.photo_create(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
         services.photo_delete(patient=patient, photo=photo)
@@ -261,8 +261,8 @@ def test_another_patients_photo_cannot_be_deleted(patient, other_patient, face):
 
 
 def test_deleting_an_entry_removes_its_photos_files(patient, face, settings, django_capture_on_commit_callbacks):
-    services.photo_add(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
-    services.photo_add(patient=patient, date=DAY, upload=_upload(jpeg_bytes((1, 2, 3))), body_area=face, caption="")
+    services.photo_create(patient=patient, date=DAY, upload=_upload(), body_area=face, caption="")
+    services.photo_create(patient=patient, date=DAY, upload=_upload(jpeg_bytes((1, 2, 3))), body_area=face, caption="")
     kept = _photo(patient, day=DAY + datetime.timedelta(days=1), area=face)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -36,7 +36,7 @@ def _dates(hook) -> set:
 
 
 def test_recording_an_application_now_uses_the_courses_usual_areas_and_amount(patient, course, face, now, changed):
-    application = services.application_record(patient=patient, treatment=course)
+    application = services.application_create(patient=patient, treatment=course)
 
     assert application.applied_at == NOW
     assert application.entry.date == TODAY
@@ -46,7 +46,7 @@ def test_recording_an_application_now_uses_the_courses_usual_areas_and_amount(pa
 
 
 def test_an_application_on_a_missed_day_is_recorded_at_noon_local_time(patient, course, now, changed):
-    application = services.application_record(patient=patient, treatment=course, date=datetime.date(2026, 3, 8))
+    application = services.application_create(patient=patient, treatment=course, date=datetime.date(2026, 3, 8))
 
     assert application.applied_at == datetime.datetime(2026, 3, 8, 12, tzinfo=UTC)
     assert _dates(changed) == {datetime.date(2026, 3, 8)}
@@ -54,7 +54,7 @@ def test_an_application_on_a_missed_day_is_recorded_at_noon_local_time(patient, 
 
 def test_recording_for_a_day_that_has_not_come_is_refused_and_writes_nothing(patient, course, now, changed):
     with pytest.raises(ValidationError):
-        services.application_record(patient=patient, treatment=course, date=datetime.date(2026, 3, 11))
+        services.application_create(patient=patient, treatment=course, date=datetime.date(2026, 3, 11))
 
     assert not Entry.objects.exists()
     changed.assert_not_called()
@@ -62,7 +62,7 @@ def test_recording_for_a_day_that_has_not_come_is_refused_and_writes_nothing(pat
 
 def test_another_patients_course_cannot_be_recorded(patient, other_course, now, changed):
     with pytest.raises(services.NotYoursError):
-        services.application_record(patient=patient, treatment=other_course)
+        services.application_create(patient=patient, treatment=other_course)
 
     assert not Application.objects.exists()
 
@@ -107,7 +107,7 @@ def test_another_patients_application_cannot_be_deleted(patient, other_patient, 
 
 
 def test_a_reaction_is_added_to_the_days_entry(patient, burning, face, course, now, changed):
-    reaction = services.reaction_add(
+    reaction = services.reaction_create(
         patient=patient, date=TODAY, symptom=burning, severity=2, body_area=face, treatment=course
     )
 
@@ -117,13 +117,13 @@ def test_a_reaction_is_added_to_the_days_entry(patient, burning, face, course, n
 
 def test_a_reaction_naming_another_patients_course_is_refused(patient, burning, other_course, now, changed):
     with pytest.raises(services.NotYoursError):
-        services.reaction_add(patient=patient, date=TODAY, symptom=burning, severity=2, treatment=other_course)
+        services.reaction_create(patient=patient, date=TODAY, symptom=burning, severity=2, treatment=other_course)
     assert not Entry.objects.exists()
 
 
 def test_a_reaction_of_severity_seven_is_refused_and_writes_nothing(patient, burning, now, changed):
     with pytest.raises(ValidationError):
-        services.reaction_add(patient=patient, date=TODAY, symptom=burning, severity=7)
+        services.reaction_create(patient=patient, date=TODAY, symptom=burning, severity=7)
 
     assert not Reaction.objects.exists()
     changed.assert_not_called()
@@ -144,8 +144,8 @@ def test_a_reaction_can_be_changed_and_deleted(patient, burning, redness, change
 
 
 def test_saving_itch_and_notes_creates_the_entry_once(patient, now, changed):
-    services.entry_save(patient=patient, date=TODAY, itch=4, notes="Itchy at night")
-    services.entry_save(patient=patient, date=TODAY, itch=None, notes="Better")
+    services.entry_update(patient=patient, date=TODAY, itch=4, notes="Itchy at night")
+    services.entry_update(patient=patient, date=TODAY, itch=None, notes="Better")
 
     entry = Entry.objects.get()
     assert (entry.itch, entry.notes) == (None, "Better")
@@ -154,7 +154,7 @@ def test_saving_itch_and_notes_creates_the_entry_once(patient, now, changed):
 
 def test_an_itch_score_of_eleven_is_refused(patient, now, changed):
     with pytest.raises(ValidationError):
-        services.entry_save(patient=patient, date=TODAY, itch=11, notes="")
+        services.entry_update(patient=patient, date=TODAY, itch=11, notes="")
     changed.assert_not_called()
 
 

@@ -36,7 +36,7 @@ def test_applied_now_just_after_local_midnight_lands_on_the_new_local_day(kiriti
     course = TreatmentFactory(patient=kiritimati, drug=tacrolimus, body_areas=[face])
 
     with frozen(datetime.datetime(2026, 3, 9, 10, 5, tzinfo=UTC)):  # 00:05 on 10 March in Kiritimati
-        application = services.application_record(patient=kiritimati, treatment=course)
+        application = services.application_create(patient=kiritimati, treatment=course)
 
     assert application.entry.date == datetime.date(2026, 3, 10)
 
@@ -82,16 +82,16 @@ def test_a_patient_behind_utc_cannot_write_on_the_utc_date_until_their_own_midni
 )
 def test_late_is_decided_at_the_patients_midnight(kiritimati, utc, late):
     with frozen(utc):
-        entry = services.entry_save(patient=kiritimati, date=datetime.date(2026, 3, 10), itch=None, notes="")
+        entry = services.entry_update(patient=kiritimati, date=datetime.date(2026, 3, 10), itch=None, notes="")
 
     assert entry.is_late is late
 
 
 def test_a_day_started_on_time_stays_on_time_when_more_is_added_later(patient):
     with frozen(datetime.datetime(2026, 3, 10, 20, tzinfo=UTC)):
-        services.entry_save(patient=patient, date=datetime.date(2026, 3, 10), itch=1, notes="")
+        services.entry_update(patient=patient, date=datetime.date(2026, 3, 10), itch=1, notes="")
     with frozen(datetime.datetime(2026, 3, 20, 20, tzinfo=UTC)):
-        entry = services.entry_save(patient=patient, date=datetime.date(2026, 3, 10), itch=2, notes="added later")
+        entry = services.entry_update(patient=patient, date=datetime.date(2026, 3, 10), itch=2, notes="added later")
 
     assert not entry.is_late
 
@@ -109,9 +109,9 @@ def test_stop_today_uses_the_patients_date(kiritimati, tacrolimus, face):
 def test_a_london_application_across_the_clock_change_keeps_its_local_day(patient, course):
     # Clocks go forward at 01:00 UTC on 29 March 2026; 00:30 local on the 29th is still GMT.
     with frozen(datetime.datetime(2026, 3, 29, 0, 30, tzinfo=UTC)):
-        application = services.application_record(patient=patient, treatment=course)
+        application = services.application_create(patient=patient, treatment=course)
     with frozen(datetime.datetime(2026, 3, 29, 23, 30, tzinfo=UTC)):  # 00:30 BST on 30 March
-        later = services.application_record(patient=patient, treatment=course)
+        later = services.application_create(patient=patient, treatment=course)
 
     assert application.entry.date == datetime.date(2026, 3, 29)
     assert later.entry.date == datetime.date(2026, 3, 30)

@@ -1,13 +1,15 @@
 """Diary pages: owner, another patient and an anonymous visitor for each, and bad input for each form."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 
 from diary.models import Application, Entry, Reaction, Treatment
+from drugs.models import Severity
 from tests.diary.conftest import UTC, frozen
-from tests.factories import ApplicationFactory, EntryFactory, ReactionFactory
+from tests.factories import ApplicationFactory, EntryFactory, ReactionFactory, TreatmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -264,6 +266,18 @@ def test_the_date_picker_refuses_future_and_impossible_dates_with_a_message(clie
     assert "alert-danger" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2026-03-11", "You cannot fill in a day that has not come yet."), ("1899-12-31", "Choose a day from 1900 on.")],
+)
+def test_the_date_picker_says_why_a_day_cannot_be_filled_in(client, patient, value, message):
+    client.force_login(patient.user)
+
+    response = client.get(reverse("diary:day-pick"), {"date": value}, follow=True)
+
+    assert message in response.content.decode()
+
+
 def test_a_reaction_is_logged_by_tapping_its_severity(client, patient, burning, face):
     client.force_login(patient.user)
 
@@ -326,6 +340,28 @@ def test_an_impossible_time_on_a_missed_day_is_an_error_beside_it_and_is_kept(cl
     assert 'value="25:99"' in text
     assert f'id="time-{course.pk}-error"' in text
     assert not Application.objects.exists()
+
+
+def test_a_bad_time_comes_back_on_its_own_course_only(client, patient, course, mometasone, face):
+    second = TreatmentFactory(patient=patient, drug=mometasone, body_areas=[face], started_on=course.started_on)
+    client.force_login(patient.user)
+
+    response = client.post(reverse("diary:application-add", args=[EARLIER]), {"treatment": second.pk, "time": "25:99"})
+
+    text = response.content.decode()
+    assert text.count('value="25:99"') == 1
+    assert text.count("invalid-feedback") == 1 and f'id="time-{second.pk}-error"' in text
+    assert re.search(rf'id="time-{course.pk}"\s+value="12:00"', text)
+    assert not Application.objects.exists()
+
+
+def test_the_severity_buttons_are_the_severity_choices(client, patient):
+    client.force_login(patient.user)
+
+    text = client.get(reverse("home")).content.decode()
+
+    for value, label in Severity.choices:
+        assert f'name="severity" value="{value}" class="btn btn-lg btn-severity-{value}">{label}</button>' in text
 
 
 @pytest.mark.parametrize("itch", ["11", "-1", "lots"])
@@ -597,7 +633,13 @@ def test_a_patient_changes_time_zone_and_date_of_birth(client, patient):
 
 
 @pytest.mark.parametrize(
-    "data", [{"time_zone": "Mars/Base"}, {"time_zone": "UTC", "date_of_birth": "2999-01-01"}, {"date_of_birth": "x"}]
+    "data",
+    [
+        {"time_zone": "Mars/Base"},
+        {"time_zone": "UTC", "date_of_birth": "2999-01-01"},
+        {"time_zone": "UTC", "date_of_birth": "1899-12-31"},
+        {"date_of_birth": "x"},
+    ],
 )
 def test_bad_settings_are_refused_and_nothing_changes(client, patient, data):
     client.force_login(patient.user)
@@ -648,7 +690,7 @@ def test_a_rule_only_the_service_knows_becomes_a_form_error_not_a_500(client, pa
     def refuse(**kwargs):
         raise ValidationError({"date": "You cannot fill in a day that has not come yet."})
 
-    monkeypatch.setattr(services, "entry_save", refuse)
+    monkeypatch.setattr(services, "entry_update", refuse)
     client.force_login(patient.user)
 
     response = client.post(reverse("diary:entry-save", args=[TODAY]), {"itch": "3", "notes": "Kept"})

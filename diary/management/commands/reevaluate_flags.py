@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diary import services
+from diary import flag_services
 from diary.models import Patient
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
                 raise CommandError(f"There is no patient with id {patient}.")
         totals = {"patients": 0, "changed": 0}
         for each in patients.iterator():
-            changed = services.flags_reevaluate_all(patient=each, notify=not no_email)
+            changed = flag_services.flags_reevaluate_all(patient=each, notify=not no_email)
             totals["patients"] += 1
             totals["changed"] += changed
         self.stdout.write(

@@ -114,9 +114,9 @@ class Command(BaseCommand):
         for days_ago in range(4, 0, -1):
             day = today - datetime.timedelta(days=days_ago)
             for hour in (8, 20):
-                services.application_record(patient=patient, treatment=course, date=day, time=datetime.time(hour))
+                services.application_create(patient=patient, treatment=course, date=day, time=datetime.time(hour))
             if burning is not None and days_ago >= 2:
-                services.reaction_add(
+                services.reaction_create(
                     patient=patient,
                     date=day,
                     symptom=burning,
@@ -124,5 +124,5 @@ class Command(BaseCommand):
                     body_area=areas[0],
                     treatment=course,
                 )
-            services.entry_save(patient=patient, date=day, itch=max(0, days_ago + 2), notes="")
+            services.entry_update(patient=patient, date=day, itch=max(0, days_ago + 2), notes="")
         return "  demo diary: a tacrolimus course and four days of entries for 'patient'"

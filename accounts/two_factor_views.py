@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
-from config.middleware import OTP_REQUIRED
-from diary import services
-from diary.forms import PasswordConfirmForm, TokenForm
+from accounts import services
+from accounts.forms import TokenForm
+from accounts.middleware import OTP_REQUIRED
+from diary.forms import PasswordConfirmForm
 
 
 def _next_url(request, default: str = "home") -> str:

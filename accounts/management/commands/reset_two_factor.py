@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from diary import services
+from accounts import services
 
 
 class Command(BaseCommand):

@@ -1,0 +1,65 @@
+"""Signed-in sessions: sliding expiry without a write per request, and two-step sign-in before any page."""
+
+import time
+
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django_otp import user_has_device
+
+# Session key: this user has a confirmed second factor, so every page needs a verified session.
+OTP_REQUIRED = "_otp_required"
+OTP_FREE_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/health/")
+
+# Session key: when the session's expiry was last renewed (seconds since the epoch).
+RENEWED = "_renewed"
+RENEW_EVERY_SECONDS = 60
+
+
+class IdleSessionMiddleware:
+    """A signed-in session expires after SESSION_COOKIE_AGE without requests.
+
+    Each request renews the expiry, but the session row is written at most once a minute
+    (SESSION_SAVE_EVERY_REQUEST would write on every request).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "_cached_user", None)  # only if this request already looked the user up
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            if now - request.session.get(RENEWED, 0) >= RENEW_EVERY_SECONDS:
+                request.session[RENEWED] = now  # marks the session modified: saved with a new expiry
+        return response
+
+
+def on_login(sender, request, user, **kwargs) -> None:
+    """At log-in (connected in AccountsConfig.ready): count it as a session renewal, and note once
+    whether the account has a second factor, so later requests need no query to know."""
+    if hasattr(request, "session"):
+        request.session[RENEWED] = int(time.time())
+        request.session[OTP_REQUIRED] = user_has_device(user, confirmed=True)
+
+
+class TwoFactorMiddleware:
+    """Accounts with a second factor must verify it before any page; staff must enrol one before any page
+    (admin, and the photo files and other views they may open for their patients)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(OTP_FREE_PATHS) and not user.is_verified():
+            if request.session.get(OTP_REQUIRED) or (user.is_staff and user_has_device(user, confirmed=True)):
+                return _redirect_with_next("two-factor-verify", request)
+            if user.is_staff:
+                return _redirect_with_next("two-factor-setup", request)
+        return self.get_response(request)
+
+
+def _redirect_with_next(name: str, request):
+    return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")

@@ -1,0 +1,211 @@
+"""Warning-sign flags: re-evaluating a patient's diary against the rules, and the dermatologist's review.
+
+`diary.services` calls `flags_reevaluate` after every write that changes what a diary says; the
+rules themselves are pure functions in `diary.flagging`.
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from diary import flagging, notifications
+from diary.amounts import format_amount
+from diary.models import Application, Entry, Flag, Patient, Reaction
+from drugs.models import AmountLimit, Urgency, WarningSign
+
+
+def _sign_rule(sign: WarningSign) -> flagging.SignRule:
+    return flagging.SignRule(
+        id=sign.pk,
+        drug_id=sign.drug_id,
+        symptom_id=sign.symptom_id,
+        min_severity=sign.min_severity,
+        urgency=sign.urgency,
+        persists_days=sign.persists_days,
+        after_course_days=sign.after_course_days,
+    )
+
+
+def _limit_rule(limit: AmountLimit) -> flagging.LimitRule:
+    return flagging.LimitRule(
+        id=limit.pk, drug_id=limit.drug_id, max_grams_per_week=limit.max_grams_per_week, urgency=limit.urgency
+    )
+
+
+def _flag_state(flag: Flag) -> flagging.FlagState | None:
+    if flag.warning_sign_id:
+        rule: flagging.RuleKey = ("sign", flag.warning_sign_id)
+    elif flag.amount_limit_id:
+        rule = ("limit", flag.amount_limit_id)
+    else:
+        return None  # its rule was deleted in admin: the flag stays as it is
+    return flagging.FlagState(
+        id=flag.pk, rule=rule, status=flag.status, first_seen=flag.first_seen, last_seen=flag.last_seen
+    )
+
+
+def _flag_states(flags: Iterable[Flag]) -> list[flagging.FlagState]:
+    return [state for state in map(_flag_state, flags) if state is not None]
+
+
+class _Facts:
+    """The patient's diary between two dates, loaded once, as the rules see it and with names for evidence."""
+
+    def __init__(self, patient: Patient, first: datetime.date, last: datetime.date):
+        entries = (
+            Entry.objects.filter(patient=patient, date__range=(first, last))
+            .only("id", "date", "patient_id")
+            .prefetch_related(
+                Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area")),
+                Prefetch("applications", queryset=Application.objects.select_related("treatment")),
+            )
+        )
+        self.entries: dict[datetime.date, Entry] = {entry.date: entry for entry in entries}
+        self.reactions: dict[int, Reaction] = {}
+        self.days: dict[datetime.date, flagging.DayFacts] = {}
+        for entry in self.entries.values():
+            grams: dict[int, Decimal] = {}
+            for application in entry.applications.all():
+                drug_id = application.treatment.drug_id
+                grams[drug_id] = grams.get(drug_id, Decimal(0)) + application.grams
+            facts = []
+            for reaction in entry.reactions.all():
+                self.reactions[reaction.pk] = reaction
+                facts.append(
+                    flagging.ReactionFact(reaction.symptom_id, reaction.severity, reaction.body_area_id, reaction.pk)
+                )
+            self.days[entry.date] = flagging.DayFacts(entry.date, tuple(facts), grams)
+
+    def evidence_day(self, match: flagging.Match) -> dict:
+        day: dict = {"date": match.date.isoformat(), "reactions": []}
+        for fact in match.reactions:
+            reaction = self.reactions[fact.reaction_id]
+            day["reactions"].append(
+                {
+                    "symptom": reaction.symptom.name,
+                    "severity": reaction.severity,
+                    "severity_label": reaction.get_severity_display(),
+                    "body_area": reaction.body_area.name if reaction.body_area else "",
+                }
+            )
+        if match.present_since:
+            day["present_since"] = match.present_since.isoformat()
+        if match.grams is not None:
+            day["grams"] = format_amount(match.grams)
+        return day
+
+
+def _evidence(old: dict, change: flagging.FlagChange, facts: _Facts, start, end, rule, advice: str) -> dict:
+    """Matched days re-evaluated now, plus the days outside the window that the flag already held."""
+    kept = [d for d in old.get("days", []) if not start.isoformat() <= d["date"] <= end.isoformat()]
+    days = sorted(kept + [facts.evidence_day(m) for m in change.matches], key=lambda d: d["date"])
+    return {"rule": rule.summary, "advice": advice, "urgency": rule.get_urgency_display(), "days": days}
+
+
+@transaction.atomic
+def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify: bool = True) -> list[Flag]:
+    """Check the days a change can affect against the warning-sign rules and raise, update or withdraw flags.
+
+    Runs in the caller's transaction. E-mails for new `today`/`emergency` flags go after it commits.
+    Returns the flags raised, changed or withdrawn.
+    """
+    dates = set(dates)
+    if not dates:
+        return []
+    # Drug and symptom are loaded lazily, only for the few rules whose flags change (cheaper per save).
+    signs = {s.pk: s for s in WarningSign.objects.all()}
+    limits = {a.pk: a for a in AmountLimit.objects.all()}
+    sign_rules = [_sign_rule(s) for s in signs.values()]
+    active = list(Flag.objects.for_patient(patient).active())
+    start, end = flagging.evaluation_window(dates, _flag_states(active), sign_rules)
+    end = min(end, max(patient.today(), max(dates)))
+    others = Flag.objects.for_patient(patient).exclude(status__in=Flag.ACTIVE).filter(last_seen__gte=start)
+    flags = {f.pk: f for f in [*active, *others]}
+
+    facts = _Facts(patient, start - datetime.timedelta(days=flagging.lookback_days(sign_rules)), end)
+    courses = [
+        flagging.CourseFacts(drug_id, started_on, ended_on)
+        for drug_id, started_on, ended_on in patient.treatments.values_list("drug_id", "started_on", "ended_on")
+    ]
+    limit_rules = [_limit_rule(a) for a in limits.values()]
+    matches = [
+        match
+        for day in sorted(facts.days)
+        if start <= day <= end
+        for match in flagging.evaluate_day(day, facts.days, courses, sign_rules, limit_rules)
+    ]
+    plan = flagging.plan_flags(start=start, end=end, matches=matches, flags=_flag_states(flags.values()))
+
+    changed: list[Flag] = []
+    for change in plan.raise_ + plan.update:
+        kind, rule_id = change.rule
+        rule = signs[rule_id] if kind == "sign" else limits[rule_id]
+        flag = flags.get(change.flag_id) or Flag(
+            patient=patient,
+            warning_sign=rule if kind == "sign" else None,
+            amount_limit=rule if kind == "limit" else None,
+            drug=rule.drug,
+            urgency=rule.urgency,
+            rule_text=rule.summary,
+            advice=rule.advice,
+            notification=(
+                Flag.Notification.PENDING if notify and rule.urgency >= Urgency.TODAY else Flag.Notification.NOT_NEEDED
+            ),
+        )
+        flag.status = change.status
+        flag.first_seen, flag.last_seen = change.first_seen, change.last_seen
+        flag.entry = facts.entries.get(change.first_seen) or flag.entry
+        flag.evidence = _evidence(flag.evidence, change, facts, start, end, rule, flag.advice)
+        flag.save()
+        changed.append(flag)
+    if plan.withdraw:
+        Flag.objects.filter(pk__in=plan.withdraw).update(status=Flag.Status.WITHDRAWN, updated=timezone.now())
+
+    if any(f.notification == Flag.Notification.PENDING for f in changed):
+        transaction.on_commit(lambda: notifications.send_pending(patient=patient), robust=True)
+    return changed + list(Flag.objects.filter(pk__in=plan.withdraw))
+
+
+@transaction.atomic
+def flags_reevaluate_all(*, patient: Patient, notify: bool = True) -> int:
+    """Re-check the patient's whole diary (after rules changed); return how many flags changed."""
+    dates = set(patient.entries.values_list("date", flat=True))
+    dates |= set(patient.flags.active().values_list("first_seen", flat=True))
+    return len(flags_reevaluate(patient=patient, dates=dates, notify=notify))
+
+
+@transaction.atomic
+def flag_acknowledge(*, flag: Flag, reviewer, note: str = "") -> Flag:
+    """The dermatologist has seen an open flag; it stays in the queue until resolved."""
+    if flag.status != Flag.Status.OPEN:
+        raise ValidationError(
+            f"Only an open flag can be acknowledged; this one is {flag.get_status_display().lower()}."
+        )
+    return _review(flag=flag, reviewer=reviewer, note=note, status=Flag.Status.ACKNOWLEDGED)
+
+
+@transaction.atomic
+def flag_resolve(*, flag: Flag, reviewer, note: str) -> Flag:
+    """The dermatologist has dealt with a flag; a later match of its rule raises a new one."""
+    if flag.status not in Flag.ACTIVE:
+        raise ValidationError(
+            f"Only an open or acknowledged flag can be resolved; this one is {flag.get_status_display().lower()}."
+        )
+    if not note.strip():
+        raise ValidationError("Write a short note for the patient's record when resolving a flag.")
+    return _review(flag=flag, reviewer=reviewer, note=note, status=Flag.Status.RESOLVED)
+
+
+def _review(*, flag: Flag, reviewer, note: str, status: str) -> Flag:
+    flag.status = status
+    flag.reviewer = reviewer
+    flag.reviewed_at = timezone.now()
+    if note.strip():
+        flag.review_note = note.strip()
+    flag.save(update_fields=["status", "reviewer", "reviewed_at", "review_note", "updated"])
+    return flag
