@@ -28,6 +28,7 @@ def signup(request):
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             time_zone=form.cleaned_data["time_zone"],
+            name=form.cleaned_data["name"],
         )
         login(request, patient.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome! Your diary is ready.")

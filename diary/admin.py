@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from clinics import selectors as care
 from clinics.models import display_name
-from diary import admin_selectors, admin_views, audit, flag_services
+from diary import admin_selectors, admin_views, audit, flag_services, services
 from diary.adherence import adherence_percent
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
 from diary.forms import Refusals
@@ -118,12 +118,18 @@ class PatientAdmin(PatientScopedAdmin):
     ]
     list_select_related = ["user"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "user__email"]
-    raw_id_fields = ["user"]
-    fields = ["user", "time_zone", "date_of_birth", "timeline_link", "created", "updated"]
-    readonly_fields = ["timeline_link", "created", "updated"]
+    fields = ["patient_name", "date_of_birth", "callback_phone", "time_zone", "timeline_link", "created"]
+    # The clinic records the date of birth; everything else here is the patient's own.
+    readonly_fields = ["patient_name", "callback_phone", "time_zone", "timeline_link", "created"]
 
     def get_queryset(self, request):
         return admin_selectors.patients_for_changelist(queryset=super().get_queryset(request).select_related("user"))
+
+    def has_add_permission(self, request):
+        return False  # patients sign up themselves (or follow a clinic's invitation)
+
+    def save_model(self, request, obj, form, change):
+        services.patient_record_date_of_birth(patient=obj, date_of_birth=form.cleaned_data["date_of_birth"])
 
     def get_urls(self):
         return [
@@ -288,7 +294,7 @@ class FlagAdmin(PatientScopedAdmin):
     ordering = ["-urgency", "first_seen", "id"]
     actions = ["acknowledge", "resolve_with_note"]
     fieldsets = [
-        (None, {"fields": ["urgency_badge", "status", "patient_name", "medicine", "rule_text", "advice"]}),
+        (None, {"fields": ["urgency_badge", "status", "patient_name", "call_back", "medicine", "rule_text", "advice"]}),
         ("Evidence", {"fields": ["first_seen", "last_seen", "evidence_display", "entries_link"]}),
         ("Review", {"fields": ["reviewer", "reviewed_at", "review_note"]}),
     ]
@@ -296,6 +302,7 @@ class FlagAdmin(PatientScopedAdmin):
         "urgency_badge",
         "status",
         "patient_name",
+        "call_back",
         "medicine",
         "rule_text",
         "advice",
@@ -351,6 +358,10 @@ class FlagAdmin(PatientScopedAdmin):
             extra_context["shows_photos"] = shows_photos
             extra_context["photos"] = admin_selectors.flag_photos(flag=flag) if shows_photos else []
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="phone for call-backs", empty_value="not given")
+    def call_back(self, flag):
+        return flag.patient.callback_phone or None
 
     @admin.display(description="urgency", ordering="-urgency")
     def urgency_badge(self, flag):

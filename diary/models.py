@@ -16,7 +16,7 @@ from clinics.models import display_name
 from diary.amounts import AmountUnit, format_amount
 from diary.flagging import ACKNOWLEDGED, OPEN, RESOLVED, WITHDRAWN
 from diary.timezones import validate_time_zone
-from diary.validators import validate_date_of_birth, validate_diary_day
+from diary.validators import validate_date_of_birth, validate_diary_day, validate_phone_number
 from drugs.models import GRAMS_PER_FTU, AmountLimit, BodyArea, Drug, Severity, Symptom, Urgency, WarningSign
 
 # An entry first written more than this many days after its date is shown as "recorded late".
@@ -61,7 +61,16 @@ class Patient(models.Model):
         validators=[validate_time_zone],
         help_text="The patient's own time zone: it decides which day 'today' is.",
     )
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(
+        null=True, blank=True, help_text="Recorded by the clinic in admin; the patient does not edit it."
+    )
+    callback_phone = models.CharField(
+        "phone for call-backs",
+        max_length=30,
+        blank=True,
+        validators=[validate_phone_number],
+        help_text="Given by the patient under Settings, for the clinic to call back about urgent alerts.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -11,8 +11,9 @@ DERMATOLOGISTS = "Dermatologists"
 CLINIC_MANAGERS = "Clinic managers"
 
 # Patient-entered data is only viewed; flags are "changed" solely through the review actions.
+# "change" on a patient is the clinic recording their date of birth (every other field is read-only in admin).
 DIARY_PERMISSIONS = {
-    "patient": ["view"],
+    "patient": ["view", "change"],
     "treatment": ["view"],
     "entry": ["view"],
     "application": ["view"],
@@ -32,7 +33,7 @@ DERMATOLOGIST_CLINIC_PERMISSIONS = {
     "invitation": ["view", "add", "change"],
     "joinrequest": ["view", "change"],
 }
-MANAGER_DIARY_PERMISSIONS = {model: ["view"] for model in DIARY_PERMISSIONS}
+MANAGER_DIARY_PERMISSIONS = {**{model: ["view"] for model in DIARY_PERMISSIONS}, "patient": ["view", "change"]}
 MANAGER_CLINIC_PERMISSIONS = {
     **DERMATOLOGIST_CLINIC_PERMISSIONS,
     "clinic": ["view", "change"],

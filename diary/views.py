@@ -146,7 +146,11 @@ def home(request):
 @patient_page
 def settings(request):
     patient = _patient(request)
-    initial = {"time_zone": patient.time_zone, "date_of_birth": patient.date_of_birth}
+    initial = {
+        "name": request.user.get_full_name(),
+        "time_zone": patient.time_zone,
+        "callback_phone": patient.callback_phone,
+    }
     form = SettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         with Refusals(form):

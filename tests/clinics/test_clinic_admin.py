@@ -133,3 +133,34 @@ def test_a_withdrawn_link_is_shown_but_cannot_be_changed(client, manager, derm, 
 
     assert response.status_code == 403
     assert "withdrawn" in client.get(reverse("admin:clinics_carelink_changelist")).text
+
+
+def test_the_clinic_records_the_date_of_birth_and_sees_the_call_back_phone_but_nothing_else_changes(
+    client, derm, clinic, patient
+):
+    import datetime
+
+    from diary.models import Flag, Patient
+
+    patient.callback_phone = "+44 20 7946 0018"
+    patient.save()
+    assign(patient, derm, clinic=clinic)
+    client.force_login(derm)
+    url = reverse("admin:diary_patient_change", args=[patient.pk])
+
+    response = client.post(url, {"date_of_birth": "1980-05-17", "time_zone": "Asia/Tokyo", "callback_phone": "1"})
+
+    assert response.status_code == 302
+    patient = Patient.objects.get(pk=patient.pk)
+    assert (patient.date_of_birth, patient.time_zone, patient.callback_phone) == (
+        datetime.date(1980, 5, 17),
+        "Europe/London",
+        "+44 20 7946 0018",
+    )
+    future = client.post(url, {"date_of_birth": "2999-01-01"})
+    assert "Enter your real date of birth." in future.content.decode()
+    flag = Flag.objects.create(
+        patient=patient, urgency=3, first_seen=patient.today(), last_seen=patient.today(), rule_text="r", advice="a"
+    )
+    page = client.get(reverse("admin:diary_flag_change", args=[flag.pk])).content.decode()
+    assert "+44 20 7946 0018" in page
