@@ -5,7 +5,8 @@ from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -65,7 +66,10 @@ class PatientScopedAdmin(admin.ModelAdmin):
         # The patient column shows the patient's name and sorts by it, through this admin's own patient_path.
         prefix = f"{cls.patient_path}__" if cls.patient_path else ""
 
-        @admin.display(description="patient", ordering=f"{prefix}user__first_name")
+        # By the name shown: the patient's name, or their username when they gave none.
+        shown = Coalesce(NullIf(F(f"{prefix}user__first_name"), Value("")), F(f"{prefix}user__username"))
+
+        @admin.display(description="patient", ordering=shown)
         def patient_name(self, obj):
             return format_html("{}", display_name(self.patient_of(obj).user))
 
