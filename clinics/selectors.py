@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet
-from django.utils import timezone
 
 from clinics.models import CareLink, Clinic, Invitation, JoinRequest, Membership, ShareLink, normalise_code
 from clinics.tokens import digest_of_link
@@ -109,11 +108,6 @@ def share_link_by_link(link_token: str) -> ShareLink | None:
 
 def clinic_by_code(code: str) -> Clinic | None:
     return Clinic.objects.filter(code=normalise_code(code)).first()
-
-
-def open_invitations(now=None) -> QuerySet[Invitation]:
-    now = now or timezone.now()
-    return Invitation.objects.filter(revoked_at__isnull=True, accepted_at__isnull=True, expires_at__gt=now)
 
 
 def share_link_openings(links: list[ShareLink]) -> dict[int, tuple[int, object]]:
