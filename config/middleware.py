@@ -3,6 +3,8 @@
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 
+from config.client import client_address
+
 
 class SecurityHeadersMiddleware:
     """Headers Django does not set itself."""
@@ -18,10 +20,9 @@ class SecurityHeadersMiddleware:
 
 
 class AuditActorMiddleware(AuditlogMiddleware):
-    """django-auditlog's actor and address for every change, trusting X-Forwarded-For only behind our proxy."""
+    """django-auditlog's actor and address for every change; the address by config.client's rule
+    (django-auditlog's own takes the first X-Forwarded-For entry, which the client chooses)."""
 
     @staticmethod
     def _get_remote_addr(request):
-        if settings.BEHIND_TLS_PROXY:
-            return AuditlogMiddleware._get_remote_addr(request)
-        return request.META.get("REMOTE_ADDR")
+        return client_address(request)
