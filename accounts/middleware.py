@@ -9,7 +9,15 @@ from django_otp import user_has_device
 
 # Session key: this user has a confirmed second factor, so every page needs a verified session.
 OTP_REQUIRED = "_otp_required"
-OTP_FREE_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/health/")
+# Only the code page itself, and setting up a first device (its view sends an enrolled user to verify), open before
+# the code: every other two-factor page (turning it off, new recovery codes) needs a verified session.
+OTP_FREE_PATHS = (
+    "/accounts/two-factor/verify/",
+    "/accounts/two-factor/setup/",
+    "/accounts/logout/",
+    "/static/",
+    "/health/",
+)
 
 # Session key: when the session's expiry was last renewed (seconds since the epoch).
 RENEWED = "_renewed"

@@ -5,7 +5,9 @@ imports accounts.
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -56,3 +58,17 @@ def two_factor_disable(*, user) -> None:
     """Remove every second factor of an account (an administrator's reset, or a patient opting out)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+def sessions_end_others(*, user, keep: str | None) -> int:
+    """End every open session of the user except the one keyed `keep`; return how many ended.
+
+    Sessions are not indexed by user, so this reads each unexpired session: fine for the rare events that
+    call it (turning on two-step sign-in)."""
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).exclude(pk=keep).iterator()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)

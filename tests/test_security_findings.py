@@ -4,8 +4,12 @@ import pytest
 from auditlog.models import LogEntry
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diary.models import Entry
+from tests.accounts.test_two_factor import code_for, enrol
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +29,7 @@ def behind_proxy(settings):
     settings.BEHIND_TLS_PROXY = True
 
 
-def test_behind_the_proxy_failed_log_ins_lock_out_only_the_address_that_made_them(
-    behind_proxy, patient, other_patient
-):
+def test_behind_the_proxy_failed_log_ins_lock_out_only_the_address_that_made_them(behind_proxy, patient, other_patient):
     for n in range(5):
         login(Client(), f"nobody{n}", "wrong-password", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.66")
 
@@ -70,3 +72,70 @@ def test_without_a_trusted_proxy_the_audit_trail_records_the_connecting_address(
     log = _audited_write(client, patient, REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="6.6.6.6")
 
     assert log.remote_addr == "10.1.2.3"
+
+
+# --- Items 1, 5 and 10: two-step sign-in ------------------------------------------------------
+
+
+@pytest.fixture
+def enrolled_patient(patient):
+    device = TOTPDevice.objects.create(user=patient.user, name="Phone", confirmed=True)
+    StaticDevice.objects.create(user=patient.user, name="Recovery codes", confirmed=True)
+    return device
+
+
+@pytest.mark.real_two_factor
+def test_the_password_alone_cannot_switch_two_step_sign_in_off(client, enrolled_patient):
+    login(client, "alice")
+
+    response = client.post(reverse("two-factor-disable"), {"password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two-factor-verify"))
+    assert TOTPDevice.objects.filter(user=enrolled_patient.user).exists()
+    assert StaticDevice.objects.filter(user=enrolled_patient.user).exists()
+
+
+@pytest.mark.real_two_factor
+@pytest.mark.parametrize("name", ["two-factor-manage", "two-factor-recovery-codes", "two-factor-setup"])
+def test_every_two_factor_page_but_verify_needs_the_code_first(client, enrolled_patient, name):
+    login(client, "alice")
+    codes = StaticToken.objects.filter(device__user=enrolled_patient.user).count()
+
+    response = client.post(reverse(name)) if name == "two-factor-recovery-codes" else client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two-factor-verify"))
+    assert StaticToken.objects.filter(device__user=enrolled_patient.user).count() == codes
+
+
+@pytest.mark.real_two_factor
+def test_turning_two_step_sign_in_on_asks_other_open_sessions_for_the_code(patient):
+    laptop, phone = Client(), Client()
+    login(laptop, "alice")
+    login(phone, "alice")
+    assert laptop.get(reverse("diary:history")).status_code == 200
+
+    enrol(phone)
+
+    response = laptop.get(reverse("diary:history"))
+    assert response.status_code == 302
+    assert not response["Location"].startswith(reverse("diary:history"))
+    assert phone.get(reverse("diary:history")).status_code == 200
+
+
+@pytest.mark.real_two_factor
+def test_paused_code_attempts_say_so_and_for_how_long(client, enrolled_patient):
+    login(client, "alice")
+    client.post(reverse("two-factor-verify"), {"token": "000000"})
+    # As after ten wrong codes in a row: django-otp then waits 2**9 seconds before checking another.
+    TOTPDevice.objects.filter(pk=enrolled_patient.pk).update(
+        throttling_failure_count=10, throttling_failure_timestamp=timezone.now()
+    )
+
+    response = client.post(reverse("two-factor-verify"), {"token": code_for(enrolled_patient)})
+
+    text = response.content.decode()
+    assert "paused" in text
+    assert "seconds" in text
+    assert "That code is not right" not in text
