@@ -2,8 +2,9 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 
+from diary.forms import password_is_right
 from diary.timezones import time_zone_choices
 
 
@@ -50,3 +51,17 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         return self.cleaned_data["token"].replace(" ", "").strip()
+
+
+class CountedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password checked like a log-in (wrong ones count towards a lockout)."""
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not password_is_right(request=self.request, user=self.user, password=old_password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password

@@ -108,7 +108,7 @@ def setup(request):
 def manage(request):
     """Whether two-step sign-in is on, with recovery codes and (for patients) turning it off."""
     enrolled = user_has_device(request.user, confirmed=True)
-    context = {"enrolled": enrolled, "form": PasswordConfirmForm(user=request.user)}
+    context = {"enrolled": enrolled, "form": PasswordConfirmForm(user=request.user, request=request)}
     return render(request, "registration/two_factor_manage.html", context)
 
 
@@ -128,7 +128,7 @@ def recovery_codes(request):
 @never_cache
 def disable(request):
     """Patients may turn two-step sign-in off again (with their password); staff may not."""
-    form = PasswordConfirmForm(request.POST, user=request.user)
+    form = PasswordConfirmForm(request.POST, user=request.user, request=request)
     if request.user.is_staff:
         messages.error(request, "Staff accounts must keep two-step sign-in. An administrator can reset it.")
     elif form.is_valid():

@@ -10,6 +10,7 @@ from accounts import two_factor_views, views
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("reset/<uidb64>/<token>/", views.UnlockingPasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password_change/", views.CountedPasswordChangeView.as_view(), name="password_change"),
     path("two-factor/", two_factor_views.manage, name="two-factor-manage"),
     path("two-factor/verify/", two_factor_views.verify, name="two-factor-verify"),
     path("two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),

@@ -3,13 +3,13 @@
 from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import PasswordResetConfirmView
+from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
-from accounts.forms import SignUpForm
+from accounts.forms import CountedPasswordChangeForm, SignUpForm
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -38,3 +38,12 @@ class UnlockingPasswordResetConfirmView(PasswordResetConfirmView):
         response = super().form_valid(form)
         axes_reset(username=form.user.get_username())
         return response
+
+
+class CountedPasswordChangeView(PasswordChangeView):
+    """Django's password change page; a wrong old password counts towards the log-in lockout."""
+
+    form_class = CountedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}

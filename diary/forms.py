@@ -2,6 +2,7 @@ from decimal import Decimal
 from types import TracebackType
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
 from diary.models import AmountUnit, Patient, Treatment
@@ -219,18 +220,25 @@ class PhotoForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def password_is_right(*, request, user, password: str) -> bool:
+    """A password typed again (to confirm an action) is checked like a log-in: through authenticate(), so
+    django-axes counts a wrong one as a failed log-in and refuses every check while the account is locked."""
+    return authenticate(request, username=user.get_username(), password=password) == user
+
+
 class PasswordConfirmForm(forms.Form):
     password = forms.CharField(
         label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not password_is_right(request=self.request, user=self.user, password=password):
             raise forms.ValidationError("That is not your password.")
         return password
 

@@ -534,7 +534,7 @@ def account_export(request):
 @patient_page
 def account_delete(request):
     patient = _patient(request)
-    form = AccountDeleteForm(request.POST or None, user=request.user)
+    form = AccountDeleteForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         services.patient_delete(patient=patient)
         logout(request)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from diary.models import Entry
+from diary.models import Entry, Patient
 from tests.accounts.test_two_factor import code_for, enrol
 from tests.factories import PASSWORD
 
@@ -139,3 +139,31 @@ def test_paused_code_attempts_say_so_and_for_how_long(client, enrolled_patient):
     assert "paused" in text
     assert "seconds" in text
     assert "That code is not right" not in text
+
+
+# --- Item 7: password re-entry is counted like a log-in ---------------------------------------
+
+
+def test_wrong_passwords_on_account_deletion_lock_like_failed_log_ins(client, patient):
+    client.force_login(patient.user)
+    for _ in range(5):
+        client.post(reverse("diary:account-delete"), {"password": "wrong-password", "confirm": "on"})
+
+    response = client.post(reverse("diary:account-delete"), {"password": PASSWORD, "confirm": "on"})
+
+    assert response.status_code == 429
+    assert Patient.objects.filter(pk=patient.pk).exists()
+    assert login(Client(), "alice").status_code == 429
+
+
+def test_wrong_passwords_on_password_change_lock_like_failed_log_ins(client, patient):
+    client.force_login(patient.user)
+    new = {"new_password1": "another-long-passphrase", "new_password2": "another-long-passphrase"}
+    for _ in range(5):
+        client.post(reverse("password_change"), {"old_password": "wrong-password", **new})
+
+    response = client.post(reverse("password_change"), {"old_password": PASSWORD, **new})
+
+    assert response.status_code == 429
+    patient.user.refresh_from_db()
+    assert patient.user.check_password(PASSWORD)
