@@ -1,7 +1,11 @@
 """The holes a black-box test found (security issue items 1-10), each pinned by its HTTP behaviour."""
 
+import time
+from unittest import mock
+
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -167,3 +171,18 @@ def test_wrong_passwords_on_password_change_lock_like_failed_log_ins(client, pat
     assert response.status_code == 429
     patient.user.refresh_from_db()
     assert patient.user.check_password(PASSWORD)
+
+
+# --- Item 9: the session renewal keeps up with a short idle limit -----------------------------
+
+
+def test_a_user_active_every_twenty_seconds_stays_signed_in_under_a_one_minute_idle_limit(client, patient, settings):
+    settings.SESSION_COOKIE_AGE = 60
+    client.force_login(patient.user)
+    client.get(reverse("diary:history"))
+    first = Session.objects.get().expire_date
+
+    with mock.patch("accounts.middleware.time.time", return_value=time.time() + 20):
+        client.get(reverse("diary:history"))
+
+    assert Session.objects.get().expire_date > first
