@@ -4,7 +4,9 @@ through actions that call the services."""
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 from diary import admin_selectors, admin_views, audit, flag_services
 from diary.adherence import adherence_percent
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
-from diary.forms import Refusals
+from diary.forms import BIGGEST_ID, Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
@@ -50,6 +52,17 @@ class PatientScopedAdmin(admin.ModelAdmin):
     patient_path = "patient"
     show_full_result_count = False
     list_per_page = 50
+
+    def response_action(self, request, queryset):
+        """A selection that is not a list of ids (a garbled or forged form) gets a message, not a server error."""
+        try:
+            for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                if abs(self.model._meta.pk.to_python(pk)) > BIGGEST_ID:
+                    raise ValidationError("out of range")
+        except (ValidationError, TypeError):
+            self.message_user(request, "That is not a valid selection. Tick the rows again.", messages.ERROR)
+            return None  # Django's changelist then redirects back to the list
+        return super().response_action(request, queryset)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -61,8 +61,28 @@ def _model_field(model, name: str, **kwargs) -> forms.Field:
     return model._meta.get_field(name).formfield(**kwargs)
 
 
+BIGGEST_ID = 2**63 - 1  # a 64-bit primary key
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id no primary key can have as an invalid choice before the database sees it (SQLite raises
+    OverflowError on a number beyond 64 bits)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk))) > BIGGEST_ID
+            except ValueError:
+                continue  # Django's own check gives the message
+            if out_of_range:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)}
+                )
+        return super()._check_values(value)
+
+
 def _body_areas_field(label: str) -> forms.ModelMultipleChoiceField:
-    return forms.ModelMultipleChoiceField(
+    return BoundedModelMultipleChoiceField(
         queryset=BodyArea.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         label=label,
