@@ -9,6 +9,9 @@ from accounts import two_factor_views, views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup-sent"),
+    path("signup/confirm/<uidb64>/<token>/", views.signup_confirm, name="signup-confirm"),
+    path("password_reset/", views.ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("reset/<uidb64>/<token>/", views.UnlockingPasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password_change/", views.CountedPasswordChangeView.as_view(), name="password_change"),
     path("two-factor/", two_factor_views.manage, name="two-factor-manage"),

@@ -2,14 +2,16 @@
 
 from axes.utils import reset as axes_reset
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView, PasswordResetView
 from django.shortcuts import redirect, render
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
-from accounts.forms import CountedPasswordChangeForm, SignUpForm
+from accounts.forms import CountedPasswordChangeForm, SignUpForm, ThrottledPasswordResetForm
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -19,16 +21,36 @@ def signup(request):
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = services.patient_register(
+        services.patient_sign_up(
+            request=request,
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             time_zone=form.cleaned_data["time_zone"],
         )
-        login(request, patient.user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Your diary is ready.")
-        return redirect("home")
+        return redirect("signup-sent")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@never_cache
+def signup_sent(request):
+    return render(request, "registration/signup_sent.html")
+
+
+@never_cache
+def signup_confirm(request, uidb64, token):
+    """The link in the sign-up e-mail: it opens the account and signs the patient in (once; it expires)."""
+    try:
+        user = get_user_model().objects.get(pk=urlsafe_base64_decode(uidb64).decode(), is_active=False)
+    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        messages.error(request, "That link has expired or was already used. Log in, or sign up again.")
+        return redirect("login")
+    services.patient_confirm(user=user)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Welcome! Your diary is ready.")
+    return redirect("home")
 
 
 class UnlockingPasswordResetConfirmView(PasswordResetConfirmView):
@@ -47,3 +69,9 @@ class CountedPasswordChangeView(PasswordChangeView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's password reset page; e-mails to one address are throttled (the page answers the same)."""
+
+    form_class = ThrottledPasswordResetForm

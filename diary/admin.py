@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -44,7 +46,18 @@ class PatientFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
 
-class PatientScopedAdmin(admin.ModelAdmin):
+class NoJsonLookupsMixin:
+    """A lookup into a JSON column typed into a changelist's address is refused as a bad request (400): nobody
+    filters by them, and some databases do not support them (SQLite raises NotSupportedError: a 500)."""
+
+    def lookup_allowed(self, lookup, value, request):
+        field = self.model._meta._forward_fields_map.get(lookup.split(LOOKUP_SEP)[0])
+        if isinstance(field, models.JSONField):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class PatientScopedAdmin(NoJsonLookupsMixin, admin.ModelAdmin):
     """The one place scoping lives: every queryset the admin builds (lists, search, filters, autocomplete,
     object pages, custom views) starts from get_queryset, which keeps only the signed-in dermatologist's
     patients. `patient_path` is how a row reaches its Patient ("" for Patient itself)."""
@@ -449,7 +462,7 @@ admin.site.unregister(LogEntry)
 
 
 @admin.register(LogEntry)
-class AuditLogAdmin(LogEntryAdmin):
+class AuditLogAdmin(NoJsonLookupsMixin, LogEntryAdmin):
     """The audit trail: superusers read it; nobody adds, edits or deletes entries."""
 
     # A Python date function per row on big tables (docs/design-notes.md, "Admin (clinicians)"): filters instead.

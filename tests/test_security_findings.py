@@ -1,11 +1,14 @@
 """The holes a black-box test found (security issue items 1-10), each pinned by its HTTP behaviour."""
 
+import re
 import time
 from unittest import mock
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -186,3 +189,53 @@ def test_a_user_active_every_twenty_seconds_stays_signed_in_under_a_one_minute_i
         client.get(reverse("diary:history"))
 
     assert Session.objects.get().expire_date > first
+
+
+# --- Item 6: sign-up does not tell whether an address has an account; account e-mails are throttled ----
+
+SIGN_UP = {
+    "username": "carol",
+    "time_zone": "UTC",
+    "password1": "a-long-and-unusual-passphrase",
+    "password2": "a-long-and-unusual-passphrase",
+}
+
+
+def test_sign_up_answers_the_same_for_a_known_and_a_new_address(patient):
+    known = Client().post(reverse("signup"), {**SIGN_UP, "email": "ALICE@example.org"}, follow=True)
+    new = Client().post(reverse("signup"), {**SIGN_UP, "username": "dave", "email": "dave@example.org"}, follow=True)
+
+    assert known.status_code == new.status_code == 200
+    assert known.redirect_chain == new.redirect_chain
+    assert known.content == new.content
+    assert not get_user_model().objects.filter(username="carol").exists()
+    assert [message.to for message in mail.outbox] == [["ALICE@example.org"], ["dave@example.org"]]
+    assert "you already have one" in mail.outbox[0].body
+
+
+def test_a_new_account_opens_from_the_link_in_its_e_mail(client):
+    client.post(reverse("signup"), {**SIGN_UP, "email": "carol@example.org"})
+    assert login(Client(), "carol", "a-long-and-unusual-passphrase").status_code == 200  # not open yet
+    link = re.search(r"http://testserver(/accounts/signup/confirm/\S+)", mail.outbox[0].body).group(1)
+
+    response = client.get(link, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "Your diary is ready" in response.content.decode()
+    assert get_user_model().objects.get(username="carol").patient.time_zone == "UTC"
+    assert "expired" in Client().get(link, follow=True).content.decode()
+
+
+def test_sign_up_e_mails_to_one_address_are_throttled(patient):
+    for n in range(5):
+        Client().post(reverse("signup"), {**SIGN_UP, "username": f"x{n}", "email": "alice@example.org"})
+
+    assert len(mail.outbox) == 3
+
+
+def test_password_reset_e_mails_to_one_address_are_throttled(patient):
+    for _ in range(5):
+        response = Client().post(reverse("password_reset"), {"email": "alice@example.org"})
+        assert response.status_code == 302
+
+    assert len(mail.outbox) == 3
