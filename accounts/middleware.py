@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
+from diary.reauth import mark_reauthenticated
+
 # Session key: this user has a confirmed second factor, so every page needs a verified session.
 OTP_REQUIRED = "_otp_required"
 # Only the code page itself, and setting up a first device (its view sends an enrolled user to verify), open before
@@ -57,6 +59,7 @@ def on_login(sender, request, user, **kwargs) -> None:
     whether the account has a second factor, so later requests need no query to know."""
     if hasattr(request, "session"):
         request.session[RENEWED] = int(time.time())
+        mark_reauthenticated(request)  # the password was just given
         request.session[OTP_REQUIRED] = user_has_device(user, confirmed=True)
 
 

@@ -20,6 +20,7 @@ from accounts import services
 from accounts.forms import TokenForm
 from accounts.middleware import OTP_REQUIRED
 from diary.forms import PasswordConfirmForm
+from diary.reauth import reauthentication_required
 
 
 def _next_url(request, default: str = "home") -> str:
@@ -74,6 +75,7 @@ def _paused_message(user) -> str | None:
 @sensitive_post_parameters("token")
 @login_required
 @never_cache
+@reauthentication_required
 def setup(request):
     """Enrol an authenticator app: scan the QR code, type a code, get recovery codes."""
     user = request.user
@@ -115,6 +117,7 @@ def manage(request):
 @login_required
 @require_POST
 @never_cache
+@reauthentication_required
 def recovery_codes(request):
     if not request.user.is_verified():
         return redirect("two-factor-verify")
@@ -126,6 +129,7 @@ def recovery_codes(request):
 @login_required
 @require_POST
 @never_cache
+@reauthentication_required
 def disable(request):
     """Patients may turn two-step sign-in off again (with their password); staff may not."""
     form = PasswordConfirmForm(request.POST, user=request.user, request=request)

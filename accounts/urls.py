@@ -13,6 +13,7 @@ urlpatterns = [
     path("signup/confirm/<uidb64>/<token>/", views.signup_confirm, name="signup-confirm"),
     path("password_reset/", views.ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("reset/<uidb64>/<token>/", views.UnlockingPasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("confirm-password/", views.reauthenticate, name="reauthenticate"),
     path("password_change/", views.CountedPasswordChangeView.as_view(), name="password_change"),
     path("two-factor/", two_factor_views.manage, name="two-factor-manage"),
     path("two-factor/verify/", two_factor_views.verify, name="two-factor-verify"),

@@ -3,15 +3,20 @@
 from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView, PasswordResetView
 from django.shortcuts import redirect, render
-from django.utils.http import urlsafe_base64_decode
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
 from accounts.forms import CountedPasswordChangeForm, SignUpForm, ThrottledPasswordResetForm
+from diary.forms import PasswordConfirmForm
+from diary.reauth import mark_reauthenticated, reauthentication_required
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -62,6 +67,7 @@ class UnlockingPasswordResetConfirmView(PasswordResetConfirmView):
         return response
 
 
+@method_decorator(reauthentication_required, name="dispatch")
 class CountedPasswordChangeView(PasswordChangeView):
     """Django's password change page; a wrong old password counts towards the log-in lockout."""
 
@@ -75,3 +81,20 @@ class ThrottledPasswordResetView(PasswordResetView):
     """Django's password reset page; e-mails to one address are throttled (the page answers the same)."""
 
     form_class = ThrottledPasswordResetForm
+
+
+@sensitive_post_parameters("password")
+@login_required
+@never_cache
+def reauthenticate(request):
+    """Type the password again before a sensitive action (diary.reauth); wrong ones count towards the lockout."""
+    form = PasswordConfirmForm(request.POST or None, user=request.user, request=request)
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    if request.method == "POST" and form.is_valid():
+        mark_reauthenticated(request)
+        return redirect(target)
+    return render(request, "registration/reauthenticate.html", {"form": form, "next": target})

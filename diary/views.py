@@ -30,6 +30,7 @@ from diary.forms import (
     TreatmentForm,
 )
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from diary.reauth import reauthentication_required
 from diary.storage import photo_storage
 from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
@@ -523,6 +524,7 @@ def _pick(photos: list[Photo], pk: str | None, default: int) -> Photo | None:
 
 @patient_page
 @require_GET
+@reauthentication_required
 def account_export(request):
     patient = _patient(request)
     archive = patient_archive(patient)
@@ -532,6 +534,7 @@ def account_export(request):
 
 @sensitive_post_parameters("password")
 @patient_page
+@reauthentication_required
 def account_delete(request):
     patient = _patient(request)
     form = AccountDeleteForm(request.POST or None, user=request.user, request=request)

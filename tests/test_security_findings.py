@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diary.models import Entry, Patient
+from diary.reauth import REAUTHENTICATED_AT
 from tests.accounts.test_two_factor import code_for, enrol
 from tests.factories import PASSWORD
 
@@ -239,3 +240,63 @@ def test_password_reset_e_mails_to_one_address_are_throttled(patient):
         assert response.status_code == 302
 
     assert len(mail.outbox) == 3
+
+
+# --- Item 12: sensitive actions ask for the password again after ten minutes ---------------------
+
+
+def _password_given_long_ago(client) -> None:
+    session = client.session
+    session[REAUTHENTICATED_AT] = int(time.time()) - 11 * 60
+    session.save()
+
+
+SENSITIVE = [
+    ("get", "diary:account-export"),
+    ("get", "diary:account-delete"),
+    ("post", "diary:account-delete"),
+    ("get", "password_change"),
+    ("post", "password_change"),
+    ("get", "two-factor-setup"),
+    ("post", "two-factor-recovery-codes"),
+    ("post", "two-factor-disable"),
+]
+
+
+@pytest.mark.parametrize(("method", "name"), SENSITIVE)
+def test_a_sensitive_action_asks_for_the_password_again_after_ten_minutes(client, patient, method, name):
+    client.force_login(patient.user)
+    _password_given_long_ago(client)
+
+    response = getattr(client, method)(reverse(name), {"password": PASSWORD, "confirm": "on"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("reauthenticate"))
+    assert Patient.objects.filter(pk=patient.pk).exists()
+
+
+def test_after_confirming_the_password_the_action_opens_for_ten_minutes(client, patient):
+    client.force_login(patient.user)
+    _password_given_long_ago(client)
+    asked = client.get(reverse("diary:account-export"))
+
+    wrong = client.post(asked["Location"], {"password": "wrong-password"})
+    right = client.post(asked["Location"], {"password": PASSWORD})
+
+    assert "That is not your password." in wrong.content.decode()
+    assert right["Location"] == reverse("diary:account-export")
+    assert client.get(reverse("diary:account-export")).status_code == 200
+
+
+def test_a_fresh_log_in_counts_as_having_given_the_password(client, patient):
+    login(client, "alice")
+
+    assert client.get(reverse("diary:account-export")).status_code == 200
+
+
+def test_the_password_page_sends_only_to_this_site(client, patient):
+    client.force_login(patient.user)
+
+    response = client.post(reverse("reauthenticate") + "?next=https://evil.example/", {"password": PASSWORD})
+
+    assert response["Location"] == reverse("home")
