@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, UserCreationForm
 
 from accounts.models import AccountMail
 from accounts.services import account_mail_allowed
@@ -71,3 +71,12 @@ class ThrottledPasswordResetForm(PasswordResetForm):
     def save(self, *args, **kwargs):
         if account_mail_allowed(address=self.cleaned_data["email"], purpose=AccountMail.Purpose.PASSWORD_RESET):
             super().save(*args, **kwargs)
+
+
+class LogInForm(AuthenticationForm):
+    remember = forms.BooleanField(
+        required=False,
+        label="Keep me signed in on this device",
+        help_text="For 30 days from your last visit: only on your own phone or computer. Clinician accounts are "
+        "always signed out after a short break.",
+    )

@@ -8,6 +8,7 @@ from django.urls import include, path
 from accounts import two_factor_views, views
 
 urlpatterns = [
+    path("login/", views.KeepSignedInLoginView.as_view(), name="login"),
     path("signup/", views.signup, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup-sent"),
     path("signup/confirm/<uidb64>/<token>/", views.signup_confirm, name="signup-confirm"),

@@ -1,11 +1,12 @@
 """Sign-up, and the password reset that also lifts a login lockout. (Two-step sign-in: two_factor_views.py.)"""
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView, PasswordResetView
+from django.contrib.auth.views import LoginView, PasswordChangeView, PasswordResetConfirmView, PasswordResetView
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -14,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
-from accounts.forms import CountedPasswordChangeForm, SignUpForm, ThrottledPasswordResetForm
+from accounts.forms import CountedPasswordChangeForm, LogInForm, SignUpForm, ThrottledPasswordResetForm
 from diary.forms import PasswordConfirmForm
 from diary.reauth import mark_reauthenticated, reauthentication_required
 
@@ -98,3 +99,16 @@ def reauthenticate(request):
         mark_reauthenticated(request)
         return redirect(target)
     return render(request, "registration/reauthenticate.html", {"form": form, "next": target})
+
+
+class KeepSignedInLoginView(LoginView):
+    """Django's log-in, where a patient may choose to stay signed in on their own device (KEEP_SIGNED_IN_SECONDS,
+    renewed on use by accounts.middleware); staff keep the short idle session whatever they tick."""
+
+    form_class = LogInForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.cleaned_data["remember"] and not form.get_user().is_staff:
+            self.request.session.set_expiry(settings.KEEP_SIGNED_IN_SECONDS)
+        return response

@@ -212,6 +212,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Sessions end after this long without a request (accounts.middleware renews them); a password
 # change ends every other session of the account (Django's session hash does that).
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_MINUTES", 30) * 60
+# A patient who ticks "keep me signed in on this device" at log-in stays signed in this long after their last
+# visit; sensitive actions still ask for the password again (diary.reauth). Never for staff.
+KEEP_SIGNED_IN_SECONDS = env_int("DJANGO_KEEP_SIGNED_IN_DAYS", 30) * 24 * 60 * 60
 PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"
 
 # A strict Content-Security-Policy: our own origin only, no inline script or style.

@@ -1,5 +1,6 @@
 """The holes a black-box test found (security issue items 1-10), each pinned by its HTTP behaviour."""
 
+import datetime
 import re
 import time
 from unittest import mock
@@ -300,3 +301,33 @@ def test_the_password_page_sends_only_to_this_site(client, patient):
     response = client.post(reverse("reauthenticate") + "?next=https://evil.example/", {"password": PASSWORD})
 
     assert response["Location"] == reverse("home")
+
+
+# --- Reminders issue item 6: "keep me signed in on this device" --------------------------------
+
+
+def _session_lifetime() -> datetime.timedelta:
+    return Session.objects.get().expire_date - timezone.now()
+
+
+def test_a_patient_who_asks_stays_signed_in_for_thirty_days_renewed_on_use(client, patient):
+    client.post(reverse("login"), {"username": "alice", "password": PASSWORD, "remember": "on"})
+    assert _session_lifetime() > datetime.timedelta(days=29)
+    first = Session.objects.get().expire_date
+
+    with mock.patch("accounts.middleware.time.time", return_value=time.time() + 120):
+        client.get(reverse("diary:history"))
+
+    assert Session.objects.get().expire_date > first
+
+
+def test_without_asking_a_patient_gets_the_short_idle_session(client, patient):
+    login(client, "alice")
+
+    assert _session_lifetime() <= datetime.timedelta(minutes=30)
+
+
+def test_staff_keep_short_sessions_even_if_they_tick_the_box(client, dermatologist):
+    client.post(reverse("login"), {"username": "dr-grey", "password": PASSWORD, "remember": "on"})
+
+    assert _session_lifetime() <= datetime.timedelta(minutes=30)
