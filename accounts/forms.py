@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, UserCreationForm
 
+from accounts.models import AccountMail
+from accounts.services import account_mail_allowed
+from diary.forms import password_is_right
 from diary.timezones import time_zone_choices
 
 
@@ -39,12 +42,8 @@ class SignUpForm(UserCreationForm):
             self.fields[name].widget.attrs["autocomplete"] = "new-password"
 
     def clean_email(self):
-        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this e-mail address already exists. Log in, or reset your password."
-            )
-        return email
+        # Whether the address has an account is not said here (services.patient_sign_up e-mails the answer).
+        return get_user_model().objects.normalize_email(self.cleaned_data["email"])
 
 
 class TokenForm(forms.Form):
@@ -57,3 +56,34 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         return self.cleaned_data["token"].replace(" ", "").strip()
+
+
+class CountedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password checked like a log-in (wrong ones count towards a lockout)."""
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not password_is_right(request=self.request, user=self.user, password=old_password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's password reset; beyond a few requests an hour for one address, nothing more is sent."""
+
+    def save(self, *args, **kwargs):
+        if account_mail_allowed(address=self.cleaned_data["email"], purpose=AccountMail.Purpose.PASSWORD_RESET):
+            super().save(*args, **kwargs)
+
+
+class LogInForm(AuthenticationForm):
+    remember = forms.BooleanField(
+        required=False,
+        label="Keep me signed in on this device",
+        help_text="For 30 days from your last visit: only on your own phone or computer. Clinician accounts are "
+        "always signed out after a short break.",
+    )

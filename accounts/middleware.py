@@ -7,19 +7,37 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
+from diary.reauth import mark_reauthenticated
+
 # Session key: this user has a confirmed second factor, so every page needs a verified session.
 OTP_REQUIRED = "_otp_required"
-OTP_FREE_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/health/")
+# Only the code page itself, and setting up a first device (its view sends an enrolled user to verify), open before
+# the code: every other two-factor page (turning it off, new recovery codes) needs a verified session.
+OTP_FREE_PATHS = (
+    "/accounts/two-factor/verify/",
+    "/accounts/two-factor/setup/",
+    "/accounts/logout/",
+    "/static/",
+    "/health/",
+)
 
 # Session key: when the session's expiry was last renewed (seconds since the epoch).
 RENEWED = "_renewed"
-RENEW_EVERY_SECONDS = 60
+# Renewed at most once a minute, and at least ten times per idle period (a one-minute limit renews every 6 s),
+# so an active user is never signed out and reading pages does not write the session on every request.
+RENEW_AT_MOST_EVERY_SECONDS = 60
+RENEWALS_PER_IDLE_PERIOD = 10
+
+
+def renew_every_seconds(idle_seconds: int) -> int:
+    """How often an active session's expiry is pushed back: a fraction of the idle limit, at most a minute."""
+    return max(1, min(RENEW_AT_MOST_EVERY_SECONDS, idle_seconds // RENEWALS_PER_IDLE_PERIOD))
 
 
 class IdleSessionMiddleware:
     """A signed-in session expires after SESSION_COOKIE_AGE without requests.
 
-    Each request renews the expiry, but the session row is written at most once a minute
+    Each request renews the expiry, but the session row is written only every renew_every_seconds()
     (SESSION_SAVE_EVERY_REQUEST would write on every request).
     """
 
@@ -31,7 +49,7 @@ class IdleSessionMiddleware:
         user = getattr(request, "_cached_user", None)  # only if this request already looked the user up
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
-            if now - request.session.get(RENEWED, 0) >= RENEW_EVERY_SECONDS:
+            if now - request.session.get(RENEWED, 0) >= renew_every_seconds(request.session.get_expiry_age()):
                 request.session[RENEWED] = now  # marks the session modified: saved with a new expiry
         return response
 
@@ -41,6 +59,7 @@ def on_login(sender, request, user, **kwargs) -> None:
     whether the account has a second factor, so later requests need no query to know."""
     if hasattr(request, "session"):
         request.session[RENEWED] = int(time.time())
+        mark_reauthenticated(request)  # the password was just given
         request.session[OTP_REQUIRED] = user_has_device(user, confirmed=True)
 
 

@@ -4,14 +4,33 @@ Each runs in one transaction. accounts depends on diary (a new account gets its 
 imports accounts.
 """
 
+import datetime
+import hashlib
+import hmac
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AccountMail
 from diary.models import Patient
 
 RECOVERY_CODES = 10
+# Sign-up and password-reset e-mails to one address: at most this many per window (more are silently dropped,
+# so the page answers the same and nobody can flood an inbox).
+MAILS_PER_ADDRESS = 3
+MAIL_WINDOW = datetime.timedelta(hours=1)
 
 
 @transaction.atomic
@@ -21,6 +40,55 @@ def patient_register(*, username: str, email: str, password: str, time_zone: str
         username=username, email=email, password=password, first_name=name.strip()
     )
     return Patient.objects.create(user=user, time_zone=time_zone)
+
+
+def account_mail_allowed(*, address: str, purpose: str) -> bool:
+    """Record a request for an account e-mail to `address`; False once MAILS_PER_ADDRESS were asked for within
+    MAIL_WINDOW. The address is kept only as a keyed digest."""
+    digest = hmac.new(force_bytes(settings.SECRET_KEY), force_bytes(address.strip().lower()), hashlib.sha256)
+    recent = AccountMail.objects.filter(
+        address_digest=digest.hexdigest(), purpose=purpose, requested_at__gte=timezone.now() - MAIL_WINDOW
+    )
+    allowed = recent.count() < MAILS_PER_ADDRESS
+    AccountMail.objects.create(address_digest=digest.hexdigest(), purpose=purpose)
+    return allowed
+
+
+def patient_sign_up(*, request, username: str, email: str, password: str, time_zone: str, name: str = "") -> None:
+    """Sign-up answers the same whether or not the address has an account (having one is health information):
+    a new address gets an inactive account and a link to confirm it; a known one gets a "you already have an
+    account" e-mail and nothing is created."""
+    known = get_user_model().objects.filter(email__iexact=email).exists()
+    if known:
+        make_password(password)  # the same work as creating an account, so the answer takes as long
+    else:
+        patient = patient_register(username=username, email=email, password=password, time_zone=time_zone, name=name)
+        patient.user.is_active = False
+        patient.user.save(update_fields=["is_active"])
+    if not account_mail_allowed(address=email, purpose=AccountMail.Purpose.SIGN_UP):
+        return
+    if known:
+        context = {
+            "login_url": request.build_absolute_uri(reverse("login")),
+            "reset_url": request.build_absolute_uri(reverse("password_reset")),
+        }
+        template = "registration/signup_known_email.txt"
+    else:
+        user = patient.user
+        link = reverse(
+            "signup-confirm",
+            args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+        )
+        context = {"confirm_url": request.build_absolute_uri(link), "username": user.get_username()}
+        template = "registration/signup_confirm_email.txt"
+    send_mail("Your skin diary", render_to_string(template, context), None, [email])
+
+
+@transaction.atomic
+def patient_confirm(*, user) -> None:
+    """The address is confirmed: the account opens."""
+    user.is_active = True
+    user.save(update_fields=["is_active"])
 
 
 # --- Two-step sign-in ------------------------------------------------------------------------
@@ -58,3 +126,17 @@ def two_factor_disable(*, user) -> None:
     """Remove every second factor of an account (an administrator's reset, or a patient opting out)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+def sessions_end_others(*, user, keep: str | None) -> int:
+    """End every open session of the user except the one keyed `keep`; return how many ended.
+
+    Sessions are not indexed by user, so this reads each unexpired session: fine for the rare events that
+    call it (turning on two-step sign-in)."""
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).exclude(pk=keep).iterator()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)

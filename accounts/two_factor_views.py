@@ -1,23 +1,26 @@
 """Two-step sign-in: enrol an authenticator app, verify a code after log-in, recovery codes, opting out."""
 
 import base64
+import math
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
 
 from accounts import services
 from accounts.forms import TokenForm
 from accounts.middleware import OTP_REQUIRED
 from diary.forms import PasswordConfirmForm
+from diary.reauth import reauthentication_required
 
 
 def _next_url(request, default: str = "home") -> str:
@@ -36,18 +39,43 @@ def verify(request):
         return redirect(_next_url(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
+        paused = _paused_message(request.user)
+        device = None if paused else match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             request.session[OTP_REQUIRED] = True
             return redirect(_next_url(request))
-        form.add_error("token", "That code is not right (or it expired). Wait for a new one and try again.")
+        form.add_error("token", paused or "That code is not right (or it expired). Wait for a new one and try again.")
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request, "")})
+
+
+PAUSE_WORTH_SAYING = 3
+
+
+def _paused_message(user) -> str | None:
+    """If django-otp has paused checking codes after repeated wrong ones, say so and for how long.
+
+    It waits 1, 2, 4... seconds after each wrong code; the first pauses pass before anyone could type again,
+    so they are news only from PAUSE_WORTH_SAYING failures on."""
+    paused_until = [
+        data["locked_until"]
+        for device in devices_for_user(user)
+        for allowed, data in [device.verify_is_allowed()]
+        if not allowed and data and "locked_until" in data and data["failure_count"] >= PAUSE_WORTH_SAYING
+    ]
+    if not paused_until:
+        return None
+    seconds = max(1, math.ceil((max(paused_until) - timezone.now()).total_seconds()))
+    return (
+        f"Too many wrong codes: checking is paused for {seconds} seconds. "
+        "Wait, then type the code your app shows at that time."
+    )
 
 
 @sensitive_post_parameters("token")
 @login_required
 @never_cache
+@reauthentication_required
 def setup(request):
     """Enrol an authenticator app: scan the QR code, type a code, get recovery codes."""
     user = request.user
@@ -61,6 +89,8 @@ def setup(request):
             device.refresh_from_db()
             otp_login(request, device)
             request.session[OTP_REQUIRED] = True
+            # A session opened before (a lost laptop, a shared computer) must not go on without the code.
+            services.sessions_end_others(user=user, keep=request.session.session_key)
             return render(request, "registration/two_factor_codes.html", {"codes": codes, "next": _next_url(request)})
         form.add_error("token", "That code is not right. Check the app's clock and type the code it shows now.")
     secret = base64.b32encode(device.bin_key).decode()
@@ -80,13 +110,14 @@ def setup(request):
 def manage(request):
     """Whether two-step sign-in is on, with recovery codes and (for patients) turning it off."""
     enrolled = user_has_device(request.user, confirmed=True)
-    context = {"enrolled": enrolled, "form": PasswordConfirmForm(user=request.user)}
+    context = {"enrolled": enrolled, "form": PasswordConfirmForm(user=request.user, request=request)}
     return render(request, "registration/two_factor_manage.html", context)
 
 
 @login_required
 @require_POST
 @never_cache
+@reauthentication_required
 def recovery_codes(request):
     if not request.user.is_verified():
         return redirect("two-factor-verify")
@@ -98,9 +129,10 @@ def recovery_codes(request):
 @login_required
 @require_POST
 @never_cache
+@reauthentication_required
 def disable(request):
     """Patients may turn two-step sign-in off again (with their password); staff may not."""
-    form = PasswordConfirmForm(request.POST, user=request.user)
+    form = PasswordConfirmForm(request.POST, user=request.user, request=request)
     if request.user.is_staff:
         messages.error(request, "Staff accounts must keep two-step sign-in. An administrator can reset it.")
     elif form.is_valid():

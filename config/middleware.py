@@ -2,6 +2,9 @@
 
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
+from django.http import HttpResponseBadRequest
+
+from config.client import client_address
 
 
 class SecurityHeadersMiddleware:
@@ -18,10 +21,22 @@ class SecurityHeadersMiddleware:
 
 
 class AuditActorMiddleware(AuditlogMiddleware):
-    """django-auditlog's actor and address for every change, trusting X-Forwarded-For only behind our proxy."""
+    """django-auditlog's actor and address for every change; the address by config.client's rule
+    (django-auditlog's own takes the first X-Forwarded-For entry, which the client chooses)."""
 
     @staticmethod
     def _get_remote_addr(request):
-        if settings.BEHIND_TLS_PROXY:
-            return AuditlogMiddleware._get_remote_addr(request)
-        return request.META.get("REMOTE_ADDR")
+        return client_address(request)
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the query string is bad input (400): PostgreSQL refuses it in any text, and the database
+    error would otherwise look like an outage. (Form fields refuse NUL themselves, with a message.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in item for key, values in request.GET.lists() for item in [key, *values]):
+            return HttpResponseBadRequest("A NUL character is not allowed in the address.", content_type="text/plain")
+        return self.get_response(request)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.IdleSessionMiddleware",
@@ -215,9 +216,6 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # The client address for login lockouts is the one the (single) proxy saw.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -227,6 +225,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Sessions end after this long without a request (accounts.middleware renews them); a password
 # change ends every other session of the account (Django's session hash does that).
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_MINUTES", 30) * 60
+# A patient who ticks "keep me signed in on this device" at log-in stays signed in this long after their last
+# visit; sensitive actions still ask for the password again (diary.reauth). Never for staff.
+KEEP_SIGNED_IN_SECONDS = env_int("DJANGO_KEEP_SIGNED_IN_DAYS", 30) * 24 * 60 * 60
 PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"
 
 # A strict Content-Security-Policy: our own origin only, no inline script or style.
@@ -275,6 +276,8 @@ OTP_TOTP_ISSUER = env_str("DJANGO_OTP_ISSUER", "Skin diary")
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The client address (per-address lockout): config.client's rule, the same as the audit trail's.
+AXES_CLIENT_IP_CALLABLE = "config.client.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "token"]

@@ -3,7 +3,7 @@
 import logging
 import sys
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -25,11 +25,12 @@ def health(request):
 
 
 def server_error(request):
-    """The 500 handler: a plain 503 page when the cause is the database, else the plain 500 page.
+    """The 500 handler: a plain 503 page when the database cannot be reached, else the plain 500 page.
 
     Rendered without a request context: the user and session may need the database that failed.
     """
     error = sys.exc_info()[1]
-    if isinstance(error, DatabaseError):
+    # Only a database that cannot be reached is an outage; refused data (DataError, IntegrityError) is a bug.
+    if isinstance(error, OperationalError | InterfaceError):
         return HttpResponse(loader.render_to_string("503.html"), status=503, headers={"Retry-After": "30"})
     return HttpResponse(loader.render_to_string("500.html"), status=500)

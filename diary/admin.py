@@ -4,8 +4,12 @@ are read-only; flags are reviewed through actions that call the services."""
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import F, QuerySet, Value
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -18,7 +22,7 @@ from clinics.models import display_name
 from diary import admin_selectors, admin_summary, admin_views, audit, flag_services, services
 from diary.adherence import adherence_percent
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
-from diary.forms import Refusals
+from diary.forms import BIGGEST_ID, Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
@@ -48,7 +52,18 @@ class PatientFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
 
-class PatientScopedAdmin(admin.ModelAdmin):
+class NoJsonLookupsMixin:
+    """A lookup into a JSON column typed into a changelist's address is refused as a bad request (400): nobody
+    filters by them, and some databases do not support them (SQLite raises NotSupportedError: a 500)."""
+
+    def lookup_allowed(self, lookup, value, request):
+        field = self.model._meta._forward_fields_map.get(lookup.split(LOOKUP_SEP)[0])
+        if isinstance(field, models.JSONField):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class PatientScopedAdmin(NoJsonLookupsMixin, admin.ModelAdmin):
     """The one place scoping lives: every queryset the admin builds (lists, search, filters, autocomplete,
     object pages, custom views) starts from get_queryset, which keeps only the patients the signed-in user may
     see now, as the care team decides (clinics.selectors.patients_visible_to). `patient_path` is how a row
@@ -60,6 +75,17 @@ class PatientScopedAdmin(admin.ModelAdmin):
 
     # Photo rows need the patient's separate consent to photos.
     needs_photo_consent = False
+
+    def response_action(self, request, queryset):
+        """A selection that is not a list of ids (a garbled or forged form) gets a message, not a server error."""
+        try:
+            for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                if abs(self.model._meta.pk.to_python(pk)) > BIGGEST_ID:
+                    raise ValidationError("out of range")
+        except (ValidationError, TypeError):
+            self.message_user(request, "That is not a valid selection. Tick the rows again.", messages.ERROR)
+            return None  # Django's changelist then redirects back to the list
+        return super().response_action(request, queryset)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -490,7 +516,7 @@ admin.site.unregister(LogEntry)
 
 
 @admin.register(LogEntry)
-class AuditLogAdmin(LogEntryAdmin):
+class AuditLogAdmin(NoJsonLookupsMixin, LogEntryAdmin):
     """The audit trail: superusers read it; nobody adds, edits or deletes entries."""
 
     # A Python date function per row on big tables (docs/design-notes.md, "Admin (clinicians)"): filters instead.

@@ -3,12 +3,15 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from diary.validators import validate_day_in_range
+
 MAX_DAYS = 366
+DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class TimelineRangeForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(required=False, widget=DATE, validators=[validate_day_in_range])
+    end = forms.DateField(required=False, widget=DATE, validators=[validate_day_in_range])
 
     def clean(self):
         data = super().clean()

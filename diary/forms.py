@@ -3,6 +3,7 @@ from decimal import Decimal
 from types import TracebackType
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
 from diary import scores
@@ -62,8 +63,28 @@ def _model_field(model, name: str, **kwargs) -> forms.Field:
     return model._meta.get_field(name).formfield(**kwargs)
 
 
+BIGGEST_ID = 2**63 - 1  # a 64-bit primary key
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id no primary key can have as an invalid choice before the database sees it (SQLite raises
+    OverflowError on a number beyond 64 bits)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk))) > BIGGEST_ID
+            except ValueError:
+                continue  # Django's own check gives the message
+            if out_of_range:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)}
+                )
+        return super()._check_values(value)
+
+
 def _body_areas_field(label: str) -> forms.ModelMultipleChoiceField:
-    return forms.ModelMultipleChoiceField(
+    return BoundedModelMultipleChoiceField(
         queryset=BodyArea.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         label=label,
@@ -242,18 +263,25 @@ class PhotoForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def password_is_right(*, request, user, password: str) -> bool:
+    """A password typed again (to confirm an action) is checked like a log-in: through authenticate(), so
+    django-axes counts a wrong one as a failed log-in and refuses every check while the account is locked."""
+    return authenticate(request, username=user.get_username(), password=password) == user
+
+
 class PasswordConfirmForm(forms.Form):
     password = forms.CharField(
         label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not password_is_right(request=self.request, user=self.user, password=password):
             raise forms.ValidationError("That is not your password.")
         return password
 

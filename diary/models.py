@@ -17,7 +17,7 @@ from diary.amounts import AmountUnit, format_amount
 from diary.flagging import ACKNOWLEDGED, OPEN, RESOLVED, WITHDRAWN
 from diary.scores import Band, poem_band
 from diary.timezones import validate_time_zone
-from diary.validators import validate_date_of_birth, validate_diary_day, validate_phone_number
+from diary.validators import validate_course_dates, validate_date_of_birth, validate_diary_day, validate_phone_number
 from drugs.models import GRAMS_PER_FTU, AmountLimit, BodyArea, Drug, Severity, Symptom, Urgency, WarningSign
 
 # An entry first written more than this many days after its date is shown as "recorded late".
@@ -197,8 +197,13 @@ class Treatment(models.Model):
 
     def clean(self):
         errors = {}
+        if self.started_on and self.patient_id:
+            try:
+                validate_course_dates(started_on=self.started_on, ended_on=self.ended_on, today=self.patient.today())
+            except ValidationError as error:
+                errors.update(error.message_dict)
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
-            errors["ended_on"] = "A course cannot end before it starts."
+            errors.setdefault("ended_on", "A course cannot end before it starts.")
         if self.schedule_kind == self.ScheduleKind.WEEKLY and not 1 <= (self.schedule_times or 0) <= 7:
             errors["schedule_times"] = "Choose between 1 and 7 days a week."
         if self.schedule_kind == self.ScheduleKind.DAILY and not 1 <= (self.schedule_times or 0) <= MAX_TIMES_PER_DAY:

@@ -12,6 +12,16 @@ BEFORE_FIRST_DAY = f"Choose a day from {FIRST_DAY.year} on."
 NOT_A_DATE_OF_BIRTH = "Enter your real date of birth."
 NOT_A_PHONE_NUMBER = "Enter a phone number: digits, spaces and + ( ) - only, for example +44 20 7946 0018."
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,24}$")
+# A course may be entered ahead of time (a prescription starting next month), but not years ahead.
+COURSE_START_AHEAD = datetime.timedelta(days=366)
+COURSE_END_AHEAD = datetime.timedelta(days=5 * 366)
+COURSE_BEFORE_FIRST_DAY = f"Choose a start from {FIRST_DAY.year} on."
+COURSE_STARTS_TOO_LATE = "A course can start at most a year from today."
+COURSE_ENDS_TOO_LATE = "A course can end at most five years from today."
+# Dates typed into search or range forms (the admin timeline): far enough out for any real diary, and far from
+# the calendar's limits, where date arithmetic overflows.
+LAST_DAY = datetime.date(2999, 12, 31)
+OUT_OF_RANGE = f"Choose a date from {FIRST_DAY.year} to {LAST_DAY.year}."
 
 
 def validate_diary_day(*, day: datetime.date, today: datetime.date) -> None:
@@ -32,3 +42,23 @@ def validate_phone_number(value: str) -> None:
     """A phone number a clinic can dial: digits with spaces, brackets, dashes and a leading +."""
     if not PHONE_PATTERN.match(value) or sum(c.isdigit() for c in value) < 6:
         raise ValidationError(NOT_A_PHONE_NUMBER)
+
+
+def validate_course_dates(*, started_on: datetime.date, ended_on: datetime.date | None, today: datetime.date) -> None:
+    """A course starts from FIRST_DAY on and at most a year ahead of the patient's today; it ends at most five
+    years ahead."""
+    errors = {}
+    if started_on < FIRST_DAY:
+        errors["started_on"] = COURSE_BEFORE_FIRST_DAY
+    elif started_on > today + COURSE_START_AHEAD:
+        errors["started_on"] = COURSE_STARTS_TOO_LATE
+    if ended_on is not None and ended_on > today + COURSE_END_AHEAD:
+        errors["ended_on"] = COURSE_ENDS_TOO_LATE
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_day_in_range(day: datetime.date) -> None:
+    """A date typed into a search or range form lies between FIRST_DAY and LAST_DAY."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(OUT_OF_RANGE)

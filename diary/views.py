@@ -31,6 +31,7 @@ from diary.forms import (
     TreatmentForm,
 )
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from diary.reauth import reauthentication_required
 from diary.storage import photo_storage
 from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
@@ -553,6 +554,7 @@ def _pick(photos: list[Photo], pk: str | None, default: int) -> Photo | None:
 
 @patient_page
 @require_GET
+@reauthentication_required
 def account_export(request):
     patient = _patient(request)
     archive = patient_archive(patient)
@@ -562,9 +564,10 @@ def account_export(request):
 
 @sensitive_post_parameters("password")
 @patient_page
+@reauthentication_required
 def account_delete(request):
     patient = _patient(request)
-    form = AccountDeleteForm(request.POST or None, user=request.user)
+    form = AccountDeleteForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         services.patient_delete(patient=patient)
         logout(request)

@@ -40,8 +40,12 @@ def test_the_landing_page_tells_a_visitor_what_the_app_is_for(client):
     assert reverse("signup") in text
 
 
-def test_signing_up_creates_a_patient_in_their_time_zone_and_signs_them_in(client):
-    response = client.post(reverse("signup"), GOOD_SIGNUP, follow=True)
+def test_signing_up_creates_a_patient_in_their_time_zone_and_signs_them_in_from_the_e_mailed_link(client):
+    sent = client.post(reverse("signup"), GOOD_SIGNUP, follow=True)
+    assert "Check your e-mail" in sent.content.decode()
+    link = re.search(r"http://testserver(/accounts/signup/confirm/\S+)", mail.outbox[0].body).group(1)
+
+    response = client.get(link, follow=True)
 
     user = get_user_model().objects.get(username="carol")
     assert user.patient.time_zone == "Pacific/Auckland"
@@ -73,10 +77,11 @@ def test_a_weak_password_is_refused_with_a_reason(client):
     assert not get_user_model().objects.filter(username="carol").exists()
 
 
-def test_an_email_address_already_in_use_is_refused(client, patient):
-    response = client.post(reverse("signup"), {**GOOD_SIGNUP, "email": "ALICE@example.org"})
+def test_an_email_address_already_in_use_gets_an_e_mail_and_no_second_account(client, patient):
+    response = client.post(reverse("signup"), {**GOOD_SIGNUP, "email": "ALICE@example.org"}, follow=True)
 
-    assert "An account with this e-mail address already exists" in response.content.decode()
+    assert "Check your e-mail" in response.content.decode()
+    assert "you already have one" in mail.outbox[0].body
     assert not get_user_model().objects.filter(username="carol").exists()
 
 

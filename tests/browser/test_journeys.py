@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from diary import services
@@ -113,6 +114,8 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
     page.locator("#id_password1").fill("a-long-and-unusual-passphrase")
     page.get_by_label("Password confirmation").fill("a-long-and-unusual-passphrase")
     page.get_by_role("button", name="Create my diary").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    page.goto(re.search(r"https?://[^/]+(/accounts/signup/confirm/\S+)", mail.outbox[-1].body).group(1))
     expect(page.get_by_role("status")).to_contain_text("Your diary is ready")
     patient = Patient.objects.get(user__username="dana")
     today = patient.today()

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from diary.models import Patient
@@ -20,6 +21,8 @@ def test_a_new_visitor_signs_up_on_a_phone_and_lands_signed_in_on_their_home_pag
     phone.locator("#id_password1").fill("a-long-and-unusual-passphrase")
     phone.get_by_label("Password confirmation").fill("a-long-and-unusual-passphrase")
     phone.get_by_role("button", name="Create my diary").click()
+    expect(phone.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    phone.goto(re.search(r"https?://[^/]+(/accounts/signup/confirm/\S+)", mail.outbox[-1].body).group(1))
 
     expect(phone.get_by_role("heading", name="Today")).to_be_visible()
     expect(phone.get_by_role("status")).to_contain_text("Your diary is ready")
