@@ -3,7 +3,8 @@
 Run with DJANGO_SETTINGS_MODULE=config.settings_bench and BENCH_DB=<a generated bench file> (a copy: the
 write targets add rows). Signs in the first generated patient (or dermatologist) as bench/sessions.py does,
 sends the target's request N times through Django's test client after one warm-up request, prints the CPU
-time per request (`time.process_time`) and the cProfile functions with the most cumulative and own time.
+time per request (`time.process_time`) and the cProfile functions with the most cumulative time
+(`--sort tottime`: own time); `--top 0` skips the profile.
 """
 
 import argparse
@@ -58,12 +59,14 @@ def main() -> None:
     for _ in range(args.requests):
         send()
     per_request = (time.process_time() - started) * 1000 / args.requests
+    print(f"CPU {per_request:.2f} ms/request over {args.requests} requests (without the profiler)")
+    if args.top == 0:
+        return
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(args.requests):
         send()
     profiler.disable()
-    print(f"CPU {per_request:.2f} ms/request over {args.requests} requests (without the profiler)")
     pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
 
