@@ -8,6 +8,13 @@ from diary.timezones import time_zone_choices
 
 
 class SignUpForm(UserCreationForm):
+    name = forms.CharField(
+        label="Your name (optional)",
+        max_length=150,
+        required=False,
+        help_text="As your clinic knows you. Only clinics you choose to share your diary with see it.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     email = forms.EmailField(
         help_text="Used only to reset your password if you forget it.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -20,7 +27,7 @@ class SignUpForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ("username", "email")
+        fields = ("username", "name", "email")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

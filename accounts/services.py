@@ -15,9 +15,11 @@ RECOVERY_CODES = 10
 
 
 @transaction.atomic
-def patient_register(*, username: str, email: str, password: str, time_zone: str) -> Patient:
-    """Create a user account and the patient profile that goes with it."""
-    user = get_user_model().objects.create_user(username=username, email=email, password=password)
+def patient_register(*, username: str, email: str, password: str, time_zone: str, name: str = "") -> Patient:
+    """Create a user account (with the name clinics will see, if given) and the patient profile that goes with it."""
+    user = get_user_model().objects.create_user(
+        username=username, email=email, password=password, first_name=name.strip()
+    )
     return Patient.objects.create(user=user, time_zone=time_zone)
 
 

@@ -20,6 +20,7 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts.middleware import OTP_REQUIRED  # noqa: E402
+from clinics import selectors as care  # noqa: E402
 from diary.models import Entry, Patient  # noqa: E402
 from drugs.models import Symptom  # noqa: E402
 
@@ -81,7 +82,11 @@ def dermatologists() -> tuple[str, list[dict]]:
     out = []
     for n, user in enumerate(users):
         owner = derms[n % len(derms)] if derms else user
-        mine = Patient.objects.filter(dermatologist=owner).order_by("pk").values_list("pk", flat=True)
+        mine = (
+            Patient.objects.filter(user_id__in=care.patients_visible_to(owner))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         out.append({"username": user.username, "cookie": cookie(user), "patient_ids": list(mine[:50])})
     return kind, out
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "auditlog",
     "drugs",
+    "clinics",
     "diary",
     "accounts",
     "reminders",
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "diary.context_processors.care_team",
             ],
         },
     },
@@ -258,6 +260,12 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "diary.Reaction", "exclude_fields": ["updated"]},
     {"model": "diary.Flag", "exclude_fields": ["updated", "evidence", "advice", "rule_text", "review_note"]},
     {"model": "diary.Photo", "exclude_fields": ["caption", "image", "thumbnail", "sha256"]},
+    {"model": "clinics.Clinic", "exclude_fields": ["updated"]},
+    {"model": "clinics.Membership"},
+    {"model": "clinics.CareLink", "exclude_fields": ["updated"]},
+    {"model": "clinics.Invitation", "exclude_fields": ["token_digest"]},
+    {"model": "clinics.JoinRequest"},
+    {"model": "clinics.ShareLink", "exclude_fields": ["token_digest"]},
 )
 # Two-step sign-in (django-otp): staff must enrol an authenticator app before admin opens;
 # patients may opt in. Codes are throttled by django-otp after failures.

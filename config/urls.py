@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views as project_views
+from diary import sharing_views
 from diary import views as diary_views
 from reminders import pwa
 
@@ -17,5 +18,8 @@ urlpatterns = [
     path("sw.js", pwa.service_worker, name="service-worker"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("install/", pwa.install, name="install"),
+    path("care/", include("clinics.urls")),
+    path("shared/<str:token>/", sharing_views.shared_summary, name="shared-summary"),
+    path("shared/<str:token>/photos/<int:pk>/<photo_kind:kind>/", sharing_views.shared_photo, name="shared-photo"),
     path("admin/", admin.site.urls),
 ]

@@ -1,18 +1,21 @@
-"""The clinician admin: each dermatologist sees only their own patients; diaries are read-only; flags are reviewed
-through actions that call the services."""
+"""The clinician admin: staff see only the patients the care team lets them see (clinics.selectors); diaries
+are read-only; flags are reviewed through actions that call the services."""
 
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from diary import admin_selectors, admin_summary, admin_views, audit, flag_services
+from clinics import selectors as care
+from clinics.models import display_name
+from diary import admin_selectors, admin_summary, admin_views, audit, flag_services, services
 from diary.adherence import adherence_percent
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
 from diary.forms import Refusals
@@ -26,7 +29,10 @@ class PatientFilter(admin.SimpleListFilter):
     parameter_name = "patient"
 
     def lookups(self, request, model_admin):
-        return list(admin_selectors.visible_patients(user=request.user).values_list("pk", "user__username"))
+        patients = (
+            admin_selectors.visible_patients(user=request.user).select_related("user").order_by("user__first_name")
+        )
+        return [(patient.pk, display_name(patient.user)) for patient in patients]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -44,27 +50,37 @@ class PatientFilter(admin.SimpleListFilter):
 
 class PatientScopedAdmin(admin.ModelAdmin):
     """The one place scoping lives: every queryset the admin builds (lists, search, filters, autocomplete,
-    object pages, custom views) starts from get_queryset, which keeps only the signed-in dermatologist's
-    patients. `patient_path` is how a row reaches its Patient ("" for Patient itself)."""
+    object pages, custom views) starts from get_queryset, which keeps only the patients the signed-in user may
+    see now, as the care team decides (clinics.selectors.patients_visible_to). `patient_path` is how a row
+    reaches its Patient ("" for Patient itself)."""
 
     patient_path = "patient"
     show_full_result_count = False
     list_per_page = 50
 
+    # Photo rows need the patient's separate consent to photos.
+    needs_photo_consent = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # The patient column sorts by the username reached through this admin's own patient_path.
+        # The patient column shows the patient's name and sorts by it, through this admin's own patient_path.
         prefix = f"{cls.patient_path}__" if cls.patient_path else ""
 
-        @admin.display(description="patient", ordering=f"{prefix}user__username")
+        # By the name shown: the patient's name, or their username when they gave none.
+        shown = Coalesce(NullIf(F(f"{prefix}user__first_name"), Value("")), F(f"{prefix}user__username"))
+
+        @admin.display(description="patient", ordering=shown)
         def patient_name(self, obj):
-            return format_html("{}", self.patient_of(obj).user.get_username())
+            return format_html("{}", display_name(self.patient_of(obj).user))
 
         cls.patient_name = patient_name
 
     def get_queryset(self, request):
-        return admin_selectors.scope_to_dermatologist(
-            queryset=super().get_queryset(request), user=request.user, patient_path=self.patient_path
+        return admin_selectors.scope_to_viewer(
+            queryset=super().get_queryset(request),
+            user=request.user,
+            patient_path=self.patient_path,
+            photos=self.needs_photo_consent,
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -98,32 +114,26 @@ class PatientAdmin(PatientScopedAdmin):
     patient_path = ""
     list_display = [
         "patient_name",
-        "dermatologist",
         "last_entry",
         "days_logged",
         "open_flags",
         "adherence",
         "timeline_link",
     ]
-    list_select_related = ["user", "dermatologist"]
-    search_fields = ["user__username", "user__email"]
-    raw_id_fields = ["user", "dermatologist"]
-    fields = ["user", "dermatologist", "time_zone", "date_of_birth", "timeline_link", "created", "updated"]
-    readonly_fields = ["timeline_link", "created", "updated"]
+    list_select_related = ["user"]
+    search_fields = ["user__first_name", "user__last_name", "user__username", "user__email"]
+    fields = ["patient_name", "date_of_birth", "callback_phone", "time_zone", "timeline_link", "created"]
+    # The clinic records the date of birth; everything else here is the patient's own.
+    readonly_fields = ["patient_name", "callback_phone", "time_zone", "timeline_link", "created"]
 
     def get_queryset(self, request):
-        return admin_selectors.patients_for_changelist(
-            queryset=super().get_queryset(request).select_related("user", "dermatologist")
-        )
+        return admin_selectors.patients_for_changelist(queryset=super().get_queryset(request).select_related("user"))
 
-    def get_readonly_fields(self, request, obj=None):
-        # Only superusers assign patients to dermatologists.
-        if request.user.is_superuser:
-            return self.readonly_fields
-        return [*self.readonly_fields, "dermatologist"]
+    def has_add_permission(self, request):
+        return False  # patients sign up themselves (or follow a clinic's invitation)
 
-    def get_list_filter(self, request):
-        return [("dermatologist", admin.RelatedOnlyFieldListFilter)] if request.user.is_superuser else []
+    def save_model(self, request, obj, form, change):
+        services.patient_record_date_of_birth(patient=obj, date_of_birth=form.cleaned_data["date_of_birth"])
 
     def get_urls(self):
         return [
@@ -194,7 +204,12 @@ class TreatmentAdmin(PatientEnteredAdmin):
     list_display = ["__str__", "patient_name", "schedule", "started_on", "ended_on"]
     list_select_related = ["patient__user", "drug"]
     list_filter = [PatientFilter, "drug"]
-    search_fields = ["patient__user__username", "drug__generic_name"]
+    search_fields = [
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__username",
+        "drug__generic_name",
+    ]
 
 
 @admin.register(Entry)
@@ -202,7 +217,7 @@ class EntryAdmin(PatientEnteredAdmin):
     list_display = ["date", "patient_name", "itch", "short_notes"]
     list_select_related = ["patient__user"]
     list_filter = [PatientFilter]
-    search_fields = ["patient__user__username", "notes"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name", "patient__user__username", "notes"]
     ordering = ["-date", "-id"]
 
     @admin.display(description="notes")
@@ -216,7 +231,12 @@ class ApplicationAdmin(PatientEnteredAdmin):
     list_display = ["applied_at", "patient_name", "treatment", "amount_display"]
     list_select_related = ["entry__patient__user", "treatment__drug"]
     list_filter = [PatientFilter]
-    search_fields = ["entry__patient__user__username", "treatment__drug__generic_name"]
+    search_fields = [
+        "entry__patient__user__first_name",
+        "entry__patient__user__last_name",
+        "entry__patient__user__username",
+        "treatment__drug__generic_name",
+    ]
 
 
 @admin.register(Reaction)
@@ -225,7 +245,12 @@ class ReactionAdmin(PatientEnteredAdmin):
     list_display = ["entry_date", "patient_name", "symptom", "severity_badge", "body_area"]
     list_select_related = ["entry__patient__user", "symptom", "body_area"]
     list_filter = [PatientFilter, "severity", "symptom"]
-    search_fields = ["entry__patient__user__username", "symptom__name"]
+    search_fields = [
+        "entry__patient__user__first_name",
+        "entry__patient__user__last_name",
+        "entry__patient__user__username",
+        "symptom__name",
+    ]
 
     @admin.display(description="date", ordering="entry__date")
     def entry_date(self, obj):
@@ -285,11 +310,11 @@ class FlagAdmin(PatientScopedAdmin):
     list_display_links = ["rule_text"]
     list_select_related = ["patient__user", "drug"]
     list_filter = [FlagStatusFilter, "urgency", ("drug", MedicineFilter), PatientFilter]
-    search_fields = ["patient__user__username", "rule_text"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name", "patient__user__username", "rule_text"]
     ordering = ["-urgency", "first_seen", "id"]
     actions = ["acknowledge", "resolve_with_note"]
     fieldsets = [
-        (None, {"fields": ["urgency_badge", "status", "patient_name", "medicine", "rule_text", "advice"]}),
+        (None, {"fields": ["urgency_badge", "status", "patient_name", "call_back", "medicine", "rule_text", "advice"]}),
         ("Evidence", {"fields": ["first_seen", "last_seen", "evidence_display", "entries_link"]}),
         ("Review", {"fields": ["reviewer", "reviewed_at", "review_note"]}),
     ]
@@ -297,6 +322,7 @@ class FlagAdmin(PatientScopedAdmin):
         "urgency_badge",
         "status",
         "patient_name",
+        "call_back",
         "medicine",
         "rule_text",
         "advice",
@@ -348,8 +374,14 @@ class FlagAdmin(PatientScopedAdmin):
         }
         flag = self.get_object(request, object_id)
         if flag is not None:
-            extra_context["photos"] = admin_selectors.flag_photos(flag=flag)
+            shows_photos = care.may_view_patient(user=request.user, patient_user=flag.patient.user, photos=True)
+            extra_context["shows_photos"] = shows_photos
+            extra_context["photos"] = admin_selectors.flag_photos(flag=flag) if shows_photos else []
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="phone for call-backs", empty_value="not given")
+    def call_back(self, flag):
+        return flag.patient.callback_phone or None
 
     @admin.display(description="urgency", ordering="-urgency")
     def urgency_badge(self, flag):
@@ -423,11 +455,17 @@ def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
 @admin.register(Photo)
 class PhotoAdmin(PatientEnteredAdmin):
     patient_path = "entry__patient"
+    needs_photo_consent = True
     list_display = ["thumbnail_image", "taken_on", "patient_name", "body_area", "caption"]
     list_filter = ["body_area"]
     list_select_related = ["entry__patient__user", "body_area"]
     raw_id_fields = ["entry"]
-    search_fields = ["entry__patient__user__username", "caption"]
+    search_fields = [
+        "entry__patient__user__first_name",
+        "entry__patient__user__last_name",
+        "entry__patient__user__username",
+        "caption",
+    ]
     fields = ["full_image", "entry", "body_area", "caption", "taken_on", "width", "height", "sha256", "created"]
     readonly_fields = fields
 

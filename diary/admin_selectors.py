@@ -15,6 +15,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinics import selectors as care
 from diary.adherence import Adherence, adherence, annotate_adherence
 from diary.amounts import format_amount
 from diary.models import Entry, Flag, Patient, Photo, Treatment
@@ -23,16 +24,17 @@ from drugs.models import Urgency
 ADHERENCE_DAYS = 14
 
 
-def scope_to_dermatologist(*, queryset: QuerySet, user: AbstractUser, patient_path: str) -> QuerySet:
-    """Rows whose patient (through `patient_path`, "" for Patient) is assigned to `user`; all for superusers."""
+def scope_to_viewer(*, queryset: QuerySet, user: AbstractUser, patient_path: str, photos: bool = False) -> QuerySet:
+    """Rows whose patient (through `patient_path`, "" for Patient) the user may see now, as the care team
+    decides (clinics.selectors.patients_visible_to); all for superusers."""
     if user.is_superuser:
         return queryset
     prefix = f"{patient_path}__" if patient_path else ""
-    return queryset.filter(**{f"{prefix}dermatologist": user})
+    return queryset.filter(**{f"{prefix}user_id__in": care.patients_visible_to(user, photos=photos)})
 
 
 def visible_patients(*, user: AbstractUser) -> QuerySet[Patient]:
-    return scope_to_dermatologist(queryset=Patient.objects.all(), user=user, patient_path="")
+    return scope_to_viewer(queryset=Patient.objects.all(), user=user, patient_path="")
 
 
 def adherence_window(*, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
@@ -73,7 +75,7 @@ class UrgencyCount:
 
 def active_flag_counts(*, user: AbstractUser) -> list[UrgencyCount]:
     """The user's open or acknowledged flags per urgency, emergency first (every urgency, zeros included)."""
-    flags = scope_to_dermatologist(queryset=Flag.objects.active(), user=user, patient_path="patient")
+    flags = scope_to_viewer(queryset=Flag.objects.active(), user=user, patient_path="patient")
     counts = dict(flags.order_by().values_list("urgency").annotate(n=Count("pk")))
     return [UrgencyCount(urgency, counts.get(urgency.value, 0)) for urgency in reversed(Urgency)]
 

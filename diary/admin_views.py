@@ -1,6 +1,6 @@
 """Custom clinician admin pages: a patient's timeline and export, and a flag's review buttons.
 
-Each opens with the model admin's own (scoped) get_object, so another dermatologist's patient is a 404.
+Each opens with the model admin's own (scoped) get_object, so a patient the user may not see is a 404.
 """
 
 import csv
@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from clinics import selectors as care
 from diary import admin_charts, admin_selectors, audit, flag_services
 from diary.admin_charts import Series
 from diary.admin_forms import MAX_DAYS, FlagReviewForm, ResolveNoteForm, TimelineRangeForm
@@ -112,6 +113,7 @@ def patient_timeline(model_admin, request, object_id):
         "summary_url": reverse("admin:diary_patient_summary", args=[patient.pk]) + f"?start={start}&end={end}",
         "summary_pdf_url": reverse("admin:diary_patient_summary_pdf", args=[patient.pk]) + f"?start={start}&end={end}",
         "change_url": reverse("admin:diary_patient_change", args=[patient.pk]),
+        "shows_photos": care.may_view_patient(user=request.user, patient_user=patient.user, photos=True),
     }
     return TemplateResponse(request, "admin/diary/patient/timeline.html", context)
 

@@ -4,7 +4,11 @@ Changes are recorded by django-auditlog itself (settings.AUDITLOG_INCLUDE_TRACKI
 Views by anyone other than the patient are written here, one row per page or file.
 """
 
+import datetime
+
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Max
 
 from diary.models import Patient
 
@@ -24,3 +28,19 @@ def record_view(request, patient: Patient, what: str, obj=None) -> None:
         actor=user,
         additional_data=viewed,
     )
+
+
+def last_views(patient: Patient) -> dict[int, datetime.datetime]:
+    """When each person other than the patient last opened the patient's diary or photos (by user id)."""
+    rows = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Patient),
+            object_id=patient.pk,
+            action=LogEntry.Action.ACCESS,
+            actor__isnull=False,
+        )
+        .exclude(actor_id=patient.user_id)
+        .values("actor_id")
+        .annotate(last=Max("timestamp"))
+    )
+    return {row["actor_id"]: row["last"] for row in rows}

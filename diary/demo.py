@@ -23,8 +23,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image as PILImage
 
+from clinics.consent import CONSENT_VERSION
+from clinics.models import CareLink, Clinic, Membership
 from diary import flag_services, imaging, storage
 from diary.models import AmountUnit, Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import BodyArea, Drug, Symptom
@@ -178,6 +181,9 @@ def _dermatologists(prefix: str, count: int):
         if group:
             user.groups.add(group)
         made.append(user)
+    clinic, _ = Clinic.objects.get_or_create(name=f"{prefix} clinic")
+    for user in made:
+        Membership.objects.get_or_create(clinic=clinic, user=user, defaults={"role": Membership.Role.DERMATOLOGIST})
     return made
 
 
@@ -192,7 +198,6 @@ def _patients(prefix: str, numbers: range, dermatologists, rng: random.Random, p
     patients = [
         Patient(
             user=user,
-            dermatologist=dermatologists[n % len(dermatologists)],
             time_zone=rng.choice(TIME_ZONES),
             date_of_birth=datetime.date(rng.randint(1940, 2008), rng.randint(1, 12), rng.randint(1, 28)),
         )
@@ -201,6 +206,21 @@ def _patients(prefix: str, numbers: range, dermatologists, rng: random.Random, p
     Patient.objects.bulk_create(patients)
     for patient, user in zip(patients, users, strict=True):
         patient.user = user
+    # Every demo patient shares with the demo clinic, photos included, with one of its dermatologists assigned.
+    clinic = Clinic.objects.get(memberships__user=dermatologists[0])
+    now = timezone.now()
+    CareLink.objects.bulk_create(
+        CareLink(
+            clinic=clinic,
+            patient=user,
+            dermatologist=dermatologists[n % len(dermatologists)],
+            source=CareLink.Source.INVITATION,
+            consent_version=CONSENT_VERSION,
+            consented_at=now,
+            shares_photos=True,
+        )
+        for n, user in zip(numbers, users, strict=True)
+    )
     return patients
 
 

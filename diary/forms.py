@@ -207,12 +207,25 @@ class ReactionForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
+    name = forms.CharField(
+        label="Your name (optional)",
+        max_length=150,
+        required=False,
+        help_text="As your clinic knows you. Only clinics you share your diary with see it.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     time_zone = forms.ChoiceField(
         choices=time_zone_choices,
         help_text="Your diary days start at midnight in this time zone.",
         widget=widgets.Select,
     )
-    date_of_birth = _model_field(Patient, "date_of_birth", label="Date of birth (optional)", widget=DateInput)
+    callback_phone = _model_field(
+        Patient,
+        "callback_phone",
+        label="Phone for call-backs (optional)",
+        help_text="Clinics you share with may call you back about an alert that needs them today.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
 
 
 # --- Photos --------------------------------------------------------------------------------

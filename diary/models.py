@@ -12,11 +12,12 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.models import display_name
 from diary.amounts import AmountUnit, format_amount
 from diary.flagging import ACKNOWLEDGED, OPEN, RESOLVED, WITHDRAWN
 from diary.scores import Band, poem_band
 from diary.timezones import validate_time_zone
-from diary.validators import validate_date_of_birth, validate_diary_day
+from diary.validators import validate_date_of_birth, validate_diary_day, validate_phone_number
 from drugs.models import GRAMS_PER_FTU, AmountLimit, BodyArea, Drug, Severity, Symptom, Urgency, WarningSign
 
 # An entry first written more than this many days after its date is shown as "recorded late".
@@ -61,22 +62,15 @@ class Patient(models.Model):
     """A person keeping a diary: the profile beside their user account."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient")
-    dermatologist = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_patients",
-        limit_choices_to={"is_staff": True},
-        help_text="The staff user who reviews this diary.",
-    )
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
         help_text="The patient's own time zone: it decides which day 'today' is.",
     )
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(
+        null=True, blank=True, help_text="Recorded by the clinic in admin; the patient does not edit it."
+    )
     poem = models.CharField(
         "weekly eczema questionnaire (POEM)",
         max_length=4,
@@ -88,6 +82,13 @@ class Patient(models.Model):
         default=False,
         help_text="Your dermatologist sees the summary too; your notes are left out unless you tick this.",
     )
+    callback_phone = models.CharField(
+        "phone for call-backs",
+        max_length=30,
+        blank=True,
+        validators=[validate_phone_number],
+        help_text="Given by the patient under Settings, for the clinic to call back about urgent alerts.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -95,7 +96,7 @@ class Patient(models.Model):
         ordering = ["user__username"]
 
     def __str__(self):
-        return self.user.get_username()
+        return display_name(self.user)
 
     def clean(self):
         if self.date_of_birth:

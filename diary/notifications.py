@@ -1,4 +1,5 @@
-"""E-mail to the assigned dermatologist about flags that need them today or now.
+"""E-mail to the care team about flags that need them today or now: the patient's assigned dermatologist at
+each clinic they share with, and each such clinic's on-duty inbox (clinics.selectors.alert_recipients).
 
 Sent after the diary write commits; a failure is logged and leaves the flag pending for
 `manage.py send_pending_alerts`. The e-mail names no patient and quotes nothing they wrote.
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
+from clinics import selectors as care
 from diary.models import Flag, Patient
 from drugs.models import Urgency
 
@@ -31,15 +33,16 @@ def _message(flag: Flag) -> tuple[str, str]:
 def send_pending(*, patient: Patient | None = None) -> dict[str, int]:
     """Send every pending alert (of one patient, or all); return how many were sent, failed or are waiting."""
     counts = {"sent": 0, "failed": 0, "waiting": 0}
-    flags = Flag.objects.filter(notification=Flag.Notification.PENDING).select_related("patient__dermatologist")
+    flags = Flag.objects.filter(notification=Flag.Notification.PENDING).select_related("patient__user")
     if patient is not None:
         flags = flags.filter(patient=patient)
     for flag in flags:
         if not flag.is_active:
             Flag.objects.filter(pk=flag.pk).update(notification=Flag.Notification.NOT_NEEDED)
             continue
-        dermatologist = flag.patient.dermatologist
-        if dermatologist is None or not dermatologist.email:
+        # Asked at send time: after a withdrawal nobody is e-mailed, even about a flag raised before it.
+        recipients = care.alert_recipients(patient_user=flag.patient.user)
+        if not recipients:
             counts["waiting"] += 1
             continue
         # Claim before sending: of two runners at once, only the one whose update changes the row sends.
@@ -49,7 +52,7 @@ def send_pending(*, patient: Patient | None = None) -> dict[str, int]:
             continue
         subject, body = _message(flag)
         try:
-            send_mail(subject, body, None, [dermatologist.email])
+            send_mail(subject, body, None, recipients)
         except Exception:
             # Any transport error: the flag goes back to pending and the command retries it later.
             logger.exception("Could not e-mail the alert for flag %s; it stays pending", flag.pk)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from clinics import selectors as care
 from diary.adherence import doses_counted
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import BodyArea
@@ -104,14 +105,14 @@ def alerts_for(*, patient: Patient) -> tuple[list[Flag], QuerySet[Flag]]:
 
 
 def photos_visible_to(*, user) -> QuerySet[Photo]:
-    """Photos a user may see: their own, their assigned patients' (staff), or all (superuser)."""
+    """Photos a user may see: their own, or those the care team lets them see now (consent to photos)."""
     if not user.is_authenticated:
         return Photo.objects.none()
     if user.is_superuser:
         return Photo.objects.all()
     visible = Q(entry__patient__user=user)
     if user.is_staff:
-        visible |= Q(entry__patient__dermatologist=user)
+        visible |= Q(entry__patient__user_id__in=care.patients_visible_to(user, photos=True))
     return Photo.objects.filter(visible)
 
 

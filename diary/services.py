@@ -86,12 +86,24 @@ def _entry_item_delete(item: Application | Reaction, *, patient: Patient) -> dat
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, time_zone: str, date_of_birth: datetime.date | None) -> Patient:
-    """Change the patient's time zone and date of birth."""
+def patient_update(*, patient: Patient, name: str, time_zone: str, callback_phone: str) -> Patient:
+    """What the patient sets under Settings: the name clinics see, the time zone and a phone for call-backs."""
     patient.time_zone = time_zone
+    patient.callback_phone = callback_phone.strip()
+    patient.full_clean(exclude=["user"])
+    patient.save(update_fields=["time_zone", "callback_phone", "updated"])
+    user = patient.user
+    user.first_name, user.last_name = name.strip(), ""
+    user.save(update_fields=["first_name", "last_name"])
+    return patient
+
+
+@transaction.atomic
+def patient_record_date_of_birth(*, patient: Patient, date_of_birth: datetime.date | None) -> Patient:
+    """The clinic records the patient's date of birth (in admin); patients do not edit it."""
     patient.date_of_birth = date_of_birth
-    patient.full_clean(exclude=["user", "dermatologist"])
-    patient.save(update_fields=["time_zone", "date_of_birth", "updated"])
+    patient.full_clean(exclude=["user"])
+    patient.save(update_fields=["date_of_birth", "updated"])
     return patient
 
 

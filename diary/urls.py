@@ -2,7 +2,7 @@ import datetime
 
 from django.urls import path, register_converter
 
-from diary import progress_views, views
+from diary import progress_views, sharing_views, views
 
 
 class DayConverter:
@@ -41,6 +41,9 @@ urlpatterns = [
     path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
     path("settings/", views.settings, name="settings"),
     path("settings/export/", views.account_export, name="account-export"),
+    path("settings/sharing/", sharing_views.sharing, name="sharing"),
+    path("settings/share-links/add/", sharing_views.share_link_add, name="share-link-add"),
+    path("settings/share-links/<int:pk>/revoke/", sharing_views.share_link_revoke, name="share-link-revoke"),
     path("settings/delete/", views.account_delete, name="account-delete"),
     path("go/", views.day_pick, name="day-pick"),
     path("progress/", progress_views.progress_page, name="progress"),

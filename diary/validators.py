@@ -1,6 +1,7 @@
 """Invariants on diary dates, one home each with its message; model `clean()`s, services and views use them."""
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 
@@ -9,6 +10,8 @@ FIRST_DAY = datetime.date(1900, 1, 1)
 NOT_COME_YET = "You cannot fill in a day that has not come yet."
 BEFORE_FIRST_DAY = f"Choose a day from {FIRST_DAY.year} on."
 NOT_A_DATE_OF_BIRTH = "Enter your real date of birth."
+NOT_A_PHONE_NUMBER = "Enter a phone number: digits, spaces and + ( ) - only, for example +44 20 7946 0018."
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,24}$")
 
 
 def validate_diary_day(*, day: datetime.date, today: datetime.date) -> None:
@@ -23,3 +26,9 @@ def validate_date_of_birth(*, born: datetime.date, today: datetime.date) -> None
     """A date of birth lies between FIRST_DAY and today."""
     if not FIRST_DAY <= born <= today:
         raise ValidationError({"date_of_birth": NOT_A_DATE_OF_BIRTH})
+
+
+def validate_phone_number(value: str) -> None:
+    """A phone number a clinic can dial: digits with spaces, brackets, dashes and a leading +."""
+    if not PHONE_PATTERN.match(value) or sum(c.isdigit() for c in value) < 6:
+        raise ValidationError(NOT_A_PHONE_NUMBER)

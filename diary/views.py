@@ -151,7 +151,11 @@ def home(request):
 @patient_page
 def settings(request):
     patient = _patient(request)
-    initial = {"time_zone": patient.time_zone, "date_of_birth": patient.date_of_birth}
+    initial = {
+        "name": request.user.get_full_name(),
+        "time_zone": patient.time_zone,
+        "callback_phone": patient.callback_phone,
+    }
     form = SettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         with Refusals(form):
@@ -463,9 +467,14 @@ def photo_add(request, patient, day):
 @login_required
 @require_GET
 def photo_file(request, pk, kind):
-    """The photo's bytes (or its thumbnail) for its patient, their dermatologist or a superuser; 404 otherwise."""
+    """The photo's bytes (or its thumbnail) for its patient, or staff the care team lets see its photos; else 404."""
     photo = get_object_or_404(selectors.photos_visible_to(user=request.user).select_related("entry__patient"), pk=pk)
     audit.record_view(request, photo.entry.patient, f"photo {kind}", photo)
+    return photo_response(photo, kind)
+
+
+def photo_response(photo: Photo, kind: str) -> HttpResponse:
+    """A photo's file (or thumbnail) with private, sandboxed headers; the caller has checked the viewer."""
     name = photo.image if kind == "image" else photo.thumbnail
     if django_settings.PHOTO_SENDFILE:
         response = HttpResponse(content_type="image/jpeg")

@@ -5,8 +5,11 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image
 
+from clinics.consent import CONSENT_VERSION
+from clinics.models import CareLink, Clinic, Membership
 from diary.models import AmountUnit, Application, Entry, Patient, Photo, Reaction, Treatment
 from diary.storage import new_stem, photo_storage
 from drugs.models import BodyArea, Drug, Severity, Symptom
@@ -35,11 +38,60 @@ class StaffFactory(UserFactory):
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
+    """A patient; `dermatologist=staff` also shares the diary (photos included) with that staff member's clinic."""
+
     class Meta:
         model = Patient
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     time_zone = "Europe/London"
+
+    @factory.post_generation
+    def dermatologist(obj, create, extracted, **kwargs):
+        if create and extracted is not None:
+            assign(obj, extracted)
+
+
+# --- The care team ---------------------------------------------------------------------------
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+
+
+def clinic_of(staff, *, role: str = Membership.Role.DERMATOLOGIST) -> Clinic:
+    """The staff member's clinic: the first they work at, or a new one named after them."""
+    membership = staff.clinic_memberships.select_related("clinic").first()
+    if membership is not None:
+        return membership.clinic
+    clinic = ClinicFactory(name=f"Clinic of {staff.get_username()}")
+    Membership.objects.create(clinic=clinic, user=staff, role=role)
+    return clinic
+
+
+def join_clinic(staff, clinic: Clinic, role: str = Membership.Role.DERMATOLOGIST) -> Membership:
+    membership, _ = Membership.objects.update_or_create(clinic=clinic, user=staff, defaults={"role": role})
+    return membership
+
+
+def assign(patient: Patient, dermatologist, *, photos: bool = True, clinic: Clinic | None = None) -> CareLink:
+    """The patient consents to share with the dermatologist's clinic, that dermatologist assigned."""
+    clinic = clinic or clinic_of(dermatologist)
+    join_clinic(dermatologist, clinic)
+    return CareLink.objects.create(
+        clinic=clinic,
+        patient=patient.user,
+        dermatologist=dermatologist,
+        source=CareLink.Source.INVITATION,
+        consent_version=CONSENT_VERSION,
+        consented_at=timezone.now(),
+        shares_photos=photos,
+    )
 
 
 # --- Reference rows (the reference loader is written separately; tests make their own) ----

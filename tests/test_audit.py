@@ -8,7 +8,7 @@ from django.urls import reverse
 from diary import flag_services
 from diary.models import Entry, Flag, Patient, Reaction
 from diary.permissions import ensure_dermatologists_group
-from tests.factories import EntryFactory, PhotoFactory, ReactionFactory, StaffFactory, UserFactory
+from tests.factories import EntryFactory, PhotoFactory, ReactionFactory, StaffFactory, UserFactory, assign
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def assigned(patient, dermatologist):
     dermatologist.groups.add(ensure_dermatologists_group())
-    patient.dermatologist = dermatologist
-    patient.save()
+    assign(patient, dermatologist)
     return patient
 
 

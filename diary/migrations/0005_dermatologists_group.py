@@ -13,7 +13,7 @@ def add_permissions(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    ensure_dermatologists_group(apps)
+    ensure_dermatologists_group(apps, app_labels=("diary", "drugs"))
 
 
 def remove_permissions(apps, schema_editor):

@@ -248,7 +248,7 @@ def test_the_delete_page_says_reviewed_alerts_go_too(client, patient, diary):
 
     page = client.get(reverse("diary:account-delete")).content.decode()
 
-    assert "including the 1 your dermatologist already reviewed" in page
+    assert "including the 1 a clinic already reviewed" in page
 
 
 def test_deleting_the_account_removes_the_diary_photos_and_flags_and_signs_out(

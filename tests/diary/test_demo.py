@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import Resolver404, resolve
 
+from clinics.models import CareLink
 from diary import demo
 from diary.models import Application, Entry, Flag, Patient, Reaction, Treatment
 
@@ -49,7 +50,9 @@ def test_it_creates_the_patients_courses_and_days_it_reports(reference):
     assert Reaction.objects.count() == result.reactions
     assert Flag.objects.count() == result.flags
     assert result.dermatologists == ["demo-derm1"]
-    assert all(p.dermatologist.username == "demo-derm1" for p in patients)
+    links = CareLink.objects.active().filter(patient__patient__in=patients).select_related("dermatologist")
+    assert len(links) == len(patients)
+    assert all(link.dermatologist.username == "demo-derm1" and link.shares_photos for link in links)
 
 
 def test_it_writes_realistic_courses_within_each_patients_days(reference):

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from diary import flag_services, services
 from diary.models import Entry, Flag
 from drugs.models import Drug, Symptom, Urgency, WarningSign
+from tests.factories import assign
 
 pytestmark = pytest.mark.django_db
 
@@ -170,8 +171,7 @@ def test_several_matches_on_one_day_are_all_kept(patient, tacrolimus_course):
 
 @pytest.fixture
 def assigned(patient, dermatologist):
-    patient.dermatologist = dermatologist
-    patient.save()
+    assign(patient, dermatologist)
     return dermatologist
 
 

@@ -19,6 +19,7 @@ from tests.factories import (
     PatientFactory,
     PhotoFactory,
     UserFactory,
+    assign,
     jpeg_bytes,
 )
 
@@ -329,8 +330,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in_for_the_file(client, patient):
 
 
 def test_the_assigned_dermatologist_can_fetch_the_file(client, patient, dermatologist, other_dermatologist):
-    patient.dermatologist = dermatologist
-    patient.save()
+    assign(patient, dermatologist)
     photo = _photo(patient)
     url = reverse("diary:photo-file", args=[photo.pk, "image"])
 
@@ -342,8 +342,7 @@ def test_the_assigned_dermatologist_can_fetch_the_file(client, patient, dermatol
 
 def test_a_non_staff_user_named_as_dermatologist_gets_404(client, patient):
     former = UserFactory(username="no-longer-staff", is_staff=False)
-    patient.dermatologist = former
-    patient.save()
+    assign(patient, former)
     photo = _photo(patient)
 
     client.force_login(former)
@@ -441,8 +440,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in_from_every_photo_page(client, pa
 
 
 def test_a_dermatologist_without_a_diary_gets_404_on_the_patient_pages(client, patient, dermatologist):
-    patient.dermatologist = dermatologist
-    patient.save()
+    assign(patient, dermatologist)
     photo = _photo(patient)
     client.force_login(dermatologist)
 
@@ -586,7 +584,7 @@ def test_photo_pages_cost_the_same_queries_however_many_photos(
 
 GALLERY_QUERIES = 5  # session, user, patient, areas, photos
 COMPARE_QUERIES = 5
-DAY_QUERIES = 13  # the day page, with its alerts, photos and forms
+DAY_QUERIES = 14  # the day page, with its alerts, photos, forms and the clinics it is shared with
 
 
 def test_another_patient_unrelated_to_the_photos_sees_an_empty_compare_page(client):

@@ -14,9 +14,9 @@ from tests.factories import BodyAreaFactory, SymptomFactory, TreatmentFactory
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 12, 31, 12, tzinfo=UTC)
-# 14 + the day's photos + the photo form's body areas + whether this week's POEM is answered (Today only: the
-# diary's course is tacrolimus, which treats eczema)
-TODAY_QUERIES = 17
+# 14 + the day's photos + the photo form's body areas + the clinics shared with + whether this week's POEM is
+# answered (Today only: the diary's course is tacrolimus, which treats eczema)
+TODAY_QUERIES = 18
 HISTORY_QUERIES = 10
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from clinics.models import CareLink
 from diary import demo_story
 from diary.models import Entry, Flag, Patient, Photo, PoemScore, Treatment
 
@@ -24,7 +25,8 @@ def test_seed_demo_skips_the_diary_quietly_without_reference_data(settings, caps
 
     assert not Treatment.objects.exists()
     assert "demo diary" not in capsys.readouterr().out
-    assert Patient.objects.get().dermatologist.username == "dermatologist"
+    link = CareLink.objects.active().get(patient=Patient.objects.get().user)
+    assert (link.clinic.name, link.dermatologist.username) == ("Demo clinic", "dermatologist")
 
 
 def test_seed_demo_tells_a_sixty_day_story_once(settings, reference, capsys):

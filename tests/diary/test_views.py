@@ -622,23 +622,37 @@ def test_stop_today_is_post_only(client, patient, course):
 # --- Settings ------------------------------------------------------------------------------
 
 
-def test_a_patient_changes_time_zone_and_date_of_birth(client, patient):
+def test_a_patient_sets_their_name_time_zone_and_call_back_phone_but_not_their_date_of_birth(client, patient):
     client.force_login(patient.user)
 
-    response = client.post(reverse("diary:settings"), {"time_zone": "Asia/Tokyo", "date_of_birth": "1980-05-17"})
+    response = client.post(
+        reverse("diary:settings"),
+        {
+            "name": " Alice Example ",
+            "time_zone": "Asia/Tokyo",
+            "callback_phone": "+44 20 7946 0018",
+            "date_of_birth": "1980-05-17",
+        },
+    )
 
     assert response.status_code == 302
     patient.refresh_from_db()
-    assert (patient.time_zone, patient.date_of_birth) == ("Asia/Tokyo", datetime.date(1980, 5, 17))
+    assert (patient.time_zone, patient.callback_phone, patient.date_of_birth) == (
+        "Asia/Tokyo",
+        "+44 20 7946 0018",
+        None,
+    )
+    assert patient.user.get_full_name() == "Alice Example"
+    assert 'name="date_of_birth"' not in client.get(reverse("diary:settings")).content.decode()
 
 
 @pytest.mark.parametrize(
     "data",
     [
         {"time_zone": "Mars/Base"},
-        {"time_zone": "UTC", "date_of_birth": "2999-01-01"},
-        {"time_zone": "UTC", "date_of_birth": "1899-12-31"},
-        {"date_of_birth": "x"},
+        {"time_zone": "UTC", "callback_phone": "call me maybe"},
+        {"time_zone": "UTC", "callback_phone": "12"},
+        {"name": "x" * 151, "time_zone": "UTC"},
     ],
 )
 def test_bad_settings_are_refused_and_nothing_changes(client, patient, data):

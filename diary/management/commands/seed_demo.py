@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinics import services as care
+from clinics.models import CareLink, Clinic
 from diary import demo_story
 from diary.models import Patient
 from diary.permissions import ensure_dermatologists_group
@@ -21,6 +23,9 @@ ACCOUNTS = [
 ]
 
 
+DEMO_CLINIC = "Demo clinic"
+
+
 class Command(BaseCommand):
     help = "Create demo accounts (a patient, a dermatologist, a superuser). Runs only with DJANGO_DEBUG=1."
 
@@ -31,12 +36,20 @@ class Command(BaseCommand):
             created = [
                 self._account(username, is_staff, is_superuser) for username, _, is_staff, is_superuser in ACCOUNTS
             ]
-            # The demo dermatologist reviews the demo patient's diary (only if nobody was assigned yet).
+            # The demo dermatologist works at the demo clinic, with which the demo patient shares the diary.
             dermatologist = get_user_model().objects.get(username="dermatologist")
             dermatologist.groups.add(ensure_dermatologists_group())
-            Patient.objects.filter(user__username="patient", dermatologist__isnull=True).update(
-                dermatologist=dermatologist
-            )
+            clinic, _ = Clinic.objects.get_or_create(name=DEMO_CLINIC)
+            care.membership_add(clinic=clinic, user=dermatologist)
+            patient_user = get_user_model().objects.get(username="patient")
+            if not CareLink.objects.active().filter(patient=patient_user).exists():
+                care.care_link_consent(
+                    clinic=clinic,
+                    patient_user=patient_user,
+                    dermatologist=dermatologist,
+                    source=CareLink.Source.INVITATION,
+                    shares_photos=True,
+                )
             diary_note = self._demo_diary()
         self.stdout.write("Demo accounts (development only):")
         for (username, role, _, _), was_created in zip(ACCOUNTS, created, strict=True):

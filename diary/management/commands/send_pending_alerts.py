@@ -6,13 +6,13 @@ from diary import notifications
 
 
 class Command(BaseCommand):
-    help = "E-mail assigned dermatologists about today/emergency flags still marked pending. Safe to run often (cron)."
+    help = "E-mail the care team about today/emergency flags still marked pending. Safe to run often (cron)."
 
     def handle(self, *args, **options):
         counts = notifications.send_pending()
         self.stdout.write(
             f"Sent {counts['sent']}, failed {counts['failed']} (left pending), "
-            f"waiting {counts['waiting']} (no assigned dermatologist with an e-mail address)."
+            f"waiting {counts['waiting']} (shared with no clinic that has an e-mail address for alerts)."
         )
         if counts["failed"]:
             self.stderr.write("Some alerts could not be sent; see the log. They stay pending for the next run.")

@@ -1,0 +1,124 @@
+"""Who may see a patient now: the one answer admin scoping, photo files, exports and alert e-mails use.
+
+A staff member sees every patient with an active (consented, not withdrawn) link to a clinic they work at,
+as a dermatologist or a clinic manager; photos only where the patient chose to share them. Superusers see
+everyone. Withdrawing consent ends the link, so every reader stops at once.
+"""
+
+from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet
+
+from clinics.models import CareLink, Clinic, Invitation, JoinRequest, Membership, ShareLink, normalise_code
+from clinics.tokens import digest_of_link
+
+
+def patients_visible_to(user: AbstractBaseUser, *, photos: bool = False) -> QuerySet:
+    """The user ids of the patients `user` may see now (their photos too, with photos=True)."""
+    User = get_user_model()
+    if not user.is_authenticated or not user.is_staff:
+        return User.objects.none().values("pk")
+    if user.is_superuser:
+        return User.objects.values("pk")
+    links = CareLink.objects.active().filter(clinic__memberships__user=user)
+    if photos:
+        links = links.filter(shares_photos=True)
+    return links.values("patient_id")
+
+
+def may_view_patient(*, user: AbstractBaseUser, patient_user: AbstractBaseUser, photos: bool = False) -> bool:
+    """Whether `user` may see this patient's diary (or photos) now; the patient always may."""
+    if user.is_authenticated and user.pk == patient_user.pk:
+        return True
+    visible = patients_visible_to(user, photos=photos)
+    return get_user_model().objects.filter(pk=patient_user.pk, pk__in=visible).exists()
+
+
+def alert_recipients(*, patient_user: AbstractBaseUser) -> list[str]:
+    """Where a patient's urgent alerts go: each linked clinic's assigned dermatologist (while still a
+    dermatologist there) and the clinic's on-duty inbox; nobody once consent is withdrawn."""
+    links = CareLink.objects.active().filter(patient=patient_user).select_related("clinic", "dermatologist")
+    still_member = Membership.objects.filter(
+        clinic=OuterRef("clinic"), user=OuterRef("dermatologist"), role=Membership.Role.DERMATOLOGIST
+    )
+    addresses: list[str] = []
+    for link in links.annotate(dermatologist_is_member=Exists(still_member)):
+        if link.dermatologist and link.dermatologist_is_member and link.dermatologist.email:
+            addresses.append(link.dermatologist.email)
+        if link.clinic.alert_email:
+            addresses.append(link.clinic.alert_email)
+    return sorted(set(addresses))
+
+
+def clinics_of(user: AbstractBaseUser) -> QuerySet[Clinic]:
+    return Clinic.objects.of_member(user)
+
+
+def dermatologists_of(*, clinics: QuerySet[Clinic]) -> QuerySet:
+    """Staff who are dermatologists at any of these clinics."""
+    return (
+        get_user_model()
+        .objects.filter(clinic_memberships__clinic__in=clinics, clinic_memberships__role=Membership.Role.DERMATOLOGIST)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def managed_clinics(user: AbstractBaseUser) -> QuerySet[Clinic]:
+    """Clinics whose people this user may manage (all for a superuser)."""
+    if user.is_superuser:
+        return Clinic.objects.all()
+    return Clinic.objects.filter(memberships__user=user, memberships__role=Membership.Role.MANAGER)
+
+
+def care_for(*, patient_user: AbstractBaseUser) -> list[CareLink]:
+    """The patient's active links, with clinic and dermatologist, for pages that say who sees the diary."""
+    return list(CareLink.objects.active().filter(patient=patient_user).select_related("clinic", "dermatologist"))
+
+
+def care_history(*, patient_user: AbstractBaseUser) -> dict:
+    """Everything the "who can see my diary" page lists: links (active and past), requests, share links."""
+    links = CareLink.objects.filter(patient=patient_user).select_related("clinic", "dermatologist")
+    staff = Membership.objects.select_related("user").order_by("role", "user__first_name", "user__username")
+    active = list(links.active().prefetch_related(Prefetch("clinic__memberships", queryset=staff)))
+    return {
+        "active": active,
+        "past": list(links.filter(withdrawn_at__isnull=False)),
+        "requests": list(JoinRequest.objects.filter(patient=patient_user).select_related("clinic")[:20]),
+        "share_links": list(ShareLink.objects.filter(patient=patient_user)[:20]),
+    }
+
+
+def invitation_by_link(link_token: str) -> Invitation | None:
+    """The invitation a link stands for, whatever its state, or None for a forged or unknown link."""
+    digest = digest_of_link("invitation", link_token)
+    if digest is None:
+        return None
+    return Invitation.objects.select_related("clinic", "dermatologist").filter(token_digest=digest).first()
+
+
+def share_link_by_link(link_token: str) -> ShareLink | None:
+    digest = digest_of_link("share", link_token)
+    if digest is None:
+        return None
+    return ShareLink.objects.select_related("patient").filter(token_digest=digest).first()
+
+
+def clinic_by_code(code: str) -> Clinic | None:
+    return Clinic.objects.filter(code=normalise_code(code)).first()
+
+
+def share_link_openings(links: list[ShareLink]) -> dict[int, tuple[int, object]]:
+    """How often each share link was opened and when last (from the audit trail), by link id; one query."""
+    rows = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(ShareLink),
+            object_id__in=[link.pk for link in links],
+            action=LogEntry.Action.ACCESS,
+        )
+        .values("object_id")
+        .annotate(times=Count("id"), last=Max("timestamp"))
+    )
+    return {row["object_id"]: (row["times"], row["last"]) for row in rows}

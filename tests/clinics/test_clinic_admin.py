@@ -1,0 +1,166 @@
+"""Running a clinic in admin: superusers create clinics; managers manage people, patient links and the code."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from clinics.models import CareLink, Clinic, Membership
+from diary.permissions import CLINIC_MANAGERS, clinic_manager_codenames
+from tests.factories import PatientFactory, StaffFactory, assign
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_clinic_managers_group_holds_exactly_its_permissions(db):
+    from diary.permissions import ensure_clinic_managers_group
+
+    group = ensure_clinic_managers_group()
+    held = {(p.content_type.app_label, p.codename) for p in group.permissions.select_related("content_type")}
+    expected = {(app, codename) for app, codenames in clinic_manager_codenames().items() for codename in codenames}
+    assert held == expected
+    assert ("diary", "change_flag") not in held
+    assert Group.objects.get(name=CLINIC_MANAGERS) == group
+
+
+def test_only_superusers_create_clinics(client, manager, derm):
+    for user in (manager, derm):
+        client.force_login(user)
+        assert client.get(reverse("admin:clinics_clinic_add")).status_code == 403
+    root = StaffFactory(username="root", is_superuser=True)
+    client.force_login(root)
+    response = client.post(reverse("admin:clinics_clinic_add"), {"name": "Eastside", "alert_email": "", **_no_inline()})
+    assert response.status_code == 302
+    assert len(Clinic.objects.get(name="Eastside").code) == 6
+
+
+def _no_inline():
+    return {
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_a_manager_adds_a_staff_account_by_email_and_a_wrong_address_says_so(client, manager, clinic):
+    newcomer = StaffFactory(username="dr-new", email="new@northside.example")
+    client.force_login(manager)
+
+    wrong = client.post(
+        reverse("admin:clinics_membership_add"), {"clinic": clinic.pk, "email": "nobody@x.example", "role": "manager"}
+    )
+    right = client.post(
+        reverse("admin:clinics_membership_add"),
+        {"clinic": clinic.pk, "email": "NEW@northside.example", "role": "dermatologist"},
+    )
+
+    assert "No staff account has this e-mail address" in wrong.text
+    assert 'value="nobody@x.example"' in wrong.text
+    assert right.status_code == 302
+    assert Membership.objects.get(user=newcomer).clinic == clinic
+
+
+def test_a_dermatologist_cannot_add_or_remove_people(client, derm, clinic):
+    client.force_login(derm)
+    membership = Membership.objects.get(user=derm)
+
+    assert client.get(reverse("admin:clinics_membership_add")).status_code == 403
+    assert (
+        client.post(reverse("admin:clinics_membership_delete", args=[membership.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+
+
+def test_removing_a_dermatologist_unassigns_their_patients_at_that_clinic(client, manager, derm, clinic, patient):
+    assign(patient, derm, clinic=clinic)
+    client.force_login(manager)
+
+    client.post(
+        reverse("admin:clinics_membership_delete", args=[Membership.objects.get(user=derm).pk]), {"post": "yes"}
+    )
+
+    link = CareLink.objects.get()
+    assert link.is_active and link.dermatologist is None
+    assert not Membership.objects.filter(user=derm).exists()
+
+
+def test_a_manager_assigns_a_patient_to_a_dermatologist_of_the_clinic_and_adds_the_record_number(
+    client, manager, derm, clinic, patient, other_derm
+):
+    link = assign(patient, derm, clinic=clinic)
+    colleague = StaffFactory(username="dr-blue", first_name="Blue")
+    Membership.objects.create(clinic=clinic, user=colleague)
+    client.force_login(manager)
+    url = reverse("admin:clinics_carelink_change", args=[link.pk])
+
+    foreign = client.post(url, {"dermatologist": other_derm.pk, "record_number": "N-1"})
+    done = client.post(url, {"dermatologist": colleague.pk, "record_number": "N-1"})
+
+    assert "Select a valid choice" in foreign.text
+    assert done.status_code == 302
+    link.refresh_from_db()
+    assert (link.dermatologist, link.record_number) == (colleague, "N-1")
+
+
+def test_the_patient_list_shows_names_not_usernames(client, manager, derm, clinic):
+    patient = PatientFactory(user__username="u-8842", user__first_name="Nina", user__last_name="Lee")
+    assign(patient, derm, clinic=clinic)
+    client.force_login(manager)
+
+    page = client.get(reverse("admin:clinics_carelink_changelist")).text
+
+    assert "Nina Lee" in page and "Meredith Grey" in page
+    assert "u-8842" not in page
+
+
+def test_rotating_the_code_from_admin(client, manager, clinic):
+    old = clinic.code
+    client.force_login(manager)
+
+    client.post(reverse("admin:clinics_clinic_changelist"), {"action": "rotate_code", "_selected_action": [clinic.pk]})
+
+    clinic.refresh_from_db()
+    assert clinic.code != old
+
+
+def test_a_withdrawn_link_is_shown_but_cannot_be_changed(client, manager, derm, clinic, patient):
+    from clinics import services
+
+    link = services.care_link_withdraw(link=assign(patient, derm, clinic=clinic))
+    client.force_login(manager)
+
+    response = client.post(reverse("admin:clinics_carelink_change", args=[link.pk]), {"record_number": "X"})
+
+    assert response.status_code == 403
+    assert "withdrawn" in client.get(reverse("admin:clinics_carelink_changelist")).text
+
+
+def test_the_clinic_records_the_date_of_birth_and_sees_the_call_back_phone_but_nothing_else_changes(
+    client, derm, clinic, patient
+):
+    import datetime
+
+    from diary.models import Flag, Patient
+
+    patient.callback_phone = "+44 20 7946 0018"
+    patient.save()
+    assign(patient, derm, clinic=clinic)
+    client.force_login(derm)
+    url = reverse("admin:diary_patient_change", args=[patient.pk])
+
+    response = client.post(url, {"date_of_birth": "1980-05-17", "time_zone": "Asia/Tokyo", "callback_phone": "1"})
+
+    assert response.status_code == 302
+    patient = Patient.objects.get(pk=patient.pk)
+    assert (patient.date_of_birth, patient.time_zone, patient.callback_phone) == (
+        datetime.date(1980, 5, 17),
+        "Europe/London",
+        "+44 20 7946 0018",
+    )
+    future = client.post(url, {"date_of_birth": "2999-01-01"})
+    assert "Enter your real date of birth." in future.content.decode()
+    flag = Flag.objects.create(
+        patient=patient, urgency=3, first_seen=patient.today(), last_seen=patient.today(), rule_text="r", advice="a"
+    )
+    page = client.get(reverse("admin:diary_flag_change", args=[flag.pk])).content.decode()
+    assert "+44 20 7946 0018" in page
