@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
-from diary import scores
+from diary import scores, widgets
 from diary.models import AmountUnit, Patient, Treatment
 from diary.timezones import time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
@@ -95,9 +95,11 @@ def _body_areas_field(label: str) -> forms.ModelMultipleChoiceField:
 class TreatmentForm(forms.Form):
     """A course as the patient describes it; `services.treatment_create`/`treatment_update` write it."""
 
-    drug = forms.ModelChoiceField(queryset=Drug.objects.all(), label="Medicine", empty_label="Choose a medicine")
+    drug = forms.ModelChoiceField(
+        queryset=Drug.objects.all(), label="Medicine", empty_label="Choose a medicine", widget=widgets.Select
+    )
     # Every drug's strengths, grouped by drug name; static/js/diary.js hides the other drugs' groups.
-    strength = forms.ChoiceField(required=False)
+    strength = forms.ChoiceField(required=False, widget=widgets.Select)
     body_areas = _body_areas_field("Where you apply it")
     schedule_times = forms.IntegerField(
         label="How often", min_value=1, max_value=7, initial=1, help_text="Times a day, or days a week."
@@ -112,7 +114,7 @@ class TreatmentForm(forms.Form):
         "usual_amount",
         widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
     )
-    usual_unit = _model_field(Treatment, "usual_unit")
+    usual_unit = _model_field(Treatment, "usual_unit", widget=widgets.Select)
     instructions = _model_field(Treatment, "instructions", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
@@ -142,6 +144,7 @@ def _nrs_field(scale: scores.Nrs) -> forms.TypedChoiceField:
         coerce=int,
         empty_value=None,
         required=False,
+        widget=widgets.Select,
         error_messages={"invalid_choice": f"Choose a number from 0 to {scores.NRS_MAX}, or leave it not scored."},
     )
 
@@ -172,7 +175,7 @@ class ApplyForm(forms.Form):
 
 
 class ApplicationForm(forms.Form):
-    treatment = forms.ModelChoiceField(queryset=Treatment.objects.none(), label="Medicine")
+    treatment = forms.ModelChoiceField(queryset=Treatment.objects.none(), label="Medicine", widget=widgets.Select)
     time = forms.TimeField(widget=TimeInput, label="Time")
     body_areas = _body_areas_field("Where")
     amount = forms.DecimalField(
@@ -181,7 +184,7 @@ class ApplicationForm(forms.Form):
         min_value=Decimal("0.1"),
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
     )
-    unit = forms.ChoiceField(choices=AmountUnit.choices)
+    unit = forms.ChoiceField(choices=AmountUnit.choices, widget=widgets.Select)
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,16 +196,22 @@ class ReactionForm(forms.Form):
         queryset=Symptom.objects.all(),
         label="What did you notice?",
         empty_label="Choose what you noticed",
+        widget=widgets.Select,
         error_messages={"required": "Choose what you noticed, then tap how bad it is."},
     )
     body_area = forms.ModelChoiceField(
-        queryset=BodyArea.objects.all(), required=False, label="Where", empty_label="Not one area / whole body"
+        queryset=BodyArea.objects.all(),
+        required=False,
+        label="Where",
+        empty_label="Not one area / whole body",
+        widget=widgets.Select,
     )
     treatment = forms.ModelChoiceField(
         queryset=Treatment.objects.none(),
         required=False,
         label="From which medicine? (optional)",
         empty_label="Not sure",
+        widget=widgets.Select,
     )
     severity = forms.TypedChoiceField(
         choices=Severity.choices,
@@ -227,7 +236,9 @@ class SettingsForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     time_zone = forms.ChoiceField(
-        choices=time_zone_choices, help_text="Your diary days start at midnight in this time zone."
+        choices=time_zone_choices,
+        help_text="Your diary days start at midnight in this time zone.",
+        widget=widgets.Select,
     )
     callback_phone = _model_field(
         Patient,
@@ -253,6 +264,7 @@ class PhotoForm(forms.Form):
     body_area = forms.ModelChoiceField(
         queryset=BodyArea.objects.all(),
         label="Body area",
+        widget=widgets.Select,
         error_messages={"required": "Choose where on your body the photo shows."},
     )
     caption = forms.CharField(max_length=200, required=False, label="Caption (optional)")
