@@ -107,6 +107,15 @@ def _evidence(old: dict, change: flagging.FlagChange, facts: _Facts, start, end,
     return {"rule": rule.summary, "advice": advice, "urgency": rule.get_urgency_display(), "days": days}
 
 
+def _matches(facts: _Facts, start, end, courses, sign_rules, limit_rules) -> list[flagging.Match]:
+    return [
+        match
+        for day in sorted(facts.days)
+        if start <= day <= end
+        for match in flagging.evaluate_day(day, facts.days, courses, sign_rules, limit_rules)
+    ]
+
+
 @transaction.atomic
 def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify: bool = True) -> list[Flag]:
     """Check the days a change can affect against the warning-sign rules and raise, update or withdraw flags.
@@ -127,18 +136,19 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
     others = Flag.objects.for_patient(patient).exclude(status__in=Flag.ACTIVE).filter(last_seen__gte=start)
     flags = {f.pk: f for f in [*active, *others]}
 
-    facts = _Facts(patient, start - datetime.timedelta(days=flagging.lookback_days(sign_rules)), end)
     courses = [
         flagging.CourseFacts(drug_id, started_on, ended_on)
         for drug_id, started_on, ended_on in patient.treatments.values_list("drug_id", "started_on", "ended_on")
     ]
     limit_rules = [_limit_rule(a) for a in limits.values()]
-    matches = [
-        match
-        for day in sorted(facts.days)
-        if start <= day <= end
-        for match in flagging.evaluate_day(day, facts.days, courses, sign_rules, limit_rules)
-    ]
+    first = start - datetime.timedelta(days=flagging.lookback_days(sign_rules))
+    facts = _Facts(patient, first, end)
+    matches = _matches(facts, start, end, courses, sign_rules, limit_rules)
+    if any(m.present_since and (m.present_since - first).days <= flagging.MAX_GAP_DAYS for m in matches):
+        # A symptom run reaches the edge of what was loaded: load the whole diary so that
+        # "present since" is the run's true first day (rare: only long persisting symptoms).
+        facts = _Facts(patient, datetime.date.min, end)
+        matches = _matches(facts, start, end, courses, sign_rules, limit_rules)
     plan = flagging.plan_flags(start=start, end=end, matches=matches, flags=_flag_states(flags.values()))
 
     changed: list[Flag] = []
@@ -163,6 +173,17 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         flag.evidence = _evidence(flag.evidence, change, facts, start, end, rule, flag.advice)
         flag.save()
         changed.append(flag)
+    for change in plan.refresh:
+        # Same dates and status: the evidence may still differ (a day added, edited or emptied between them).
+        kind, rule_id = change.rule
+        flag = flags[change.flag_id]
+        evidence = _evidence(
+            flag.evidence, change, facts, start, end, signs[rule_id] if kind == "sign" else limits[rule_id], flag.advice
+        )
+        if evidence != flag.evidence:
+            flag.evidence = evidence
+            flag.save(update_fields=["evidence", "updated"])
+            changed.append(flag)
     if plan.withdraw:
         Flag.objects.filter(pk__in=plan.withdraw).update(status=Flag.Status.WITHDRAWN, updated=timezone.now())
 
