@@ -201,32 +201,51 @@ def flags_reevaluate_all(*, patient: Patient, notify: bool = True) -> int:
 
 
 @transaction.atomic
-def flag_acknowledge(*, flag: Flag, reviewer, note: str = "") -> Flag:
+def flag_acknowledge(*, flag: Flag, reviewer, note: str = "", internal_note: str = "") -> Flag:
     """The dermatologist has seen an open flag; it stays in the queue until resolved."""
     if flag.status != Flag.Status.OPEN:
         raise ValidationError(
             f"Only an open flag can be acknowledged; this one is {flag.get_status_display().lower()}."
         )
-    return _review(flag=flag, reviewer=reviewer, note=note, status=Flag.Status.ACKNOWLEDGED)
+    return _review(
+        flag=flag, reviewer=reviewer, note=note, internal_note=internal_note, status=Flag.Status.ACKNOWLEDGED
+    )
 
 
 @transaction.atomic
-def flag_resolve(*, flag: Flag, reviewer, note: str) -> Flag:
+def flag_resolve(*, flag: Flag, reviewer, note: str, internal_note: str = "") -> Flag:
     """The dermatologist has dealt with a flag; a later match of its rule raises a new one."""
     if flag.status not in Flag.ACTIVE:
         raise ValidationError(
             f"Only an open or acknowledged flag can be resolved; this one is {flag.get_status_display().lower()}."
         )
     if not note.strip():
-        raise ValidationError("Write a short note for the patient's record when resolving a flag.")
-    return _review(flag=flag, reviewer=reviewer, note=note, status=Flag.Status.RESOLVED)
+        raise ValidationError("Write a short note for the patient (they read it) when resolving a flag.")
+    return _review(flag=flag, reviewer=reviewer, note=note, internal_note=internal_note, status=Flag.Status.RESOLVED)
 
 
-def _review(*, flag: Flag, reviewer, note: str, status: str) -> Flag:
+def _review(*, flag: Flag, reviewer, note: str, internal_note: str, status: str) -> Flag:
     flag.status = status
     flag.reviewer = reviewer
     flag.reviewed_at = timezone.now()
     if note.strip():
         flag.review_note = note.strip()
-    flag.save(update_fields=["status", "reviewer", "reviewed_at", "review_note", "updated"])
+    if internal_note.strip():
+        flag.internal_note = internal_note.strip()
+    flag.save(update_fields=["status", "reviewer", "reviewed_at", "review_note", "internal_note", "updated"])
+    return flag
+
+
+@transaction.atomic
+def flag_help_record(*, patient: Patient, flag: Flag, answer: str) -> Flag:
+    """The patient's answer, after an emergency alert, to "Did you get help?", kept for the dermatologist."""
+    if flag.patient_id != patient.pk:
+        raise ValidationError("This alert is not yours.")
+    if flag.urgency != Urgency.EMERGENCY:
+        raise ValidationError("Only an emergency alert asks whether you got help.")
+    if answer not in Flag.Help.values:
+        raise ValidationError("Choose one of the answers.")
+    flag.patient_help = answer
+    flag.patient_help_at = timezone.now()
+    flag.save(update_fields=["patient_help", "patient_help_at", "updated"])
     return flag

@@ -4,7 +4,7 @@ from types import TracebackType
 from django import forms
 from django.core.exceptions import ValidationError
 
-from diary.models import AmountUnit, Patient, Treatment
+from diary.models import AmountUnit, Flag, Patient, Treatment
 from diary.timezones import time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
 
@@ -185,6 +185,13 @@ class ReactionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
+
+
+class HelpAnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        choices=Flag.Help.choices,
+        error_messages={"required": "Choose one of the answers.", "invalid_choice": "Choose one of the answers."},
+    )
 
 
 class SettingsForm(forms.Form):

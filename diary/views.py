@@ -16,13 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from diary import audit, selectors, services
+from diary import audit, flag_services, selectors, services
 from diary.export import patient_archive
 from diary.forms import (
     AccountDeleteForm,
     ApplicationForm,
     ApplyForm,
     EntryForm,
+    HelpAnswerForm,
     PhotoForm,
     ReactionForm,
     Refusals,
@@ -410,6 +411,24 @@ def alert_detail(request, pk):
         Flag.objects.select_related("drug", "patient", "reviewer"), pk=pk, patient__user=request.user
     )
     return render(request, "diary/flag_detail.html", {"flag": flag})
+
+
+@patient_page
+@require_POST
+def alert_help(request, pk):
+    """The patient's answer to "did you get help?" after an emergency alert."""
+    patient = _patient(request)
+    flag = get_object_or_404(Flag, pk=pk, patient=patient)
+    form = HelpAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["answer"]))
+    else:
+        with Refusals() as refusal:
+            flag_services.flag_help_record(patient=patient, flag=flag, answer=form.cleaned_data["answer"])
+            messages.success(request, "Thank you. Your answer is kept with this alert for your dermatologist.")
+        if refusal.message:
+            messages.error(request, refusal.message)
+    return redirect(f"{_day_url(patient, flag.last_seen)}#alerts")
 
 
 # --- Photos --------------------------------------------------------------------------------
