@@ -81,8 +81,13 @@ def _day_url(patient: Patient, day: datetime.date) -> str:
 
 
 def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: str = "") -> str:
-    """Where to go after a write that may have matched a warning sign: its advice first, if it did."""
-    if selectors.alerts_on(patient=patient, day=day).flags:
+    """Where to go after a write that may have matched a warning sign: its advice first, if it did.
+
+    An emergency opens at the call button's box (the browser focuses the fragment's target)."""
+    alerts = selectors.alerts_on(patient=patient, day=day)
+    if alerts.emergency:
+        anchor = "#emergency"
+    elif alerts.flags:
         anchor = "#alerts"
     return f"{_day_url(patient, day)}{query}{anchor}"
 

@@ -16,8 +16,9 @@
   });
 
   // An emergency alert takes focus, so that it is read first; its call button is next in the tab order.
+  // (After a save the address ends in #emergency and the browser focuses it without this.)
   var urgent = document.querySelector("[data-focus-on-load]");
-  if (urgent) {
+  if (urgent && !window.location.hash) {
     urgent.focus();
   }
 

@@ -69,6 +69,36 @@ def test_emergency_advice_is_announced_as_an_alert(phone, live_server, reference
     expect(phone.get_by_role("alert").filter(has_text="Call emergency services now")).to_be_visible()
 
 
+def test_an_emergency_alert_puts_the_call_button_first_and_asks_afterwards_whether_help_came(
+    phone, live_server, reference, patient, settings
+):
+    from diary.models import Flag
+    from tests.browser.journeys import take_screenshot
+
+    settings.EMERGENCY_NUMBER = "999"
+    sign_in(phone, live_server, patient.user)
+
+    log_reaction(phone, "/", "Difficulty breathing or swallowing", "Mild")
+
+    expect(phone.locator("#emergency")).to_be_focused()
+    first_focusable = phone.evaluate(
+        """() => {
+          const all = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea');
+          const el = Array.from(all).find((e) => e.offsetParent !== null && e.tabIndex >= 0);
+          return el.getAttribute('href');
+        }"""
+    )
+    assert first_focusable == "tel:999"
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_role("link", name="Call 999")).to_be_focused()
+    expect(phone.get_by_role("heading", name="Emergency: call 999 now")).to_be_visible()
+    take_screenshot(phone, "emergency-alert")
+
+    phone.get_by_role("button", name="Yes, I got help").click()
+    expect(phone.get_by_text("You answered: Yes, I got help")).to_be_visible()
+    assert Flag.objects.get().patient_help == Flag.Help.GOT_HELP
+
+
 def test_alert_pages_pass_axe_accessibility_checks(phone, live_server, reference, patient, dermatologist):
     from axe_playwright_python.sync_playwright import Axe
 

@@ -34,6 +34,17 @@ def test_the_call_button_dials_the_configured_number_before_anything_else_on_the
     assert "emergency-icon" in page
 
 
+def test_saving_an_emergency_sign_opens_the_day_at_the_call_button(client, patient, tacrolimus_course):
+    client.force_login(patient.user)
+
+    response = client.post(
+        reverse("diary:reaction-add", args=[patient.today()]),
+        {"symptom": Symptom.objects.get(code="breathing_difficulty").pk, "severity": 1},
+    )
+
+    assert response["Location"] == "/#emergency"
+
+
 def test_the_optional_non_emergency_line_is_offered_when_set(client, patient, tacrolimus_course, settings):
     settings.NON_EMERGENCY_NUMBER = "111"
     settings.NON_EMERGENCY_NAME = "NHS 111"
