@@ -413,6 +413,7 @@ def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
 @admin.register(Photo)
 class PhotoAdmin(PatientEnteredAdmin):
     patient_path = "entry__patient"
+    view_on_site = False  # the photo's page on the patient site is the patient's own: a 404 for staff
     list_display = ["thumbnail_image", "taken_on", "patient_name", "body_area", "caption"]
     list_filter = ["body_area"]
     list_select_related = ["entry__patient__user", "body_area"]

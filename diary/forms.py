@@ -209,8 +209,11 @@ class PhotoForm(forms.Form):
     # service processes the upload, and its refusals come back as errors on this field.
     upload = forms.FileField(
         label="Photo",
-        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
-        help_text="JPEG, PNG, WebP or HEIC, up to 15 MB. Location and camera details are removed.",
+        # No `capture`: on a phone it would open only the camera and hide the pictures already taken;
+        # without it the phone offers both the camera and the photo library.
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+        help_text="Take a photo with the camera or choose one you already have. "
+        "JPEG, PNG, WebP or HEIC, up to 15 MB. Location and camera details are removed.",
         error_messages={"required": "Choose a photo to upload.", "empty": "This file is empty. Please choose a photo."},
     )
     body_area = forms.ModelChoiceField(

@@ -717,3 +717,22 @@ def test_a_course_not_active_on_the_day_cannot_be_recorded_there(client, patient
 
     assert "was not active on this day" in response.content.decode()
     assert not Application.objects.exists()
+
+
+def test_staff_on_the_patient_site_get_the_clinician_menu_and_no_patient_links(client, dermatologist):
+    client.force_login(dermatologist)
+
+    page = client.get(reverse("drugs:drug-list")).content.decode()
+
+    assert reverse("admin:diary_flag_changelist") in page
+    assert "Review queue" in page
+    for name in ["diary:alert-list", "diary:history", "diary:settings", "diary:photo-gallery"]:
+        assert reverse(name) not in page
+
+
+def test_an_admin_photo_has_no_view_on_site_link_to_a_patient_page():
+    from django.contrib import admin as django_admin
+
+    from diary.models import Photo
+
+    assert django_admin.site._registry[Photo].view_on_site is False
