@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from diary.models import AmountUnit, Flag, Patient, Treatment
 from diary.timezones import time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
+from drugs.selectors import symptom_groups
 
 # --- A service's refusals ------------------------------------------------------------------
 
@@ -181,10 +182,20 @@ class ReactionForm(forms.Form):
         error_messages={"invalid_choice": "Choose Mild, Moderate or Severe."},
     )
 
-    def __init__(self, *args, patient, **kwargs):
+    def __init__(self, *args, patient, courses: list[Treatment] | None = None, **kwargs):
+        """`courses`: the patient's courses running that day; they set the defaults and order the symptoms."""
+        courses = courses or []
+        # Defaults that save taps: where the courses are applied (when that is one area), and the course
+        # when there is only one.
+        areas = {area.pk for course in courses for area in course.body_areas.all()}
+        initial = {"body_area": next(iter(areas)) if len(areas) == 1 else None}
+        initial["treatment"] = courses[0].pk if len(courses) == 1 else None
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
+        grouped = symptom_groups(drug_ids=[course.drug_id for course in courses])
+        self.fields["symptom"].widget.choices = [("", self.fields["symptom"].empty_label), *grouped]
 
 
 class HelpAnswerForm(forms.Form):

@@ -111,7 +111,8 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "alerts": selectors.alerts_on(patient=patient, day=day, courses=[course.treatment for course in progress]),
         "apply_form": forms.get("apply_form"),
         "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
-        "reaction_form": forms.get("reaction_form") or ReactionForm(patient=patient),
+        "reaction_form": forms.get("reaction_form")
+        or ReactionForm(patient=patient, courses=[course.treatment for course in progress]),
         "entry_form": forms.get("entry_form")
         or EntryForm(initial={"itch": entry.itch, "notes": entry.notes} if entry else None),
         "photos": selectors.photos_on(patient=patient, day=day),

@@ -14,7 +14,7 @@ from tests.factories import BodyAreaFactory, SymptomFactory, TreatmentFactory
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 12, 31, 12, tzinfo=UTC)
-TODAY_QUERIES = 16  # 14 + the day's photos + the photo form's body areas
+TODAY_QUERIES = 18  # 14 + the day's photos + the photo form's body areas + the symptom picker's groups (3 for 1)
 HISTORY_QUERIES = 10
 
 

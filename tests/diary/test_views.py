@@ -736,3 +736,41 @@ def test_an_admin_photo_has_no_view_on_site_link_to_a_patient_page():
     from diary.models import Photo
 
     assert django_admin.site._registry[Photo].view_on_site is False
+
+
+def _optgroups(page: str) -> dict[str, list[str]]:
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', page, re.S)
+    return {label: re.findall(r"<option [^>]*>([^<]+)</option>", body) for label, body in groups}
+
+
+def test_the_symptom_picker_is_grouped_with_the_courses_symptoms_first(client, patient, tacrolimus_course):
+    from drugs.models import CommonSideEffect, WarningSign
+
+    client.force_login(patient.user)
+
+    groups = _optgroups(client.get(reverse("home")).content.decode())
+
+    assert list(groups) == ["At the treated skin", "Elsewhere on the body", "Emergency signs"]
+    assert "Difficulty breathing or swallowing" in groups["Emergency signs"]
+    assert "Chest pain or pressure" in groups["Emergency signs"]
+    assert "Difficulty breathing or swallowing" not in groups["At the treated skin"]
+    assert "Headache" in groups["Elsewhere on the body"]
+    drug = tacrolimus_course.drug
+    listed = set(CommonSideEffect.objects.filter(drug=drug).values_list("symptom__name", flat=True)) | set(
+        WarningSign.objects.filter(drug=drug).values_list("symptom__name", flat=True)
+    )
+    skin = groups["At the treated skin"]
+    first_unlisted = next(i for i, name in enumerate(skin) if name not in listed)
+    assert first_unlisted > 0
+    assert all(name not in listed for name in skin[first_unlisted:])
+    assert "Burning" in skin[:first_unlisted]
+    assert sum(len(names) for names in groups.values()) == 48
+
+
+def test_where_and_which_medicine_default_to_the_only_course(client, patient, tacrolimus_course):
+    client.force_login(patient.user)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert re.search(r'<option value="\d+" selected>Face and neck</option>', page)
+    assert re.search(rf'<option value="{tacrolimus_course.pk}" selected>', page)
