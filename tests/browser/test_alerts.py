@@ -124,3 +124,37 @@ def test_alert_pages_pass_axe_accessibility_checks(phone, live_server, reference
         if violations:
             problems[path] = [(v["id"], v["impact"], [n["html"][:80] for n in v["nodes"]]) for v in violations]
     assert problems == {}
+
+
+def test_logging_a_day_takes_three_taps_after_applied_now_with_the_grouped_picker_and_defaults(
+    phone, live_server, reference, patient
+):
+    from diary.models import Reaction
+    from drugs.models import BodyArea
+    from tests.browser.journeys import take_screenshot
+
+    course = start_course(patient, "tacrolimus-ointment")
+    course.body_areas.set([BodyArea.objects.get(code="face_neck")])
+    sign_in(phone, live_server, patient.user)
+    phone.goto("/")
+    taps = 0
+
+    phone.get_by_role("button", name="Applied now").click()
+    taps += 1
+    expect(phone.get_by_text("Recorded")).to_be_visible()
+    picker = phone.get_by_label("What did you notice?")
+    expect(picker.locator("optgroup")).to_have_count(3)
+    expect(phone.get_by_label("Where")).to_have_value(str(BodyArea.objects.get(code="face_neck").pk))
+    picker.select_option(label="Burning")
+    taps += 1
+    phone.get_by_role("button", name="Mild", exact=True).click()
+    taps += 1
+
+    reaction = Reaction.objects.get()
+    assert (reaction.symptom.code, reaction.body_area.code, reaction.treatment_id) == (
+        "burning",
+        "face_neck",
+        course.pk,
+    )
+    assert taps <= 4
+    take_screenshot(phone, "today")
