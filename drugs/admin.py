@@ -1,9 +1,37 @@
 """Clinicians review and edit the reference data here; every edit lands in the admin history."""
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
 
-from drugs.models import AmountLimit, BodyArea, CommonSideEffect, Drug, Regimen, Source, Symptom, WarningSign
+from drugs.models import (
+    ANY_MEDICINE,
+    AmountLimit,
+    BodyArea,
+    CommonSideEffect,
+    Drug,
+    Regimen,
+    Source,
+    Symptom,
+    WarningSign,
+)
+
+
+class AnyMedicineSelect(AutocompleteSelect):
+    """The medicine picker of a rule: left empty, it reads "Any medicine"."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = ANY_MEDICINE.capitalize()
+        return attrs
+
+
+class MedicineFilter(admin.RelatedFieldListFilter):
+    """Filter rules by medicine; the rules with none are listed as "any medicine", not "-" or "None"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = ANY_MEDICINE
 
 
 @admin.register(Source)
@@ -64,10 +92,24 @@ class DrugAdmin(admin.ModelAdmin):
     list_filter = ["class_group"]
     search_fields = ["generic_name", "brand_names", "other_names", "slug"]
     prepopulated_fields = {"slug": ["generic_name"]}
-    autocomplete_fields = ["sources"]
+    autocomplete_fields = ["sources", "summary_sources"]
     inlines = [RegimenInline, CommonSideEffectInline, WarningSignInline, AmountLimitInline]
     fieldsets = [
         (None, {"fields": ["generic_name", "slug", "brand_names", "other_names", "class_group", "drug_class"]}),
+        (
+            "Plain-language summary",
+            {
+                "description": "The guide opens with this: short sentences in everyday words (reading grade 8 or "
+                "below), each traced to one of the summary's sources. The detail below stays for those who want it.",
+                "fields": [
+                    "summary_uses",
+                    "summary_how_to_apply",
+                    "summary_normal",
+                    "summary_when_to_call",
+                    "summary_sources",
+                ],
+            },
+        ),
         ("Use", {"fields": ["indications", "mechanism", "strengths", "how_to_apply", "storage", "boxed_warning"]}),
         ("Special populations", {"fields": ["children", "pregnancy", "breastfeeding", "other_populations"]}),
         (None, {"fields": ["interactions", "sources"]}),
@@ -96,14 +138,14 @@ class RuleAdmin(admin.ModelAdmin):
 class WarningSignAdmin(RuleAdmin):
     list_display = [
         "symptom",
-        "drug",
+        "medicine",
         "min_severity",
         "persists_days",
         "after_course_days",
         "urgency",
         "from_file",
     ]
-    list_filter = ["urgency", "drug__class_group", "drug", "symptom"]
+    list_filter = ["urgency", "drug__class_group", ("drug", MedicineFilter), "symptom"]
     list_select_related = ["drug", "symptom"]
     search_fields = ["advice", "symptom__name", "symptom__code", "drug__generic_name", "reference_key"]
     autocomplete_fields = ["drug", "symptom", "sources"]
@@ -119,6 +161,15 @@ class WarningSignAdmin(RuleAdmin):
         "reference_key",
         "updated",
     ]
+
+    @admin.display(description="medicine", ordering="drug__generic_name")
+    def medicine(self, rule):
+        return rule.medicine
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "drug":
+            kwargs["widget"] = AnyMedicineSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(AmountLimit)

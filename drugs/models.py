@@ -5,12 +5,15 @@ Loaded from drugs/data/drug_reference.json by `manage.py load_reference`; clinic
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import capfirst
 
 GRAMS_PER_FTU = Decimal("0.5")
+# How the guide, admin and alerts name the medicine of a rule that has none.
+ANY_MEDICINE = "any medicine"
 
 
 class Severity(models.IntegerChoices):
@@ -131,6 +134,18 @@ class Drug(models.Model):
     class_group = models.CharField(
         max_length=100, help_text="Short heading the public guide groups medicines under, e.g. 'Corticosteroids'."
     )
+    summary_uses = models.TextField(
+        "in short: what it is for", blank=True, help_text="Plain words, grade 8 or below, like the rest of the summary."
+    )
+    summary_how_to_apply = models.TextField("in short: how to apply", blank=True)
+    summary_normal = models.TextField("in short: what is normal", blank=True)
+    summary_when_to_call = models.TextField("in short: when to call", blank=True)
+    summary_sources = models.ManyToManyField(
+        Source,
+        related_name="drug_summaries",
+        blank=True,
+        help_text="Where each statement of the summary comes from.",
+    )
     mechanism = models.TextField(blank=True)
     indications = models.TextField(blank=True, help_text="One per line.")
     strengths = models.TextField(blank=True, help_text="One per line, as offered to patients.")
@@ -154,6 +169,17 @@ class Drug(models.Model):
 
     def get_absolute_url(self):
         return reverse("drugs:drug-detail", args=[self.slug])
+
+    @property
+    def summary(self) -> list[tuple[str, str]]:
+        """The plain-language summary the guide opens with: (heading, text) for each part that is filled in."""
+        parts = [
+            ("What it is for", self.summary_uses),
+            ("How to apply", self.summary_how_to_apply),
+            ("What is normal", self.summary_normal),
+            ("When to call", self.summary_when_to_call),
+        ]
+        return [(heading, text.strip()) for heading, text in parts if text.strip()]
 
     @property
     def brand_name_list(self) -> list[str]:
@@ -215,7 +241,7 @@ class CommonSideEffect(models.Model):
 
 def _drug_name(drug: Drug | None) -> str:
     """How a rule names its drug at the start of its summary."""
-    return capfirst(str(drug)) if drug is not None else "Any medicine"
+    return capfirst(str(drug) if drug is not None else ANY_MEDICINE)
 
 
 class Rule(models.Model):
@@ -234,6 +260,20 @@ class Rule(models.Model):
     class Meta:
         abstract = True
 
+    def clean(self):
+        super().clean()
+        problems = self.advice_problems()
+        if problems:
+            raise ValidationError({"advice": [f"The advice {problem}." for problem in problems]})
+
+    def advice_problems(self) -> list[str]:
+        """Where the advice contradicts the urgency the patient reads above it."""
+        from drugs.advice import time_frame_problems  # advice reads this module's choices
+
+        if not self.advice.strip() or self.urgency not in Urgency.values:
+            return []
+        return time_frame_problems(self.advice, self.urgency)
+
 
 class WarningSign(Rule):
     """A symptom rule. No drug means it applies whatever the patient uses."""
@@ -244,7 +284,7 @@ class WarningSign(Rule):
         null=True,
         blank=True,
         related_name="warning_signs",
-        help_text="Empty: any drug.",
+        help_text="Empty: any medicine.",
     )
     symptom = models.ForeignKey(Symptom, on_delete=models.PROTECT, related_name="warning_signs")
     min_severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.MILD)
@@ -277,7 +317,21 @@ class WarningSign(Rule):
         ]
 
     def __str__(self):
-        return f"{self.drug or 'Any drug'}: {self.symptom} ({self.get_urgency_display()})"
+        return f"{self.drug if self.drug_id else capfirst(ANY_MEDICINE)}: {self.symptom} ({self.get_urgency_display()})"
+
+    def advice_problems(self) -> list[str]:
+        """Also: advice that describes a milder symptom than the least severe one the rule matches."""
+        from drugs.advice import milder_severity_problems
+
+        problems = super().advice_problems()
+        if self.advice.strip() and self.min_severity in Severity.values:
+            problems += milder_severity_problems(self.advice, self.min_severity)
+        return problems
+
+    @property
+    def medicine(self) -> str:
+        """The medicine the rule is for, in words: a rule with no drug is for any medicine."""
+        return str(self.drug) if self.drug_id else ANY_MEDICINE
 
     @property
     def conditions(self) -> list[str]:

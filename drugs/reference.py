@@ -39,6 +39,13 @@ URGENCY_NAMES = ", ".join(URGENCIES)
 SECTIONS = ("symptoms", "body_areas", "drugs", "warning_signs", "amount_limits")
 LIST_FIELDS = ("brand_names", "other_names", "indications", "strengths", "how_to_apply", "interactions")
 POPULATIONS = {"children": "children", "pregnancy": "pregnancy", "breastfeeding": "breastfeeding"}
+# A medicine's plain-language summary: the file's keys and the Drug fields they fill.
+SUMMARY_FIELDS = {
+    "what_it_is_for": "summary_uses",
+    "how_to_apply": "summary_how_to_apply",
+    "what_is_normal": "summary_normal",
+    "when_to_call": "summary_when_to_call",
+}
 
 Record = dict[str, Any]
 
@@ -227,6 +234,7 @@ def validate(data: Any) -> list[str]:
     check.unique("body_areas", areas, "code")
 
     slugs = []
+    summaries: list[tuple[str, Record, list[Record]]] = []  # label, drug, summary sources: traced after the rules
     for label, record in check.each(data, "drugs", lambda r: r.get("slug", "?")):
         if check.slug(label, record.get("slug"), "slug"):
             slugs.append(record["slug"])
@@ -240,6 +248,18 @@ def validate(data: Any) -> list[str]:
         if not isinstance(populations, dict) or not all(isinstance(v, str) for v in populations.values()):
             check.problem(label, "special_populations must map children, pregnancy, breastfeeding, other to texts")
         check.sources(label, record)
+        summary = record.get("summary")
+        if summary is not None:
+            where = f"{label}, summary"
+            if not isinstance(summary, dict):
+                check.problem(where, f"must be an object with {', '.join(SUMMARY_FIELDS)} and sources")
+            else:
+                for name in SUMMARY_FIELDS:
+                    check.text(where, summary, name)
+                problems = len(check.problems)
+                check.sources(where, summary)
+                if len(check.problems) == problems:
+                    summaries.append((where, record, summary["sources"]))
         for index, regimen in enumerate(record.get("regimens") or []):
             where = f"{label}, regimens[{index}]"
             if not isinstance(regimen, dict):
@@ -292,7 +312,34 @@ def validate(data: Any) -> list[str]:
         check.sources(label, record)
         keys.append(amount_limit_key(record))
     check.unique("amount_limits", keys, "limit")
+    for where, record, sources in summaries:
+        traced = _source_keys(_drug_sources(data, record))
+        for source in sources:
+            if _source_key(source) not in traced:
+                check.problem(where, f"source {source['title']!r} is not a source of this medicine or of its rules")
     return check.problems
+
+
+def _source_key(source: Any) -> tuple[str, str] | None:
+    if not isinstance(source, dict) or not isinstance(source.get("title"), str):
+        return None
+    return source["title"].strip(), source.get("url") or ""
+
+
+def _source_keys(sources: Iterable[Any]) -> set[tuple[str, str] | None]:
+    return {_source_key(source) for source in sources}
+
+
+def _drug_sources(data: Record, drug: Record) -> Iterable[Any]:
+    """The sources the file gives for a medicine: its own, its regimens', and those of the rules that apply to it."""
+    yield from drug.get("sources") or []
+    for regimen in drug.get("regimens") or []:
+        if isinstance(regimen, dict):
+            yield from regimen.get("sources") or []
+    for section in ("warning_signs", "amount_limits"):
+        for rule in data.get(section) or []:
+            if isinstance(rule, dict) and rule.get("drug") in (None, drug.get("slug")):
+                yield from rule.get("sources") or []
 
 
 def _decimal(value: Any, places: int, below: int) -> Decimal | None:
@@ -348,6 +395,17 @@ class _Writer:
         )
         for record in self.data["drugs"]:
             self._drug_children(drugs[record["slug"]], record, symptoms)
+        summaries = {r["slug"]: r["summary"] for r in self.data["drugs"] if r.get("summary")}
+        # Its own kind of record, so that a file which adds or changes a summary leaves the rest of an
+        # edited medicine alone, and the other way round.
+        self._rows(
+            "drug summaries",
+            Drug,
+            "slug",
+            {slug: _summary_values(summary) for slug, summary in summaries.items()},
+            sources={slug: summary["sources"] for slug, summary in summaries.items()},
+            relation="summary_sources",
+        )
         self._rules(
             "warning signs",
             WarningSign,
@@ -409,11 +467,15 @@ class _Writer:
         queryset: models.QuerySet | None = None,
         fixed: Record | None = None,
         labels: dict[Any, str] | None = None,
+        relation: str = "sources",
     ) -> dict[Any, Any]:
-        """Create or update one row per key; rows the file does not name are left alone."""
+        """Create or update one row per key; rows the file does not name are left alone.
+
+        `sources` fills the many-to-many field named by `relation`.
+        """
         queryset = model.objects.all() if queryset is None else queryset
         if sources is not None:
-            queryset = queryset.prefetch_related("sources")
+            queryset = queryset.prefetch_related(relation)
         existing = {getattr(row, key_field): row for row in queryset}
         tally = self.report.tally(kind)
         rows = {}
@@ -426,15 +488,15 @@ class _Writer:
             if row is None:
                 row = model.objects.create(**{key_field: key}, **(fixed or {}), **values)
                 if wanted_sources is not None:
-                    row.sources.set(wanted_sources)
+                    getattr(row, relation).set(wanted_sources)
                 tally.created.append(label)
             elif loaded is not None and loaded.digest == digest:
                 # The file says what it said last time: whatever differs was edited in admin, and stays.
-                if _differs(row, values, wanted_sources):
+                if _differs(row, values, wanted_sources, relation):
                     tally.kept_edits.append(label)
                 else:
                     tally.unchanged += 1
-            elif _update(row, values, wanted_sources):
+            elif _update(row, values, wanted_sources, relation):
                 tally.updated.append(label)
             else:
                 tally.unchanged += 1
@@ -488,20 +550,20 @@ def _digest(values: Record, sources: list[Source] | None) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _differs(row: models.Model, values: Record, sources: list[Source] | None) -> bool:
+def _differs(row: models.Model, values: Record, sources: list[Source] | None, relation: str) -> bool:
     if any(getattr(row, name) != value for name, value in values.items()):
         return True
-    return sources is not None and {s.pk for s in row.sources.all()} != {s.pk for s in sources}
+    return sources is not None and {s.pk for s in getattr(row, relation).all()} != {s.pk for s in sources}
 
 
-def _update(row: models.Model, values: Record, sources: list[Source] | None) -> bool:
+def _update(row: models.Model, values: Record, sources: list[Source] | None, relation: str) -> bool:
     changed = [name for name, value in values.items() if getattr(row, name) != value]
     for name in changed:
         setattr(row, name, values[name])
     if changed:
         row.save()
-    if sources is not None and {s.pk for s in row.sources.all()} != {s.pk for s in sources}:
-        row.sources.set(sources)
+    if sources is not None and {s.pk for s in getattr(row, relation).all()} != {s.pk for s in sources}:
+        getattr(row, relation).set(sources)
         return True
     return bool(changed)
 
@@ -524,6 +586,10 @@ def _drug_values(record: Record) -> Record:
     }
 
 
+def _summary_values(summary: Record) -> Record:
+    return {field: summary[key].strip() for key, field in SUMMARY_FIELDS.items()}
+
+
 def _regimen_values(record: Record) -> Record:
     return _pick(record, "population", "indication", "product", "frequency", "duration_limits")
 
@@ -531,6 +597,7 @@ def _regimen_values(record: Record) -> Record:
 def _all_sources(data: Record) -> Iterable[Record]:
     for drug in data["drugs"]:
         yield from drug["sources"]
+        yield from (drug.get("summary") or {}).get("sources") or []
         for regimen in drug.get("regimens") or []:
             yield from regimen["sources"]
     for section in ("warning_signs", "amount_limits"):

@@ -19,6 +19,7 @@ def drug_for_guide(*, slug: str) -> Drug | None:
     return (
         Drug.objects.prefetch_related(
             "sources",
+            "summary_sources",
             Prefetch("regimens", queryset=Regimen.objects.prefetch_related("sources")),
             Prefetch("common_side_effects", queryset=CommonSideEffect.objects.select_related("symptom")),
             Prefetch("amount_limits", queryset=AmountLimit.objects.prefetch_related("sources")),

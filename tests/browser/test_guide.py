@@ -32,3 +32,21 @@ def test_a_search_that_finds_nothing_says_so_on_a_phone(phone, reference):
     expect(phone.get_by_role("status")).to_contain_text("Nothing found for “paracetamol”")
     phone.get_by_role("link", name="see all medicines in the guide").click()
     expect(phone.get_by_role("link", name="Tacrolimus (topical ointment)")).to_be_visible()
+
+
+def test_a_medicine_page_opens_with_the_summary_in_plain_words_and_passes_axe(phone, reference):
+    from axe_playwright_python.sync_playwright import Axe
+
+    phone.goto("/guide/tacrolimus-ointment/")
+
+    summary = phone.get_by_role("region", name="In short")
+    expect(summary).to_be_in_viewport()
+    for heading in ("What it is for", "How to apply", "What is normal", "When to call"):
+        expect(summary.get_by_role("heading", name=heading, level=3)).to_be_visible()
+    expect(summary).to_contain_text("Contact your clinician today if you get cold sores")
+    summary_top = summary.bounding_box()["y"]
+    assert summary_top < phone.get_by_role("complementary", name="Boxed warning").bounding_box()["y"]
+    summary.get_by_role("link", name="The full list of signs, most urgent first").click()
+    expect(phone.locator("#warning-signs")).to_be_in_viewport()
+    violations = Axe().run(phone).response["violations"]
+    assert [(v["id"], v["impact"]) for v in violations] == []

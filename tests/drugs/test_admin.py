@@ -154,3 +154,47 @@ def test_a_staff_member_without_a_group_cannot_see_the_reference_data(client, re
     client.force_login(dermatologist)
 
     assert client.get(_url(WarningSign, "changelist")).status_code == 403
+
+
+def test_advice_that_contradicts_its_urgency_is_refused_with_a_clear_message(client, reference, reference_editor):
+    client.force_login(reference_editor)
+    rule = WarningSign.objects.get(reference_key="tacrolimus-ointment/blistering/severity-3")
+    advice = "Small blisters: mention them at your next appointment."
+
+    response = client.post(_url(WarningSign, "change", rule.pk), _rule_form(rule, advice=advice))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "names a time frame of a routine rule" in html
+    assert "contact your clinician today" in html
+    assert "describes a mild symptom" in html
+    assert advice in html
+    rule.refresh_from_db()
+    assert rule.advice.startswith("Severe or spreading blisters")
+
+
+def test_rules_for_any_medicine_say_any_medicine_in_the_list_the_filter_and_the_form(client, reference, superuser):
+    client.force_login(superuser)
+    rule = WarningSign.objects.get(reference_key="any/breathing_difficulty/severity-1")
+
+    listing = client.get(_url(WarningSign, "changelist"), {"drug__isnull": "True"})
+    form = client.get(_url(WarningSign, "change", rule.pk)).content.decode()
+
+    html = listing.content.decode()
+    assert '<td class="field-medicine">any medicine</td>' in html
+    assert "?drug__isnull=True" in html and ">any medicine</a>" in html
+    assert '<td class="field-medicine">-</td>' not in html and ">None<" not in html
+    assert 'data-placeholder="Any medicine"' in form
+    assert str(rule) == "Any medicine: Difficulty breathing or swallowing (Emergency)"
+
+
+def test_the_drug_change_page_puts_the_plain_language_summary_right_after_the_names(client, reference, superuser):
+    client.force_login(superuser)
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+
+    html = client.get(_url(Drug, "change", drug.pk)).content.decode()
+
+    assert html.index("Plain-language summary") < html.index('name="summary_uses"') < html.index('name="mechanism"')
+    for name in ("summary_how_to_apply", "summary_normal", "summary_when_to_call", "summary_sources"):
+        assert f'name="{name}"' in html
+    assert drug.summary_when_to_call in html

@@ -54,7 +54,7 @@ def test_the_first_load_creates_everything_in_the_shipped_file(db, shipped):
     assert BodyArea.objects.count() == 11
     assert WarningSign.objects.count() == len(shipped["warning_signs"])
     assert AmountLimit.objects.count() == len(shipped["amount_limits"])
-    assert "warning signs: 83 created, 0 updated, 0 unchanged" in output
+    assert "warning signs: 84 created, 0 updated, 0 unchanged" in output
     assert "drugs: 8 created, 0 updated, 0 unchanged" in output
 
 
@@ -81,7 +81,7 @@ def test_a_changed_file_updates_the_record_in_place_and_names_it(db, shipped, tm
 
     rule.refresh_from_db()
     assert (rule.advice, rule.urgency) == ("New wording.", Urgency.TODAY)
-    assert "warning signs: 0 created, 1 updated, 82 unchanged" in output
+    assert "warning signs: 0 created, 1 updated, 83 unchanged" in output
     assert "updated tacrolimus-ointment/burning/severity-1/persists-7" in output
 
 
@@ -103,7 +103,7 @@ def test_a_clinicians_edit_of_a_file_rule_survives_a_reload_of_the_same_file(db)
     assert drug.storage == "Keep in the fridge door (clinic advice)."
     assert "kept as edited in admin: tacrolimus-ointment/burning/severity-1/persists-7" in output
     assert "kept as edited in admin: tacrolimus-ointment" in output
-    assert "warning signs: 0 created, 0 updated, 82 unchanged" in output
+    assert "warning signs: 0 created, 0 updated, 83 unchanged" in output
 
 
 def test_a_new_version_of_a_record_in_the_file_replaces_an_admin_edit_and_says_so(db, shipped, tmp_path):
@@ -241,4 +241,4 @@ def test_every_loaded_rule_has_a_source_and_advice(reference):
 
 def test_the_reference_fixture_loads_everything(reference):
     assert Drug.objects.count() == 8
-    assert WarningSign.objects.exclude(reference_key="").count() == 83
+    assert WarningSign.objects.exclude(reference_key="").count() == 84

@@ -7,8 +7,9 @@ from django.urls import reverse
 from drugs.models import AmountLimit, CommonSideEffect, Drug, Regimen, Source, Symptom, Urgency, WarningSign
 
 LIST_QUERIES = 1  # the medicines
-DETAIL_QUERIES = 10  # the medicine, then its sources, regimens (+ sources), side effects, limits (+ sources),
-# warning signs (+ sources) and the body areas
+# The medicine, then its sources, summary sources, regimens (+ sources), side effects, limits (+ sources),
+# warning signs (+ sources) and the body areas.
+DETAIL_QUERIES = 11
 SYMPTOM_QUERIES = 1
 
 

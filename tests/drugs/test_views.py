@@ -95,6 +95,9 @@ def test_the_detail_page_includes_rules_that_apply_to_any_medicine(client, refer
         for g in response.context["urgency_groups"]
         for sign in g.signs
     )
+    html = response.content.decode()
+    assert '<span class="badge text-bg-light border">any medicine</span>' in html
+    assert "None" not in html
 
 
 def test_an_unknown_medicine_is_a_404_that_leads_back_to_the_guide(client, reference):
