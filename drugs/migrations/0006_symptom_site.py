@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drugs', '0004_loaded_record'),
+        ('drugs', '0005_drug_summary_and_any_medicine'),
     ]
 
     operations = [
