@@ -587,7 +587,7 @@ def test_photo_pages_cost_the_same_queries_however_many_photos(
 
 GALLERY_QUERIES = 5  # session, user, patient, areas, photos
 COMPARE_QUERIES = 5
-DAY_QUERIES = 13  # the day page, with its alerts, photos and forms
+DAY_QUERIES = 14  # the day page, with its alerts, photos and forms (the symptom picker groups: +1)
 
 
 def test_another_patient_unrelated_to_the_photos_sees_an_empty_compare_page(client):
