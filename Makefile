@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres lint format clean screenshots bench bench-contention bench-tools
+.PHONY: run test test-postgres lint format clean screenshots bench bench-contention bench-tools bench-reminders
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,3 +82,7 @@ bench: $(DEV_STAMP) bench-tools
 # Only the write-contention check (several gunicorn workers saving at once on SQLite).
 bench-contention: $(DEV_STAMP) bench-tools
 	$(BIN)/python bench/run.py --patients $(PATIENTS) --days $(DAYS) --seed $(SEED) --duration $(DURATION) --contention-only $(BENCH_ARGS)
+
+# One reminder scheduler pass over 10,000 generated patients (docs/benchmark.md, "The reminder scheduler").
+bench-reminders: $(DEV_STAMP)
+	$(BIN)/python bench/reminders_bench.py

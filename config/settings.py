@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drugs",
     "diary",
     "accounts",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,16 @@ if not EMERGENCY_NUMBER:
 # The public address of the site, for links in e-mails sent outside a request (clinician alerts).
 SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
+# Reminders (reminders app): Web Push signs with these VAPID keys (make them with
+# `python manage.py make_vapid_keys`); without them reminders go by e-mail only. A reminder whose
+# runner was down at its time is still sent up to the grace period late, and skipped after that.
+VAPID_PUBLIC_KEY = env_str("DJANGO_VAPID_PUBLIC_KEY")
+VAPID_PRIVATE_KEY = env_str("DJANGO_VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("DJANGO_VAPID_SUBJECT", "mailto:no-reply@localhost")
+if bool(VAPID_PUBLIC_KEY) != bool(VAPID_PRIVATE_KEY):
+    raise ImproperlyConfigured("Set both DJANGO_VAPID_PUBLIC_KEY and DJANGO_VAPID_PRIVATE_KEY, or neither.")
+REMINDER_GRACE_MINUTES = env_int("DJANGO_REMINDER_GRACE_MINUTES", 30)
+
 # E-mail: printed to the console while developing, SMTP in production.
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Skin diary <no-reply@localhost>")
 SERVER_EMAIL = env_str("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
@@ -243,6 +254,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

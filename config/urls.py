@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from config import views as project_views
 from diary import views as diary_views
+from reminders import pwa
 
 handler500 = "config.views.server_error"
 
@@ -12,5 +13,9 @@ urlpatterns = [
     path("health/", project_views.health, name="health"),
     path("guide/", include("drugs.urls")),
     path("diary/", include("diary.urls")),
+    path("reminders/", include("reminders.urls")),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("install/", pwa.install, name="install"),
     path("admin/", admin.site.urls),
 ]

@@ -498,3 +498,18 @@ class Photo(models.Model):
             image=names[0],
             thumbnail=names[1],
         )
+
+
+class IdempotencyKey(models.Model):
+    """A write a user already made under a key: a repeat with the same key returns `result` (diary.idempotency)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    result = models.JSONField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"

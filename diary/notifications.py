@@ -42,14 +42,19 @@ def send_pending(*, patient: Patient | None = None) -> dict[str, int]:
         if dermatologist is None or not dermatologist.email:
             counts["waiting"] += 1
             continue
+        # Claim before sending: of two runners at once, only the one whose update changes the row sends.
+        if not Flag.objects.filter(pk=flag.pk, notification=Flag.Notification.PENDING).update(
+            notification=Flag.Notification.SENT
+        ):
+            continue
         subject, body = _message(flag)
         try:
             send_mail(subject, body, None, [dermatologist.email])
         except Exception:
-            # Any transport error: the flag stays pending and the command retries it later.
+            # Any transport error: the flag goes back to pending and the command retries it later.
             logger.exception("Could not e-mail the alert for flag %s; it stays pending", flag.pk)
+            Flag.objects.filter(pk=flag.pk).update(notification=Flag.Notification.PENDING)
             counts["failed"] += 1
             continue
-        Flag.objects.filter(pk=flag.pk).update(notification=Flag.Notification.SENT)
         counts["sent"] += 1
     return counts

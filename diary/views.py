@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from diary import audit, flag_services, selectors, services
+from diary import audit, flag_services, idempotency, selectors, services
 from diary.export import patient_archive
 from diary.forms import (
     AccountDeleteForm,
@@ -198,8 +198,12 @@ def application_add(request, patient, day):
     form = ApplyForm(request.POST, patient=patient, day=day)
     if form.is_valid():
         with Refusals(form):
-            application = services.application_create(patient=patient, date=day, **form.cleaned_data)
-            return redirect(_after_write(patient, day, query=f"?undo={application.pk}"))
+            outcome = idempotency.once(
+                user=request.user,
+                key=idempotency.key_from(request.POST),
+                action=lambda: {"pk": services.application_create(patient=patient, date=day, **form.cleaned_data).pk},
+            )
+            return redirect(_after_write(patient, day, query=f"?undo={outcome.result['pk']}"))
     return _render_day(request, patient, day, apply_form=form)
 
 
@@ -208,12 +212,24 @@ def reaction_add(request, patient, day):
     form = ReactionForm(request.POST, patient=patient)
     if form.is_valid():
         with Refusals(form):
-            reaction = services.reaction_create(patient=patient, date=day, **form.cleaned_data)
-            messages.success(
-                request, f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}."
+            outcome = idempotency.once(
+                user=request.user,
+                key=idempotency.key_from(request.POST),
+                action=lambda: _reaction_logged(
+                    services.reaction_create(patient=patient, date=day, **form.cleaned_data)
+                ),
             )
+            messages.success(request, outcome.result["message"])
             return redirect(_after_write(patient, day, "#reactions"))
     return _render_day(request, patient, day, reaction_form=form)
+
+
+def _reaction_logged(reaction: Reaction) -> dict:
+    """What a repeat of the same reaction post shows again (diary.idempotency)."""
+    return {
+        "pk": reaction.pk,
+        "message": f"Logged {reaction.get_severity_display().lower()} {reaction.symptom.name.lower()}.",
+    }
 
 
 @day_write

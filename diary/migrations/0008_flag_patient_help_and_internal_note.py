@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0006_treatment_strength_length'),
+        ('diary', '0007_idempotency_key'),
     ]
 
     operations = [
