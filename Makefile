@@ -7,17 +7,29 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres lint format clean screenshots bench bench-contention bench-tools bench-reminders
+.PHONY: run test test-postgres lint format clean screenshots bench bench-contention bench-tools bench-reminders system-packages
+
+# Debian packages the app needs beyond Python: WeasyPrint's Pango (the visit summary's PDF), a font for it, and
+# poppler-utils (pdftoppm/pdftotext: the tests and screenshots read the PDF back). Installed only when missing.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); echo "installing: $$missing"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }; fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): requirements.txt | $(BIN)/python
+$(STAMP): requirements.txt | $(BIN)/python system-packages
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python system-packages
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP) $(DEV_STAMP)
 
@@ -45,7 +57,7 @@ test-postgres: $(DEV_STAMP)
 # The key screens (phone, and the dermatologist's on a desktop) as PNGs in screenshots/ (git-ignored), taken by
 # the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json.
 screenshots: $(DEV_STAMP)
-	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_journeys.py $(PYTEST_ARGS)
+	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_journeys.py tests/browser/test_progress.py $(PYTEST_ARGS)
 	@ls screenshots
 
 lint: $(DEV_STAMP)

@@ -12,7 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from diary import admin_selectors, admin_views, audit, flag_services
+from diary import admin_selectors, admin_summary, admin_views, audit, flag_services
 from diary.adherence import adherence_percent
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
 from diary.forms import Refusals
@@ -137,6 +137,16 @@ class PatientAdmin(PatientScopedAdmin):
                 self.admin_site.admin_view(self.export_view),
                 name="diary_patient_export",
             ),
+            path(
+                "<path:object_id>/summary/",
+                self.admin_site.admin_view(self.summary_view),
+                name="diary_patient_summary",
+            ),
+            path(
+                "<path:object_id>/summary.pdf",
+                self.admin_site.admin_view(self.summary_pdf_view),
+                name="diary_patient_summary_pdf",
+            ),
             *super().get_urls(),
         ]
 
@@ -145,6 +155,12 @@ class PatientAdmin(PatientScopedAdmin):
 
     def export_view(self, request, object_id):
         return admin_views.patient_export(self, request, object_id)
+
+    def summary_view(self, request, object_id):
+        return admin_summary.patient_summary(self, request, object_id)
+
+    def summary_pdf_view(self, request, object_id):
+        return admin_summary.patient_summary_pdf(self, request, object_id)
 
     @admin.display(description="last entry", ordering="last_entry_date", empty_value="never")
     def last_entry(self, patient):

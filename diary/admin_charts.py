@@ -22,13 +22,13 @@ class Series:
     points: list[Point]
 
 
-def _x(index: int, count: int) -> float:
-    span = WIDTH - LEFT - RIGHT
+def _x_at(index: int, count: int, width: int = WIDTH) -> float:
+    span = width - LEFT - RIGHT
     return LEFT + (span * index / (count - 1) if count > 1 else span / 2)
 
 
-def _y(value: float, top_value: float) -> float:
-    return TOP + (HEIGHT - TOP - BOTTOM) * (1 - value / top_value)
+def _y_at(value: float, top_value: float, height: int = HEIGHT) -> float:
+    return TOP + (height - TOP - BOTTOM) * (1 - value / top_value)
 
 
 def _runs(points: list[Point]) -> list[list[tuple[int, float]]]:
@@ -51,9 +51,21 @@ def line_chart(
     series: list[Series],
     top_value: float,
     ticks: list[tuple[float, str]],
+    width: int = WIDTH,
+    height: int = HEIGHT,
 ) -> SafeString:
-    """An SVG line chart of daily values, one line (and dots) per series, with labelled y ticks and dates."""
+    """An SVG line chart of daily values, one line (and dots) per series, with labelled y ticks and dates.
+
+    A narrower `width` (the patient's Progress page: a phone) keeps the text readable when scaled down.
+    """
     count = len(series[0].points) if series else 0
+
+    def _x(index: int, count: int) -> float:
+        return _x_at(index, count, width)
+
+    def _y(value: float, top_value: float) -> float:
+        return _y_at(value, top_value, height)
+
     parts: list[SafeString] = []
     for value, label in ticks:
         y = _y(value, top_value)
@@ -63,7 +75,7 @@ def line_chart(
                 '<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
                 LEFT,
                 _n(y),
-                WIDTH - RIGHT,
+                width - RIGHT,
                 _n(y),
                 LEFT - 6,
                 _n(y + 4),
@@ -71,14 +83,15 @@ def line_chart(
             )
         )
     if count:
-        step = max(1, count // 6)
-        for index in sorted({*range(0, count - 1, step), count - 1}):
+        step = max(1, count // (6 if width >= WIDTH else 3))
+        # Every step-th day and the last one, leaving out a label too close to the last to be read beside it.
+        for index in [*(i for i in range(0, count - 1, step) if count - 1 - i >= step / 2), count - 1]:
             day = series[0].points[index][0]
             parts.append(
                 format_html(
                     '<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
                     _n(_x(index, count)),
-                    HEIGHT - BOTTOM + 18,
+                    height - BOTTOM + 18,
                     f"{day:%d %b}",
                 )
             )
@@ -112,14 +125,14 @@ def line_chart(
         '<line class="chart-axis" x1="{l}" y1="{t}" x2="{l}" y2="{b}"/>'
         '<line class="chart-axis" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>{body}</svg>',
         id=chart_id,
-        w=WIDTH,
-        h=HEIGHT,
+        w=width,
+        h=height,
         title=title,
         desc=description,
         l=LEFT,
         t=TOP,
-        b=HEIGHT - BOTTOM,
-        r=WIDTH - RIGHT,
+        b=height - BOTTOM,
+        r=width - RIGHT,
         body=mark_safe("".join(parts)),  # noqa: S308 - every part was built with format_html
     )
     if len(series) > 1:

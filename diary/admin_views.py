@@ -55,14 +55,14 @@ def _date_range(request, patient: Patient) -> tuple[datetime.date, datetime.date
 
 def _charts(timeline: admin_selectors.Timeline) -> list[dict]:
     severity = [Series(name, points) for name, points in timeline.severity_series().items()]
-    itch = [Series("Itch score", timeline.itch_series())]
+    itch = [Series("Peak itch", timeline.itch_series())]
     adherence = [Series("Adherence", timeline.adherence_series())]
     no_symptoms = "No symptoms were reported in this range."
     # heading, id, title, series, description, top value, ticks
     charts = [
         ("Symptom severity", "chart-severity", "Symptom severity per day (highest of the day)", severity,
          admin_charts.summary(severity) if severity else no_symptoms, 3, [(1, "Mild"), (2, "Moderate"), (3, "Severe")]),
-        ("Itch score", "chart-itch", "Itch score per day (0 to 10)", itch,
+        ("Peak itch", "chart-itch", "Peak itch per day (worst in the past 24 hours, 0 to 10)", itch,
          admin_charts.summary(itch), 10, [(0, "0"), (5, "5"), (10, "10")]),
         ("Adherence", "chart-adherence", "Applications done against the schedule per day (%)", adherence,
          admin_charts.summary(adherence, " %"), 100, [(0, "0 %"), (50, "50 %"), (100, "100 %")]),
@@ -109,6 +109,8 @@ def patient_timeline(model_admin, request, object_id):
         "symptom_names": [name for name, _ in symptoms],
         "table": table,
         "export_url": reverse("admin:diary_patient_export", args=[patient.pk]) + f"?start={start}&end={end}",
+        "summary_url": reverse("admin:diary_patient_summary", args=[patient.pk]) + f"?start={start}&end={end}",
+        "summary_pdf_url": reverse("admin:diary_patient_summary_pdf", args=[patient.pk]) + f"?start={start}&end={end}",
         "change_url": reverse("admin:diary_patient_change", args=[patient.pk]),
     }
     return TemplateResponse(request, "admin/diary/patient/timeline.html", context)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from diary import flagging, notifications
 from diary.amounts import format_amount
-from diary.models import Application, Entry, Flag, Patient, Reaction
+from diary.models import Application, Entry, Flag, Patient, PoemScore, Reaction
 from drugs.models import AmountLimit, Urgency, WarningSign
 
 
@@ -38,8 +38,10 @@ def _limit_rule(limit: AmountLimit) -> flagging.LimitRule:
 
 
 def _flag_state(flag: Flag) -> flagging.FlagState | None:
-    if flag.warning_sign_id:
-        rule: flagging.RuleKey = ("sign", flag.warning_sign_id)
+    if flag.score_rule:
+        rule: flagging.RuleKey = ("score", flag.score_rule)
+    elif flag.warning_sign_id:
+        rule = ("sign", flag.warning_sign_id)
     elif flag.amount_limit_id:
         rule = ("limit", flag.amount_limit_id)
     else:
@@ -59,13 +61,18 @@ class _Facts:
     def __init__(self, patient: Patient, first: datetime.date, last: datetime.date):
         entries = (
             Entry.objects.filter(patient=patient, date__range=(first, last))
-            .only("id", "date", "patient_id")
+            .only("id", "date", "patient_id", "itch")
             .prefetch_related(
                 Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area")),
                 Prefetch("applications", queryset=Application.objects.select_related("treatment")),
             )
         )
         self.entries: dict[datetime.date, Entry] = {entry.date: entry for entry in entries}
+        self.itch = {entry.date: entry.itch for entry in self.entries.values()}
+        # Every POEM total up to `last`: a rise is measured against the previous score, however long ago.
+        self.poems = dict(
+            PoemScore.objects.for_patient(patient).filter(date__lte=last).order_by("date").values_list("date", "total")
+        )
         self.reactions: dict[int, Reaction] = {}
         self.days: dict[datetime.date, flagging.DayFacts] = {}
         for entry in self.entries.values():
@@ -97,6 +104,8 @@ class _Facts:
             day["present_since"] = match.present_since.isoformat()
         if match.grams is not None:
             day["grams"] = format_amount(match.grams)
+        if match.scores:
+            day["scores"] = [{"date": d.isoformat(), "score": score} for d, score in match.scores]
         return day
 
 
@@ -104,7 +113,7 @@ def _evidence(old: dict, change: flagging.FlagChange, facts: _Facts, start, end,
     """Matched days re-evaluated now, plus the days outside the window that the flag already held."""
     kept = [d for d in old.get("days", []) if not start.isoformat() <= d["date"] <= end.isoformat()]
     days = sorted(kept + [facts.evidence_day(m) for m in change.matches], key=lambda d: d["date"])
-    return {"rule": rule.summary, "advice": advice, "urgency": rule.get_urgency_display(), "days": days}
+    return {"rule": rule.summary, "advice": advice, "urgency": Urgency(rule.urgency).label, "days": days}
 
 
 def _matches(facts: _Facts, start, end, courses, sign_rules, limit_rules) -> list[flagging.Match]:
@@ -149,17 +158,24 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         # "present since" is the run's true first day (rare: only long persisting symptoms).
         facts = _Facts(patient, datetime.date.min, end)
         matches = _matches(facts, start, end, courses, sign_rules, limit_rules)
+    matches += [
+        match
+        for day in sorted(set(facts.days) | set(facts.poems))
+        if start <= day <= end
+        for match in flagging.evaluate_scores(day, itch=facts.itch, poems=facts.poems)
+    ]
     plan = flagging.plan_flags(start=start, end=end, matches=matches, flags=_flag_states(flags.values()))
 
     changed: list[Flag] = []
     for change in plan.raise_ + plan.update:
         kind, rule_id = change.rule
-        rule = signs[rule_id] if kind == "sign" else limits[rule_id]
+        rule = {"sign": signs, "limit": limits, "score": flagging.SCORE_RULES}[kind][rule_id]
         flag = flags.get(change.flag_id) or Flag(
             patient=patient,
             warning_sign=rule if kind == "sign" else None,
             amount_limit=rule if kind == "limit" else None,
-            drug=rule.drug,
+            score_rule=rule_id if kind == "score" else None,
+            drug=None if kind == "score" else rule.drug,
             urgency=rule.urgency,
             rule_text=rule.summary,
             advice=rule.advice,
@@ -178,7 +194,13 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         kind, rule_id = change.rule
         flag = flags[change.flag_id]
         evidence = _evidence(
-            flag.evidence, change, facts, start, end, signs[rule_id] if kind == "sign" else limits[rule_id], flag.advice
+            flag.evidence,
+            change,
+            facts,
+            start,
+            end,
+            {"sign": signs, "limit": limits, "score": flagging.SCORE_RULES}[kind][rule_id],
+            flag.advice,
         )
         if evidence != flag.evidence:
             flag.evidence = evidence
@@ -197,6 +219,7 @@ def flags_reevaluate_all(*, patient: Patient, notify: bool = True) -> int:
     """Re-check the patient's whole diary (after rules changed); return how many flags changed."""
     dates = set(patient.entries.values_list("date", flat=True))
     dates |= set(patient.flags.active().values_list("first_seen", flat=True))
+    dates |= set(patient.poem_scores.values_list("date", flat=True))
     return len(flags_reevaluate(patient=patient, dates=dates, notify=notify))
 
 

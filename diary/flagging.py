@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from diary import scores as score_defs
+
 # A drug-specific rule keeps applying this many days after the course ended.
 COURSE_GRACE_DAYS = 14
 # A persistence run survives this many calendar days without any entry; a longer gap ends it.
@@ -20,7 +22,7 @@ MAX_GAP_DAYS = 2
 # Amount rules add up the grams applied in this many days, ending on the entry date.
 AMOUNT_WINDOW_DAYS = 7
 
-RuleKind = Literal["sign", "limit"]
+RuleKind = Literal["sign", "limit", "score"]
 RuleKey = tuple[RuleKind, int]
 
 OPEN = "open"
@@ -91,6 +93,7 @@ class Match:
     reactions: tuple[ReactionFact, ...] = ()
     present_since: date | None = None  # first day of the symptom run (persistence rules)
     grams: Decimal | None = None  # grams in the 7-day window (amount rules)
+    scores: tuple[tuple[date, int], ...] = ()  # the scores behind a score-change rule, oldest first
 
 
 # --- Evaluating one entry -------------------------------------------------------------------
@@ -337,3 +340,87 @@ def plan_flags(*, start: date, end: date, matches: Iterable[Match], flags: Itera
             )
             (plan.update if revived else plan.raise_).append(change)
     return plan
+
+
+# --- Score changes ---------------------------------------------------------------------------
+# Validated scores (diary.scores) raise flags through the same episodes as warning signs: each
+# score rule has a fixed key ("score", n), and its matches go through `plan_flags` like the others.
+
+URGENCY_ROUTINE = 1
+URGENCY_SOON = 2
+
+
+@dataclass(frozen=True)
+class ScoreRule:
+    id: int
+    code: str
+    urgency: int
+    text: str
+    advice: str
+
+    @property
+    def key(self) -> RuleKey:
+        return ("score", self.id)
+
+    @property
+    def summary(self) -> str:
+        """The rule in one plain sentence, as the warning-sign and amount rules' `summary`."""
+        return self.text
+
+
+POEM_RISE_RULE = ScoreRule(
+    1,
+    "poem_rise",
+    URGENCY_SOON,
+    f"POEM up by {score_defs.POEM_RISE} or more since the previous score",
+    "Your eczema score has risen noticeably since last time. Contact your clinician within a few days.",
+)
+POEM_SEVERE_RULE = ScoreRule(
+    2,
+    "poem_severe",
+    URGENCY_SOON,
+    "POEM entered the severe or very severe band",
+    "Your eczema score is in the severe range. Contact your clinician within a few days.",
+)
+ITCH_RUN_RULE = ScoreRule(
+    3,
+    "itch_run",
+    URGENCY_ROUTINE,
+    f"Peak itch {score_defs.HIGH_ITCH} or more on {score_defs.HIGH_ITCH_DAYS} days in a row",
+    "Your itch has been strong for several days. Mention it at your next appointment or in a message.",
+)
+SCORE_RULES = {rule.id: rule for rule in (POEM_RISE_RULE, POEM_SEVERE_RULE, ITCH_RUN_RULE)}
+
+
+def _band_rank(total: int) -> int:
+    band = score_defs.poem_band(total)
+    return next(n for n, b in enumerate(score_defs.POEM_BANDS) if b == band)
+
+
+def evaluate_scores(on: date, *, itch: Mapping[date, int | None], poems: Mapping[date, int | None]) -> list[Match]:
+    """The score-change rules matched on `on`, most urgent first.
+
+    - POEM up by POEM_RISE or more since the patient's previous POEM score (unscored questionnaires are skipped).
+    - POEM entering the severe or very severe band: the first score in it, or a move up into a worse band.
+    - Peak itch at HIGH_ITCH or more on HIGH_ITCH_DAYS calendar days in a row ending on `on` (a day without
+      a peak-itch score breaks the run).
+    `poems` must hold every earlier POEM total; `itch` the HIGH_ITCH_DAYS - 1 days before `on`.
+    """
+    matches: list[Match] = []
+    total = poems.get(on)
+    if total is not None:
+        earlier = [(d, t) for d, t in poems.items() if d < on and t is not None]
+        previous = max(earlier, default=None)
+        if previous is not None and total - previous[1] >= score_defs.POEM_RISE:
+            matches.append(Match(POEM_RISE_RULE.key, POEM_RISE_RULE.urgency, on, scores=(previous, (on, total))))
+        band = score_defs.poem_band(total)
+        worse = previous is None or _band_rank(total) > _band_rank(previous[1])
+        if band.code in score_defs.POEM_SEVERE_BANDS and worse:
+            shown = (previous, (on, total)) if previous else ((on, total),)
+            matches.append(Match(POEM_SEVERE_RULE.key, POEM_SEVERE_RULE.urgency, on, scores=shown))
+    run = [on - timedelta(days=n) for n in range(score_defs.HIGH_ITCH_DAYS - 1, -1, -1)]
+    if all((itch.get(day) or 0) >= score_defs.HIGH_ITCH for day in run):
+        matches.append(
+            Match(ITCH_RUN_RULE.key, ITCH_RUN_RULE.urgency, on, scores=tuple((day, itch[day]) for day in run))
+        )
+    return sorted(matches, key=lambda m: (-m.urgency, m.rule))

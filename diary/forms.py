@@ -1,9 +1,11 @@
+import datetime
 from decimal import Decimal
 from types import TracebackType
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from diary import scores
 from diary.models import AmountUnit, Flag, Patient, Treatment
 from diary.timezones import time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
@@ -111,14 +113,22 @@ class TreatmentForm(forms.Form):
         return cleaned
 
 
-class EntryForm(forms.Form):
-    itch = forms.TypedChoiceField(
-        label="Itch score (0 = none, 10 = worst)",
-        choices=[("", "Not scored")] + [(str(n), str(n)) for n in range(11)],
+def _nrs_field(scale: scores.Nrs) -> forms.TypedChoiceField:
+    """A 0-10 rating with its question and recall period as the label, and what its ends mean as help."""
+    return forms.TypedChoiceField(
+        label=scale.question,
+        help_text=f"{scale.low}, {scale.high}.",
+        choices=[("", "Not scored")] + [(str(n), str(n)) for n in range(scores.NRS_MAX + 1)],
         coerce=int,
         empty_value=None,
         required=False,
+        error_messages={"invalid_choice": f"Choose a number from 0 to {scores.NRS_MAX}, or leave it not scored."},
     )
+
+
+class EntryForm(forms.Form):
+    itch = _nrs_field(scores.PEAK_ITCH)
+    sleep_loss = _nrs_field(scores.SLEEP_LOSS)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
 
 
@@ -258,3 +268,65 @@ class PasswordConfirmForm(forms.Form):
 
 class AccountDeleteForm(PasswordConfirmForm):
     confirm = forms.BooleanField(label="I understand that my diary, photos and alerts will be deleted for good.")
+
+
+# --- Scores, Progress and the visit summary ----------------------------------------------------
+
+
+class PoemForm(forms.Form):
+    """The seven POEM questions (diary.scores), each answered with a number of days; blanks are allowed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number, question in enumerate(scores.POEM_QUESTIONS, start=1):
+            self.fields[f"q{number}"] = forms.TypedChoiceField(
+                label=f"{number}. {scores.POEM_RECALL} {question}",
+                choices=[(str(value), label) for value, label in scores.POEM_ANSWERS],
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                coerce=int,
+                empty_value=None,
+                required=False,
+                error_messages={"invalid_choice": "Choose one of the answers, or leave the question blank."},
+            )
+
+    @property
+    def answers(self) -> list[int | None]:
+        return [self.cleaned_data.get(f"q{n}") for n in range(1, len(scores.POEM_QUESTIONS) + 1)]
+
+
+class ScorePrefsForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["poem", "summary_notes"]
+        widgets = {"poem": forms.RadioSelect}
+        help_texts = {
+            "poem": (
+                "Today asks for it once a week. Mometasone treats more than eczema: "
+                "turn it off if yours is not for eczema."
+            )
+        }
+
+
+class SummaryRangeForm(forms.Form):
+    """The period of a visit summary: at most MAX_DAYS days, none of them still to come."""
+
+    MAX_DAYS = 366
+
+    start = forms.DateField(widget=DateInput, label="From")
+    end = forms.DateField(widget=DateInput, label="To")
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end > self.today:
+                self.add_error("end", "The summary cannot reach past today.")
+            elif start > end:
+                self.add_error("start", "Choose a start on or before the end.")
+            elif (end - start).days + 1 > self.MAX_DAYS:
+                self.add_error("start", f"A summary covers at most {self.MAX_DAYS} days.")
+        return cleaned

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from diary.amounts import AmountUnit, format_amount
 from diary.flagging import ACKNOWLEDGED, OPEN, RESOLVED, WITHDRAWN
+from diary.scores import Band, poem_band
 from diary.timezones import validate_time_zone
 from diary.validators import validate_date_of_birth, validate_diary_day
 from drugs.models import GRAMS_PER_FTU, AmountLimit, BodyArea, Drug, Severity, Symptom, Urgency, WarningSign
@@ -50,6 +51,12 @@ def _check_amount(amount: Decimal | None, unit: str, field: str = "amount") -> N
         )
 
 
+class PoemChoice(models.TextChoices):
+    AUTO = "auto", "When a course treats eczema"
+    ON = "on", "Always"
+    OFF = "off", "Never"
+
+
 class Patient(models.Model):
     """A person keeping a diary: the profile beside their user account."""
 
@@ -70,6 +77,17 @@ class Patient(models.Model):
         help_text="The patient's own time zone: it decides which day 'today' is.",
     )
     date_of_birth = models.DateField(null=True, blank=True)
+    poem = models.CharField(
+        "weekly eczema questionnaire (POEM)",
+        max_length=4,
+        choices=PoemChoice.choices,
+        default=PoemChoice.AUTO,
+    )
+    summary_notes = models.BooleanField(
+        "include my notes in the visit summary",
+        default=False,
+        help_text="Your dermatologist sees the summary too; your notes are left out unless you tick this.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -230,8 +248,16 @@ class Entry(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="entries")
     date = models.DateField()
+    # Peak Pruritus NRS (diary.scores.PEAK_ITCH): the worst itch in the past 24 hours. Scores written before
+    # the recall period was asked were kept as they were (migration entry_peak_itch_sleep_loss).
     itch = models.PositiveSmallIntegerField(
-        "itch score", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+        "peak itch (worst in the past 24 hours)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    sleep_loss = models.PositiveSmallIntegerField(
+        "sleep loss (last night)", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
     notes = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -246,6 +272,10 @@ class Entry(models.Model):
             models.UniqueConstraint(fields=["patient", "date"], name="entry_one_per_patient_per_day"),
             models.CheckConstraint(
                 condition=Q(itch__isnull=True) | Q(itch__gte=0, itch__lte=10), name="entry_itch_0_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(sleep_loss__isnull=True) | Q(sleep_loss__gte=0, sleep_loss__lte=10),
+                name="entry_sleep_loss_0_10",
             ),
         ]
         indexes = [models.Index(fields=["patient", "-date"], name="entry_patient_date_desc")]
@@ -372,6 +402,8 @@ class Flag(models.Model):
     amount_limit = models.ForeignKey(
         AmountLimit, on_delete=models.SET_NULL, null=True, blank=True, related_name="flags"
     )
+    # A score-change rule (diary.flagging.SCORE_RULES) when the flag is about validated scores.
+    score_rule = models.PositiveSmallIntegerField(null=True, blank=True)
     drug = models.ForeignKey(Drug, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     urgency = models.PositiveSmallIntegerField(choices=Urgency.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
@@ -404,7 +436,9 @@ class Flag(models.Model):
         ordering = ["-urgency", "first_seen", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(warning_sign__isnull=True) | Q(amount_limit__isnull=True), name="flag_one_rule"
+                condition=(Q(warning_sign__isnull=True) | Q(amount_limit__isnull=True))
+                & (Q(score_rule__isnull=True) | (Q(warning_sign__isnull=True) & Q(amount_limit__isnull=True))),
+                name="flag_one_rule",
             ),
             models.CheckConstraint(condition=Q(last_seen__gte=models.F("first_seen")), name="flag_dates_in_order"),
             models.CheckConstraint(condition=Q(urgency__gte=1, urgency__lte=4), name="flag_urgency_known"),
@@ -418,6 +452,11 @@ class Flag(models.Model):
                 fields=["patient", "amount_limit"],
                 condition=Q(status__in=[OPEN, ACKNOWLEDGED], amount_limit__isnull=False),
                 name="flag_one_active_per_amount_limit",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "score_rule"],
+                condition=Q(status__in=[OPEN, ACKNOWLEDGED], score_rule__isnull=False),
+                name="flag_one_active_per_score_rule",
             ),
         ]
         indexes = [
@@ -498,6 +537,59 @@ class Photo(models.Model):
             image=names[0],
             thumbnail=names[1],
         )
+
+
+class PoemScoreQuerySet(models.QuerySet):
+    def for_patient(self, patient: Patient) -> "PoemScoreQuerySet":
+        return self.filter(patient=patient)
+
+
+class PoemScore(models.Model):
+    """One POEM questionnaire (diary.scores): seven answers 0-4 about the last week, and the total they make."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="poem_scores")
+    date = models.DateField(help_text="The day it was answered, in the patient's time zone.")
+    q1 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q3 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q4 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q5 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q6 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q7 = models.PositiveSmallIntegerField(null=True, blank=True)
+    total = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty when two or more are unanswered.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = PoemScoreQuerySet.as_manager()
+
+    ANSWER_FIELDS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7")
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = "POEM score"
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "date"], name="poem_one_per_patient_per_day"),
+            models.CheckConstraint(
+                condition=Q(total__isnull=True) | Q(total__gte=0, total__lte=28), name="poem_total_0_28"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__lte": 4}), name=f"poem_{name}_0_4"
+                )
+                for name in ("q1", "q2", "q3", "q4", "q5", "q6", "q7")
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} POEM {self.date:%Y-%m-%d}"
+
+    @property
+    def answers(self) -> list[int | None]:
+        return [getattr(self, name) for name in self.ANSWER_FIELDS]
+
+    @property
+    def band(self) -> Band | None:
+        return poem_band(self.total)
 
 
 class IdempotencyKey(models.Model):

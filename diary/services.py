@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diary import imaging, storage
+from diary import imaging, scores, storage
 from diary.flag_services import flags_reevaluate
-from diary.models import Application, Entry, Patient, Photo, Reaction, Treatment
+from diary.models import Application, Entry, Patient, Photo, PoemScore, Reaction, Treatment
 from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
 
@@ -95,6 +95,16 @@ def patient_update(*, patient: Patient, time_zone: str, date_of_birth: datetime.
     return patient
 
 
+@transaction.atomic
+def patient_preferences_update(*, patient: Patient, poem: str, summary_notes: bool) -> Patient:
+    """Turn the weekly POEM on, off or automatic, and include or leave out the notes in the visit summary."""
+    patient.poem = poem
+    patient.summary_notes = summary_notes
+    patient.full_clean(exclude=["user", "dermatologist"])
+    patient.save(update_fields=["poem", "summary_notes", "updated"])
+    return patient
+
+
 # --- Treatments ----------------------------------------------------------------------------
 
 
@@ -165,13 +175,16 @@ def treatment_stop(*, patient: Patient, treatment: Treatment) -> Treatment:
 
 
 @transaction.atomic
-def entry_update(*, patient: Patient, date: datetime.date, itch: int | None, notes: str) -> Entry:
-    """Write the itch score and notes of a day, creating the day's entry if needed."""
+def entry_update(
+    *, patient: Patient, date: datetime.date, itch: int | None, notes: str, sleep_loss: int | None = None
+) -> Entry:
+    """Write the peak itch and sleep-loss scores and the notes of a day, creating the day's entry if needed."""
     entry = _entry_for(patient, date)
     entry.itch = itch
+    entry.sleep_loss = sleep_loss
     entry.notes = notes
     entry.full_clean(exclude=["patient"], validate_unique=False, validate_constraints=False)
-    entry.save(update_fields=["itch", "notes", "updated"])
+    entry.save(update_fields=["itch", "sleep_loss", "notes", "updated"])
     _diary_changed(patient=patient, dates={date})
     return entry
 
@@ -185,6 +198,25 @@ def entry_delete(*, patient: Patient, entry: Entry) -> datetime.date:
     entry.delete()
     _diary_changed(patient=patient, dates={date})
     return date
+
+
+# --- Validated scores ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def poem_score_update(*, patient: Patient, date: datetime.date, answers: list[int | None]) -> PoemScore:
+    """Record the POEM questionnaire answered on a day (a second one that day replaces it) and score it."""
+    validate_diary_day(day=date, today=patient.today())
+    try:
+        total = scores.poem_total(answers)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+    fields = dict(zip(PoemScore.ANSWER_FIELDS, answers, strict=True))
+    poem, _ = PoemScore.objects.update_or_create(patient=patient, date=date, defaults={**fields, "total": total})
+    # The next score's rise is measured against this one: its day is affected too.
+    following = PoemScore.objects.for_patient(patient).filter(date__gt=date).order_by("date").first()
+    _diary_changed(patient=patient, dates={date} | ({following.date} if following else set()))
+    return poem
 
 
 # --- Applications --------------------------------------------------------------------------

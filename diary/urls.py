@@ -2,7 +2,7 @@ import datetime
 
 from django.urls import path, register_converter
 
-from diary import views
+from diary import progress_views, views
 
 
 class DayConverter:
@@ -44,6 +44,11 @@ urlpatterns = [
     path("settings/export/", views.account_export, name="account-export"),
     path("settings/delete/", views.account_delete, name="account-delete"),
     path("go/", views.day_pick, name="day-pick"),
+    path("progress/", progress_views.progress_page, name="progress"),
+    path("progress/poem/", progress_views.poem_answer, name="poem"),
+    path("progress/choices/", progress_views.score_prefs, name="score-prefs"),
+    path("progress/summary/", progress_views.summary_page, name="summary"),
+    path("progress/summary.pdf", progress_views.summary_pdf, name="summary-pdf"),
     path("treatments/", views.treatment_list, name="treatment-list"),
     path("treatments/add/", views.treatment_add, name="treatment-add"),
     path("treatments/<int:pk>/edit/", views.treatment_edit, name="treatment-edit"),

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from diary import audit, flag_services, idempotency, selectors, services
+from diary import progress as progress_reads
 from diary.export import patient_archive
 from diary.forms import (
     AccountDeleteForm,
@@ -114,7 +115,11 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "reaction_form": forms.get("reaction_form")
         or ReactionForm(patient=patient, courses=[course.treatment for course in progress]),
         "entry_form": forms.get("entry_form")
-        or EntryForm(initial={"itch": entry.itch, "notes": entry.notes} if entry else None),
+        or EntryForm(
+            initial={"itch": entry.itch, "sleep_loss": entry.sleep_loss, "notes": entry.notes} if entry else None
+        ),
+        "poem_due": day == today
+        and progress_reads.poem_due(patient=patient, day=day, courses=[course.treatment for course in progress]),
         "photos": selectors.photos_on(patient=patient, day=day),
         "photo_form": forms.get("photo_form") or PhotoForm(),
     }

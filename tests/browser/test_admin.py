@@ -122,7 +122,7 @@ def test_a_dermatologist_resolves_a_flag_from_the_queue_and_reads_the_patients_t
     check("patient list")
     page.get_by_role("link", name="Timeline").click()
     expect(page.get_by_role("heading", name="Diary of alice")).to_be_visible()
-    for name in ["Symptom severity per day", "Itch score per day", "Applications done against the schedule"]:
+    for name in ["Symptom severity per day", "Peak itch per day", "Applications done against the schedule"]:
         expect(page.get_by_role("img", name=name)).to_be_visible()
     expect(page.get_by_text("Notes of alice")).to_be_visible()
     check("timeline")

@@ -136,9 +136,9 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
             expect(page.get_by_role("status")).to_contain_text("Recorded")
         log_burning(page, severity)
         if number == 2:
-            page.get_by_label("Itch score (0 = none, 10 = worst)").select_option("6")
+            page.get_by_label("How bad was your itch at its worst in the past 24 hours?").select_option("6")
             page.get_by_role("textbox", name="Notes").fill("Stings after the evening dose")
-            page.get_by_role("button", name="Save itch and notes").click()
+            page.get_by_role("button", name="Save itch, sleep and notes").click()
             expect(page.get_by_role("status")).to_contain_text("Saved")
         if number in (0, 6):
             add_photo(page, (200, 60, 60) if number == 0 else (230, 180, 170), f"Day {number + 1}")
@@ -305,13 +305,13 @@ def test_the_daily_log_can_be_filled_in_with_the_keyboard_alone(open_page, live_
     page.keyboard.press("Space")
     expect(page.get_by_role("status")).to_contain_text("Logged moderate burning")
 
-    itch = page.get_by_label("Itch score (0 = none, 10 = worst)")
+    itch = page.get_by_label("How bad was your itch at its worst in the past 24 hours?")
     tab_to(page, itch)
     page.keyboard.type("7")
     expect(itch).to_have_value("7")
     tab_to(page, page.get_by_role("textbox", name="Notes"))
     page.keyboard.type("Dry patches on the cheeks")
-    tab_to(page, page.get_by_role("button", name="Save itch and notes"))
+    tab_to(page, page.get_by_role("button", name="Save itch, sleep and notes"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Saved")
 

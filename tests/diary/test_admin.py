@@ -559,7 +559,7 @@ def test_the_timeline_shows_each_day_with_its_applications_reactions_itch_notes_
     text = page.text
     assert "Tacrolimus ointment 0.1%" in text
     assert '<span class="badge severity-2">Moderate</span> Burning' in text
-    assert "Itch: 4 / 10" in text
+    assert "Peak itch: 4 / 10" in text
     assert "Notes of alice" in text
     assert reverse("admin:diary_flag_change", args=[mine[Flag].pk]) in text
     assert "Export CSV" in text
@@ -589,7 +589,7 @@ def test_the_timeline_draws_three_charts_with_titles_and_a_data_table(client, de
         assert f'<desc id="{chart}-desc">' in text
     assert "Symptom severity per day" in text
     assert "Burning: 1 day with a value, lowest 2, highest 2" in text
-    assert "Itch score: 1 day with a value, lowest 4" in text
+    assert "Peak itch: 1 day with a value, lowest 4" in text
     assert '<circle class="chart-dot"' in text
     assert "numbers as a table" in text
     assert "<script" not in text.split('id="content-main"')[1]

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from diary.models import Entry, Patient, Treatment
+from diary import demo_story
+from diary.models import Entry, Flag, Patient, Photo, PoemScore, Treatment
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +27,25 @@ def test_seed_demo_skips_the_diary_quietly_without_reference_data(settings, caps
     assert Patient.objects.get().dermatologist.username == "dermatologist"
 
 
-def test_seed_demo_gives_the_demo_patient_a_tacrolimus_course_and_some_days_once(settings, tacrolimus, face, burning):
+def test_seed_demo_tells_a_sixty_day_story_once(settings, reference, capsys):
     settings.DEBUG = True
 
     call_command("seed_demo")
     call_command("seed_demo")
 
-    course = Treatment.objects.get()
-    assert (course.patient.user.username, course.drug) == ("patient", tacrolimus)
-    entries = Entry.objects.filter(patient=course.patient)
-    assert entries.count() == 4
-    assert sum(entry.applications.count() for entry in entries) == 8
-    assert sum(entry.reactions.count() for entry in entries) == 3
+    patient = Patient.objects.get(user__username="patient")
+    assert Entry.objects.filter(patient=patient).count() == demo_story.DAYS
+    assert "already there" in capsys.readouterr().out
+    itch = list(Entry.objects.filter(patient=patient).order_by("date").values_list("itch", flat=True))
+    assert max(itch) >= 7 and itch[-1] <= 2  # a flare, then recovery
+    assert PoemScore.objects.filter(patient=patient).count() >= 8  # weekly
+    photos = Photo.objects.for_patient(patient).order_by("taken_on")
+    assert photos.count() == 3 and len({p.body_area_id for p in photos}) == 1
+    flags = Flag.objects.filter(patient=patient)
+    resolved = flags.get(status=Flag.Status.RESOLVED)
+    assert resolved.review_note and resolved.reviewer.username == "dermatologist"
+    assert flags.filter(status=Flag.Status.OPEN).exists()
+    assert Treatment.objects.filter(patient=patient).count() == 2
 
 
 def test_the_demo_staff_can_sign_in_to_admin_with_the_printed_authenticator_key(settings, capsys, client):

@@ -365,14 +365,14 @@ def test_the_severity_buttons_are_the_severity_choices(client, patient):
 
 
 @pytest.mark.parametrize("itch", ["11", "-1", "lots"])
-def test_an_itch_score_outside_0_to_10_is_refused_and_the_notes_are_kept(client, patient, itch):
+def test_a_peak_itch_score_outside_0_to_10_is_refused_and_the_notes_are_kept(client, patient, itch):
     client.force_login(patient.user)
 
     response = client.post(reverse("diary:entry-save", args=[TODAY]), {"itch": itch, "notes": "Worse after swimming"})
 
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Select a valid choice" in text
+    assert "Choose a number from 0 to 10, or leave it not scored." in text
     assert "Worse after swimming" in text
     assert not Entry.objects.exists()
 

@@ -1,8 +1,6 @@
 """Create the demo accounts for local development (never in production)."""
 
 import base64
-import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,10 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from diary import services
-from diary.models import Patient, Treatment
+from diary import demo_story
+from diary.models import Patient
 from diary.permissions import ensure_dermatologists_group
-from drugs.models import BodyArea, Drug, Severity, Symptom
 
 DEMO_PASSWORD = "demo-pass-2026"
 ACCOUNTS = [
@@ -74,42 +71,8 @@ class Command(BaseCommand):
         return base64.b32encode(device.bin_key).decode()
 
     def _demo_diary(self) -> str:
-        """A tacrolimus course and a few days of entries for the demo patient, once, if the reference is loaded."""
-        drug = Drug.objects.filter(slug="tacrolimus-ointment").first()
+        """About 60 days of diary for the demo patient (diary.demo_story), once, if the reference is loaded."""
         patient = Patient.objects.filter(user__username="patient").first()
-        if drug is None or patient is None:
+        if patient is None:
             return ""
-        if Treatment.objects.filter(patient=patient, drug=drug).exists():
-            return "  demo diary: already there"
-        areas = list(BodyArea.objects.filter(code__in=["face", "neck"])) or list(BodyArea.objects.all()[:1])
-        if not areas:
-            return ""
-        today = patient.today()
-        course = services.treatment_create(
-            patient=patient,
-            drug=drug,
-            strength=drug.strength_list[-1] if drug.strength_list else "",
-            body_areas=areas,
-            schedule_kind=Treatment.ScheduleKind.DAILY,
-            schedule_times=2,
-            started_on=today - datetime.timedelta(days=5),
-            instructions="Thin layer on the red patches, morning and evening.",
-            usual_amount=Decimal("1.5"),
-            usual_unit="ftu",
-        )
-        burning = Symptom.objects.filter(code="burning").first()
-        for days_ago in range(4, 0, -1):
-            day = today - datetime.timedelta(days=days_ago)
-            for hour in (8, 20):
-                services.application_create(patient=patient, treatment=course, date=day, time=datetime.time(hour))
-            if burning is not None and days_ago >= 2:
-                services.reaction_create(
-                    patient=patient,
-                    date=day,
-                    symptom=burning,
-                    severity=Severity.MODERATE if days_ago > 2 else Severity.MILD,
-                    body_area=areas[0],
-                    treatment=course,
-                )
-            services.entry_update(patient=patient, date=day, itch=max(0, days_ago + 2), notes="")
-        return "  demo diary: a tacrolimus course and four days of entries for 'patient'"
+        return demo_story.tell(patient=patient, dermatologist=get_user_model().objects.get(username="dermatologist"))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0007_idempotency_key'),
+        ('diary', '0008_scores_poem_peak_itch_sleep_loss'),
     ]
 
     operations = [

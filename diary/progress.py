@@ -1,0 +1,384 @@
+"""The patient's own progress: scores, symptoms, adherence and amounts over a period, by day or by week.
+
+Reads only, each a fixed number of queries however long the diary is. Adherence is `diary.adherence`, the
+one definition the dermatologist's timeline and patient list use, so the patient and the clinician see
+one number.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from diary import admin_charts, admin_selectors, scores
+from diary.adherence import adherence, adherence_percent
+from diary.admin_charts import Series
+from diary.models import Application, Patient, PoemChoice, PoemScore, Treatment
+from drugs.models import AmountLimit, Drug
+
+PERIODS = {"2w": ("2 weeks", 14), "3m": ("3 months", 91), "1y": ("1 year", 364)}
+DEFAULT_PERIOD = "3m"
+# Up to this many days the page shows one point a day; longer periods one a week (Monday to Sunday).
+DAILY_UP_TO = 14
+PHONE_WIDTH, PHONE_HEIGHT = 360, 220
+ECZEMA_DRUGS = frozenset(
+    {"tacrolimus-ointment", "pimecrolimus-cream", "crisaborole-ointment", "ruxolitinib-cream", "mometasone-furoate"}
+)
+
+
+def period_dates(patient: Patient, period: str) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a named period ending on the patient's today."""
+    end = patient.today()
+    return end - datetime.timedelta(days=PERIODS[period][1] - 1), end
+
+
+@dataclass
+class Bucket:
+    """One day, or one week, of the period: the highest severity and score of its days."""
+
+    start: datetime.date
+    end: datetime.date
+    peak_itch: int | None = None
+    sleep_loss: int | None = None
+    severities: dict[str, int] = field(default_factory=dict)
+    poem: int | None = None
+    expected: float = 0.0
+    done: float = 0.0
+
+    @property
+    def adherence(self) -> int | None:
+        return adherence_percent(self.done, self.expected)
+
+    @property
+    def poem_band(self) -> scores.Band | None:
+        return scores.poem_band(self.poem)
+
+    @property
+    def label(self) -> str:
+        if self.start == self.end:
+            return f"{self.start:%a %d %b}"
+        return f"{self.start:%d %b} to {self.end:%d %b}"
+
+
+@dataclass(frozen=True)
+class WeeklyAmount:
+    """Grams of one medicine in each 7-day window of the period, and its weekly limit where it has one."""
+
+    drug: Drug
+    limit: Decimal | None
+    weeks: list[tuple[datetime.date, Decimal]]  # (last day of the window, grams)
+
+    @property
+    def over(self) -> list[tuple[datetime.date, Decimal]]:
+        return [(day, grams) for day, grams in self.weeks if self.limit is not None and grams > self.limit]
+
+
+@dataclass
+class Progress:
+    patient: Patient
+    start: datetime.date
+    end: datetime.date
+    timeline: admin_selectors.Timeline
+    courses: list[Treatment]
+    applied: dict[tuple[int, datetime.date], int]  # applications per (course id, date), as diary.adherence counts
+    buckets: list[Bucket]
+    poems: list[PoemScore]
+    amounts: list[WeeklyAmount]
+    symptom_names: list[str]
+
+    @property
+    def daily(self) -> bool:
+        return len(self.buckets) == len(self.timeline.days)
+
+    @property
+    def adherence(self) -> int | None:
+        return adherence(courses=self.courses, applied=self.applied, start=self.start, end=self.end).percent
+
+    def course_adherence(self, course: Treatment) -> int | None:
+        return adherence(courses=[course], applied=self.applied, start=self.start, end=self.end).percent
+
+    @property
+    def latest_poem(self) -> PoemScore | None:
+        scored = [p for p in self.poems if p.total is not None]
+        return scored[-1] if scored else None
+
+    @property
+    def poem_change(self) -> int | None:
+        """The change between the first and the last POEM score of the period."""
+        scored = [p for p in self.poems if p.total is not None]
+        return scored[-1].total - scored[0].total if len(scored) > 1 else None
+
+
+def _buckets(timeline: admin_selectors.Timeline, poems: list[PoemScore], daily: bool, courses, applied) -> list[Bucket]:
+    buckets: list[Bucket] = []
+    for day in timeline.days:
+        if daily or not buckets or day.date.weekday() == 0:
+            buckets.append(Bucket(start=day.date, end=day.date))
+        bucket = buckets[-1]
+        bucket.end = day.date
+        entry = day.entry
+        if entry is None:
+            continue
+        if entry.itch is not None:
+            bucket.peak_itch = max(bucket.peak_itch or 0, entry.itch)
+        if entry.sleep_loss is not None:
+            bucket.sleep_loss = max(bucket.sleep_loss or 0, entry.sleep_loss)
+        for reaction in entry.reactions.all():
+            name = reaction.symptom.name
+            bucket.severities[name] = max(bucket.severities.get(name, 0), reaction.severity)
+    for bucket in buckets:
+        figures = adherence(courses=courses, applied=applied, start=bucket.start, end=bucket.end)
+        bucket.expected, bucket.done = figures.expected, figures.done
+    for poem in poems:
+        for bucket in buckets:
+            if bucket.start <= poem.date <= bucket.end and poem.total is not None:
+                bucket.poem = poem.total  # the latest of the bucket: poems come oldest first
+    return buckets
+
+
+def weekly_amounts(patient: Patient, start: datetime.date, end: datetime.date) -> list[WeeklyAmount]:
+    """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart; 2 queries."""
+    first = end - datetime.timedelta(days=((end - start).days // 7 + 1) * 7 - 1)
+    grams: dict[int, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    drugs: dict[int, Drug] = {}
+    rows = Application.objects.filter(entry__patient=patient, entry__date__range=(first, end)).select_related(
+        "treatment__drug", "entry"
+    )
+    for application in rows:
+        drug = application.treatment.drug
+        drugs[drug.pk] = drug
+        window_end = end - datetime.timedelta(days=((end - application.entry.date).days // 7) * 7)
+        grams[drug.pk][window_end] += application.grams
+    limits = {
+        limit.drug_id: limit.max_grams_per_week
+        for limit in AmountLimit.objects.filter(drug_id__in=drugs).order_by("-max_grams_per_week")
+    }
+    window_ends = []
+    day = end
+    while day >= start:
+        window_ends.append(day)
+        day -= datetime.timedelta(days=7)
+    return [
+        WeeklyAmount(
+            drug=drug,
+            limit=limits.get(drug.pk),
+            weeks=[(day, grams[drug.pk].get(day, Decimal(0))) for day in reversed(window_ends)],
+        )
+        for drug in sorted(drugs.values(), key=lambda d: d.generic_name)
+    ]
+
+
+def progress(*, patient: Patient, start: datetime.date, end: datetime.date, weekly: bool = False) -> Progress:
+    """Everything the Progress page and the visit summary show for the period, in a fixed number of queries.
+
+    By day up to DAILY_UP_TO days (unless `weekly`), by week (Monday to Sunday) beyond.
+    """
+    timeline = admin_selectors.timeline(patient=patient, start=start, end=end)
+    courses = list(Treatment.objects.filter(patient=patient).overlapping(start, end).select_related("drug"))
+    applied: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    for day in timeline.days:
+        for application in day.entry.applications.all() if day.entry else ():
+            applied[application.treatment_id, day.date] += 1
+    poems = list(PoemScore.objects.for_patient(patient).filter(date__range=(start, end)).order_by("date"))
+    daily = not weekly and (end - start).days + 1 <= DAILY_UP_TO
+    return Progress(
+        patient=patient,
+        start=start,
+        end=end,
+        timeline=timeline,
+        courses=courses,
+        applied=dict(applied),
+        buckets=_buckets(timeline, poems, daily, courses, applied),
+        poems=poems,
+        amounts=weekly_amounts(patient, start, end),
+        symptom_names=sorted({r.symptom.name for d in timeline.days if d.entry for r in d.entry.reactions.all()}),
+    )
+
+
+def poem_offered(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> bool:
+    """Whether Today asks for the weekly POEM: turned on, or (by default) a course that treats eczema is active.
+
+    `courses`: the courses active on `day` with their drugs, when the caller has them (no query then).
+    """
+    if patient.poem == PoemChoice.OFF:
+        return False
+    if patient.poem == PoemChoice.ON:
+        return True
+    if courses is not None:
+        return any(course.drug.slug in ECZEMA_DRUGS for course in courses)
+    return Treatment.objects.filter(patient=patient, drug__slug__in=ECZEMA_DRUGS).active_on(day).exists()
+
+
+def poem_due(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> bool:
+    """Offered, and no POEM answered in the 7 days up to `day`."""
+    recent = PoemScore.objects.for_patient(patient).filter(date__gt=day - datetime.timedelta(days=7), date__lte=day)
+    return poem_offered(patient=patient, day=day, courses=courses) and not recent.exists()
+
+
+# --- Charts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart, a sentence summarising it, and its numbers as a table (the alternative to the picture)."""
+
+    heading: str
+    svg: str
+    summary: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def _table(series: list[Series], first: str, unit: str = "") -> tuple[list[str], list[list[str]]]:
+    rows = []
+    for index, (day, _) in enumerate(series[0].points if series else []):
+        values = [one.points[index][1] for one in series]
+        rows.append([f"{day:%d %b %Y}"] + ["-" if v is None else f"{v:g}{unit}" for v in values])
+    return [first] + [one.name for one in series], rows
+
+
+def _points(progress: Progress, value) -> list[tuple[datetime.date, float | None]]:
+    return [(bucket.start, value(bucket)) for bucket in progress.buckets]
+
+
+def charts(progress: Progress, *, width: int = PHONE_WIDTH, height: int = PHONE_HEIGHT) -> list[Chart]:
+    """The Progress charts, each an SVG with a title and a description, and a sentence summarising it."""
+    per = "per day" if progress.daily else "per week (highest of the week)"
+    first = "Day" if progress.daily else "Week from"
+    span = f"{progress.start:%d %b %Y} to {progress.end:%d %b %Y}"
+    size = {"width": width, "height": height}
+    made = []
+
+    itch = [
+        Series(scores.PEAK_ITCH.name, _points(progress, lambda b: b.peak_itch)),
+        Series(scores.SLEEP_LOSS.name, _points(progress, lambda b: b.sleep_loss)),
+    ]
+    made.append(
+        Chart(
+            "Peak itch and sleep loss",
+            admin_charts.line_chart(
+                chart_id="chart-itch",
+                title=f"Peak itch and sleep loss (0 to 10) {per}, {span}",
+                description=admin_charts.summary(itch),
+                series=itch,
+                top_value=10,
+                ticks=[(0, "0"), (5, "5"), (10, "10")],
+                **size,
+            ),
+            admin_charts.summary(itch),
+            *_table(itch, first),
+        )
+    )
+
+    poem = [Series("POEM", _points(progress, lambda b: b.poem))]
+    poem_text = poem_summary(progress)
+    made.append(
+        Chart(
+            "Eczema score (POEM)",
+            admin_charts.line_chart(
+                chart_id="chart-poem",
+                title=f"POEM score (0 to 28, higher is worse), {span}",
+                description=poem_text,
+                series=poem,
+                top_value=scores.POEM_MAX,
+                ticks=[(band.low, f"{band.low}") for band in scores.POEM_BANDS] + [(28, "28")],
+                **size,
+            ),
+            poem_text,
+            *_table(poem, first),
+        )
+    )
+
+    severity = [
+        Series(name, _points(progress, lambda b, n=name: b.severities.get(n))) for name in progress.symptom_names
+    ]
+    severity_text = admin_charts.summary(severity) if severity else "No symptoms were reported in this period."
+    made.append(
+        Chart(
+            "Symptoms",
+            admin_charts.line_chart(
+                chart_id="chart-severity",
+                title=f"Symptom severity {per} (1 mild, 2 moderate, 3 severe), {span}",
+                description=severity_text,
+                series=severity,
+                top_value=3,
+                ticks=[(1, "Mild"), (2, "Mod."), (3, "Severe")],
+                **size,
+            ),
+            severity_text,
+            *_table(severity, first),
+        )
+    )
+
+    adherence = [Series("Adherence", _points(progress, lambda b: b.adherence))]
+    overall = progress.adherence
+    adherence_text = (
+        f"Over the period you did {overall} % of the applications your courses planned. "
+        if overall is not None
+        else "No course planned applications in this period. "
+    ) + admin_charts.summary(adherence, " %")
+    made.append(
+        Chart(
+            "Applications done as planned",
+            admin_charts.line_chart(
+                chart_id="chart-adherence",
+                title=f"Applications done against the schedule {per} (%), {span}",
+                description=adherence_text,
+                series=adherence,
+                top_value=100,
+                ticks=[(0, "0 %"), (50, "50 %"), (100, "100 %")],
+                **size,
+            ),
+            adherence_text,
+            *_table(adherence, first, " %"),
+        )
+    )
+
+    for number, amount in enumerate(progress.amounts):
+        lines = [Series("Grams in 7 days", [(day, float(grams)) for day, grams in amount.weeks])]
+        if amount.limit is not None:
+            lines.append(Series("Weekly limit", [(day, float(amount.limit)) for day, _ in amount.weeks]))
+        top = max([float(amount.limit or 0)] + [float(g) for _, g in amount.weeks] + [1.0])
+        text = amount_summary(amount)
+        made.append(
+            Chart(
+                f"{amount.drug}: grams per week",
+                admin_charts.line_chart(
+                    chart_id=f"chart-amount-{number}",
+                    title=f"Grams of {amount.drug} in each 7 days, {span}",
+                    description=text,
+                    series=lines,
+                    top_value=top,
+                    ticks=[(0, "0 g"), (top, f"{top:g} g")],
+                    **size,
+                ),
+                text,
+                *_table(lines, "7 days ending", " g"),
+            )
+        )
+    return made
+
+
+def poem_summary(progress: Progress) -> str:
+    latest = progress.latest_poem
+    if latest is None:
+        return "No POEM score in this period."
+    text = f"Latest POEM {latest.total} ({latest.band.label.lower()}) on {latest.date:%d %b %Y}."
+    if progress.poem_change is not None:
+        text += f" Change over the period: {progress.poem_change:+d}."
+    return text
+
+
+def amount_summary(amount: WeeklyAmount) -> str:
+    most = max((grams for _, grams in amount.weeks), default=Decimal(0))
+    text = f"At most {most.normalize():f} g of {amount.drug} in 7 days."
+    if amount.limit is not None:
+        text += f" The weekly limit is {amount.limit.normalize():f} g"
+        text += (
+            f"; it was exceeded in {len(amount.over)} of {len(amount.weeks)} weeks."
+            if amount.over
+            else "; never exceeded."
+        )
+    return text
