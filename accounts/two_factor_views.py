@@ -23,6 +23,11 @@ from diary.forms import PasswordConfirmForm
 from diary.reauth import reauthentication_required
 
 
+def _form_page(user) -> str:
+    """Staff sign in to the admin: their two-step pages wear the admin's look, not the patient site's menu."""
+    return "registration/_staff_form_page.html" if user.is_staff else "registration/_form_page.html"
+
+
 def _next_url(request, default: str = "home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -46,7 +51,8 @@ def verify(request):
             request.session[OTP_REQUIRED] = True
             return redirect(_next_url(request))
         form.add_error("token", paused or "That code is not right (or it expired). Wait for a new one and try again.")
-    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request, "")})
+    context = {"form": form, "next": _next_url(request, ""), "form_page": _form_page(request.user)}
+    return render(request, "registration/two_factor_verify.html", context)
 
 
 PAUSE_WORTH_SAYING = 3
@@ -101,6 +107,7 @@ def setup(request):
         "qr_svg": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")),  # noqa: S308
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "is_staff": user.is_staff,
+        "form_page": _form_page(user),
     }
     return render(request, "registration/two_factor_setup.html", context)
 

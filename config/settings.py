@@ -5,6 +5,7 @@ key must then come from DJANGO_SECRET_KEY. See .env.example for every variable.
 """
 
 import datetime
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "diary.context_processors.care_team",
+                "diary.context_processors.alert_contacts",
             ],
         },
     },
@@ -176,6 +178,21 @@ if PHOTO_SENDFILE and not (PHOTO_SENDFILE.startswith("/") and PHOTO_SENDFILE.end
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Phone numbers an alert offers to call. 112 reaches emergency services from any mobile phone in the EU
+# and is forwarded in many other countries; set the deployment country's own (999, 911...). The
+# non-emergency line (e.g. 111, or a poison centre) is optional and shown next to it when set.
+EMERGENCY_NUMBER = env_str("DJANGO_EMERGENCY_NUMBER", "112")
+NON_EMERGENCY_NUMBER = env_str("DJANGO_NON_EMERGENCY_NUMBER")
+NON_EMERGENCY_NAME = env_str("DJANGO_NON_EMERGENCY_NAME", "Non-emergency medical advice")
+for _name, _number in [
+    ("DJANGO_EMERGENCY_NUMBER", EMERGENCY_NUMBER),
+    ("DJANGO_NON_EMERGENCY_NUMBER", NON_EMERGENCY_NUMBER),
+]:
+    if _number and not re.fullmatch(r"\+?[0-9 ]{2,20}", _number):
+        raise ImproperlyConfigured(f"{_name} must be a phone number (digits, spaces, an optional leading +).")
+if not EMERGENCY_NUMBER:
+    raise ImproperlyConfigured("DJANGO_EMERGENCY_NUMBER must not be empty.")
 
 # The public address of the site, for links in e-mails sent outside a request (clinician alerts).
 SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")

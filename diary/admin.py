@@ -342,7 +342,8 @@ class FlagAdmin(PatientScopedAdmin):
     fieldsets = [
         (None, {"fields": ["urgency_badge", "status", "patient_name", "call_back", "medicine", "rule_text", "advice"]}),
         ("Evidence", {"fields": ["first_seen", "last_seen", "evidence_display", "entries_link"]}),
-        ("Review", {"fields": ["reviewer", "reviewed_at", "review_note"]}),
+        ("Review", {"fields": ["reviewer", "reviewed_at", "review_note", "internal_note"]}),
+        ("After an emergency alert", {"fields": ["patient_help", "patient_help_at"]}),
     ]
     readonly_fields = [
         "urgency_badge",
@@ -359,6 +360,9 @@ class FlagAdmin(PatientScopedAdmin):
         "reviewer",
         "reviewed_at",
         "review_note",
+        "internal_note",
+        "patient_help",
+        "patient_help_at",
     ]
 
     def get_queryset(self, request):
@@ -450,12 +454,14 @@ class FlagAdmin(PatientScopedAdmin):
     def resolve_with_note(self, request, queryset):
         form = ResolveNoteForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            note = form.cleaned_data["note"]
+            note, internal_note = form.cleaned_data["note"], form.cleaned_data["internal_note"]
             _review_each(
                 request,
                 queryset,
                 "Resolved",
-                lambda flag: flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note),
+                lambda flag: flag_services.flag_resolve(
+                    flag=flag, reviewer=request.user, note=note, internal_note=internal_note
+                ),
             )
             return None
         return admin_views.resolve_selected_page(self, request, queryset, form)
@@ -482,6 +488,7 @@ def _review_each(request, queryset: QuerySet[Flag], verb: str, review) -> None:
 class PhotoAdmin(PatientEnteredAdmin):
     patient_path = "entry__patient"
     needs_photo_consent = True
+    view_on_site = False  # the photo's page on the patient site is the patient's own: a 404 for staff
     list_display = ["thumbnail_image", "taken_on", "patient_name", "body_area", "caption"]
     list_filter = ["body_area"]
     list_select_related = ["entry__patient__user", "body_area"]

@@ -23,10 +23,21 @@ class TimelineRangeForm(forms.Form):
         return data
 
 
+NOTE_FOR_PATIENT = "The patient reads this note word for word on their alert."
+INTERNAL_NOTE = "For the care team only: the patient never sees it."
+
+
 class ResolveNoteForm(forms.Form):
     note = forms.CharField(
+        label="Note for the patient",
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text="Kept in the patient's record with each resolved flag.",
+        help_text=f"{NOTE_FOR_PATIENT} Required: kept with each resolved flag.",
+    )
+    internal_note = forms.CharField(
+        label="Internal note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=INTERNAL_NOTE,
     )
 
 
@@ -34,7 +45,14 @@ class FlagReviewForm(forms.Form):
     DECISIONS = [("acknowledge", "Acknowledge"), ("resolve", "Resolve")]
     decision = forms.ChoiceField(choices=DECISIONS)
     note = forms.CharField(
+        label="Note for the patient",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Required to resolve; optional to acknowledge.",
+        help_text=f"{NOTE_FOR_PATIENT} Required to resolve; optional to acknowledge.",
+    )
+    internal_note = forms.CharField(
+        label="Internal note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=INTERNAL_NOTE,
     )

@@ -154,13 +154,13 @@ def flag_review(model_admin, request, object_id):
     if not form.is_valid():
         messages.error(request, "Choose Acknowledge or Resolve.")
         return HttpResponseRedirect(change_url)
-    note = form.cleaned_data["note"]
+    note, internal_note = form.cleaned_data["note"], form.cleaned_data["internal_note"]
     with Refusals() as refusal:
         if form.cleaned_data["decision"] == "acknowledge":
-            flag_services.flag_acknowledge(flag=flag, reviewer=request.user, note=note)
+            flag_services.flag_acknowledge(flag=flag, reviewer=request.user, note=note, internal_note=internal_note)
             messages.success(request, "Flag acknowledged: it stays in the queue until resolved.")
         else:
-            flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note)
+            flag_services.flag_resolve(flag=flag, reviewer=request.user, note=note, internal_note=internal_note)
             messages.success(request, "Flag resolved.")
     if refusal.message:
         messages.error(request, refusal.message)

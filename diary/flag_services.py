@@ -116,6 +116,15 @@ def _evidence(old: dict, change: flagging.FlagChange, facts: _Facts, start, end,
     return {"rule": rule.summary, "advice": advice, "urgency": Urgency(rule.urgency).label, "days": days}
 
 
+def _matches(facts: _Facts, start, end, courses, sign_rules, limit_rules) -> list[flagging.Match]:
+    return [
+        match
+        for day in sorted(facts.days)
+        if start <= day <= end
+        for match in flagging.evaluate_day(day, facts.days, courses, sign_rules, limit_rules)
+    ]
+
+
 @transaction.atomic
 def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify: bool = True) -> list[Flag]:
     """Check the days a change can affect against the warning-sign rules and raise, update or withdraw flags.
@@ -136,18 +145,19 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
     others = Flag.objects.for_patient(patient).exclude(status__in=Flag.ACTIVE).filter(last_seen__gte=start)
     flags = {f.pk: f for f in [*active, *others]}
 
-    facts = _Facts(patient, start - datetime.timedelta(days=flagging.lookback_days(sign_rules)), end)
     courses = [
         flagging.CourseFacts(drug_id, started_on, ended_on)
         for drug_id, started_on, ended_on in patient.treatments.values_list("drug_id", "started_on", "ended_on")
     ]
     limit_rules = [_limit_rule(a) for a in limits.values()]
-    matches = [
-        match
-        for day in sorted(facts.days)
-        if start <= day <= end
-        for match in flagging.evaluate_day(day, facts.days, courses, sign_rules, limit_rules)
-    ]
+    first = start - datetime.timedelta(days=flagging.lookback_days(sign_rules))
+    facts = _Facts(patient, first, end)
+    matches = _matches(facts, start, end, courses, sign_rules, limit_rules)
+    if any(m.present_since and (m.present_since - first).days <= flagging.MAX_GAP_DAYS for m in matches):
+        # A symptom run reaches the edge of what was loaded: load the whole diary so that
+        # "present since" is the run's true first day (rare: only long persisting symptoms).
+        facts = _Facts(patient, datetime.date.min, end)
+        matches = _matches(facts, start, end, courses, sign_rules, limit_rules)
     matches += [
         match
         for day in sorted(set(facts.days) | set(facts.poems))
@@ -179,6 +189,23 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         flag.evidence = _evidence(flag.evidence, change, facts, start, end, rule, flag.advice)
         flag.save()
         changed.append(flag)
+    for change in plan.refresh:
+        # Same dates and status: the evidence may still differ (a day added, edited or emptied between them).
+        kind, rule_id = change.rule
+        flag = flags[change.flag_id]
+        evidence = _evidence(
+            flag.evidence,
+            change,
+            facts,
+            start,
+            end,
+            {"sign": signs, "limit": limits, "score": flagging.SCORE_RULES}[kind][rule_id],
+            flag.advice,
+        )
+        if evidence != flag.evidence:
+            flag.evidence = evidence
+            flag.save(update_fields=["evidence", "updated"])
+            changed.append(flag)
     if plan.withdraw:
         Flag.objects.filter(pk__in=plan.withdraw).update(status=Flag.Status.WITHDRAWN, updated=timezone.now())
 
@@ -197,32 +224,51 @@ def flags_reevaluate_all(*, patient: Patient, notify: bool = True) -> int:
 
 
 @transaction.atomic
-def flag_acknowledge(*, flag: Flag, reviewer, note: str = "") -> Flag:
+def flag_acknowledge(*, flag: Flag, reviewer, note: str = "", internal_note: str = "") -> Flag:
     """The dermatologist has seen an open flag; it stays in the queue until resolved."""
     if flag.status != Flag.Status.OPEN:
         raise ValidationError(
             f"Only an open flag can be acknowledged; this one is {flag.get_status_display().lower()}."
         )
-    return _review(flag=flag, reviewer=reviewer, note=note, status=Flag.Status.ACKNOWLEDGED)
+    return _review(
+        flag=flag, reviewer=reviewer, note=note, internal_note=internal_note, status=Flag.Status.ACKNOWLEDGED
+    )
 
 
 @transaction.atomic
-def flag_resolve(*, flag: Flag, reviewer, note: str) -> Flag:
+def flag_resolve(*, flag: Flag, reviewer, note: str, internal_note: str = "") -> Flag:
     """The dermatologist has dealt with a flag; a later match of its rule raises a new one."""
     if flag.status not in Flag.ACTIVE:
         raise ValidationError(
             f"Only an open or acknowledged flag can be resolved; this one is {flag.get_status_display().lower()}."
         )
     if not note.strip():
-        raise ValidationError("Write a short note for the patient's record when resolving a flag.")
-    return _review(flag=flag, reviewer=reviewer, note=note, status=Flag.Status.RESOLVED)
+        raise ValidationError("Write a short note for the patient (they read it) when resolving a flag.")
+    return _review(flag=flag, reviewer=reviewer, note=note, internal_note=internal_note, status=Flag.Status.RESOLVED)
 
 
-def _review(*, flag: Flag, reviewer, note: str, status: str) -> Flag:
+def _review(*, flag: Flag, reviewer, note: str, internal_note: str, status: str) -> Flag:
     flag.status = status
     flag.reviewer = reviewer
     flag.reviewed_at = timezone.now()
     if note.strip():
         flag.review_note = note.strip()
-    flag.save(update_fields=["status", "reviewer", "reviewed_at", "review_note", "updated"])
+    if internal_note.strip():
+        flag.internal_note = internal_note.strip()
+    flag.save(update_fields=["status", "reviewer", "reviewed_at", "review_note", "internal_note", "updated"])
+    return flag
+
+
+@transaction.atomic
+def flag_help_record(*, patient: Patient, flag: Flag, answer: str) -> Flag:
+    """The patient's answer, after an emergency alert, to "Did you get help?", kept for the dermatologist."""
+    if flag.patient_id != patient.pk:
+        raise ValidationError("This alert is not yours.")
+    if flag.urgency != Urgency.EMERGENCY:
+        raise ValidationError("Only an emergency alert asks whether you got help.")
+    if answer not in Flag.Help.values:
+        raise ValidationError("Choose one of the answers.")
+    flag.patient_help = answer
+    flag.patient_help_at = timezone.now()
+    flag.save(update_fields=["patient_help", "patient_help_at", "updated"])
     return flag

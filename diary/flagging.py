@@ -122,21 +122,18 @@ def _reports(day: DayFacts, symptom_id: int, min_severity: int) -> bool:
     return any(r.symptom_id == symptom_id and r.severity >= min_severity for r in day.reactions)
 
 
-def symptom_run_start(
-    days: Mapping[date, DayFacts], symptom_id: int, min_severity: int, on: date, *, enough: int | None = None
-) -> date | None:
+def symptom_run_start(days: Mapping[date, DayFacts], symptom_id: int, min_severity: int, on: date) -> date | None:
     """First day of the unbroken run of entries reporting the symptom that ends on `on`.
 
     Walks back over the entries: the run continues while each entry reports the symptom at
     min_severity or more, and stops at an entry that does not, or at a gap of more than
-    MAX_GAP_DAYS calendar days with no entry at all. With `enough`, stops as soon as the run
-    is that many days long. None if `on` itself does not report the symptom.
+    MAX_GAP_DAYS calendar days with no entry at all. None if `on` itself does not report the symptom.
     """
     today = days.get(on)
     if today is None or not _reports(today, symptom_id, min_severity):
         return None
     start, gap, day = on, 0, on - timedelta(days=1)
-    while enough is None or (on - start).days + 1 < enough:
+    while True:
         entry = days.get(day)
         if entry is None:
             gap += 1
@@ -183,7 +180,8 @@ def _sign_holds(
         return False, None
     if rule.persists_days is None:
         return True, None
-    start = symptom_run_start(days, rule.symptom_id, rule.min_severity, on, enough=rule.persists_days)
+    # The whole run, not just enough of it: "present since" is the run's true first day.
+    start = symptom_run_start(days, rule.symptom_id, rule.min_severity, on)
     if start is None or (on - start).days + 1 < rule.persists_days:
         return False, None
     return True, start
@@ -270,6 +268,9 @@ class FlagPlan:
     raise_: list[FlagChange] = field(default_factory=list)
     update: list[FlagChange] = field(default_factory=list)
     withdraw: list[int] = field(default_factory=list)
+    # Active flags whose dates and status stay as they are, with their matches as they now stand:
+    # the caller rewrites their evidence if it differs (a day edited, added or emptied between them).
+    refresh: list[FlagChange] = field(default_factory=list)
 
 
 def evaluation_window(
@@ -324,8 +325,11 @@ def plan_flags(*, start: date, end: date, matches: Iterable[Match], flags: Itera
             if fresh:
                 first = fresh[0].date if within else min(active.first_seen, fresh[0].date)
                 last = fresh[-1].date if within else max(active.last_seen, fresh[-1].date)
+                change = FlagChange(rule, first, last, tuple(fresh), active.id, active.status)
                 if (first, last) != (active.first_seen, active.last_seen):
-                    plan.update.append(FlagChange(rule, first, last, tuple(fresh), active.id, active.status))
+                    plan.update.append(change)
+                else:
+                    plan.refresh.append(change)
             elif within:
                 plan.withdraw.append(active.id)
         elif fresh:

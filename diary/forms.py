@@ -7,9 +7,10 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
 from diary import scores, widgets
-from diary.models import AmountUnit, Patient, Treatment
+from diary.models import AmountUnit, Flag, Patient, Treatment
 from diary.timezones import time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
+from drugs.selectors import symptom_groups
 
 # --- A service's refusals ------------------------------------------------------------------
 
@@ -221,10 +222,27 @@ class ReactionForm(forms.Form):
         error_messages={"invalid_choice": "Choose Mild, Moderate or Severe."},
     )
 
-    def __init__(self, *args, patient, **kwargs):
+    def __init__(self, *args, patient, courses: list[Treatment] | None = None, **kwargs):
+        """`courses`: the patient's courses running that day; they set the defaults and order the symptoms."""
+        courses = courses or []
+        # Defaults that save taps: where the courses are applied (when that is one area), and the course
+        # when there is only one.
+        areas = {area.pk for course in courses for area in course.body_areas.all()}
+        initial = {"body_area": next(iter(areas)) if len(areas) == 1 else None}
+        initial["treatment"] = courses[0].pk if len(courses) == 1 else None
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
+        grouped = symptom_groups(drug_ids=[course.drug_id for course in courses])
+        self.fields["symptom"].widget.choices = [("", self.fields["symptom"].empty_label), *grouped]
+
+
+class HelpAnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        choices=Flag.Help.choices,
+        error_messages={"required": "Choose one of the answers.", "invalid_choice": "Choose one of the answers."},
+    )
 
 
 class SettingsForm(forms.Form):
@@ -257,8 +275,11 @@ class PhotoForm(forms.Form):
     # service processes the upload, and its refusals come back as errors on this field.
     upload = forms.FileField(
         label="Photo",
-        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
-        help_text="JPEG, PNG, WebP or HEIC, up to 15 MB. Location and camera details are removed.",
+        # No `capture`: on a phone it would open only the camera and hide the pictures already taken;
+        # without it the phone offers both the camera and the photo library.
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+        help_text="Take a photo with the camera or choose one you already have. "
+        "JPEG, PNG, WebP or HEIC, up to 15 MB. Location and camera details are removed.",
         error_messages={"required": "Choose a photo to upload.", "empty": "This file is empty. Please choose a photo."},
     )
     body_area = forms.ModelChoiceField(

@@ -391,6 +391,12 @@ class Flag(models.Model):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
 
+    class Help(models.TextChoices):
+        # The patient's answer, after an emergency alert, to "Did you get help?"
+        GOT_HELP = "got_help", "Yes, I got help"
+        NOT_YET = "not_yet", "Not yet"
+        NOT_NEEDED = "not_needed", "I did not need help"
+
     ACTIVE = (Status.OPEN, Status.ACKNOWLEDGED)
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flags")
@@ -417,7 +423,16 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True)
+    review_note = models.TextField(
+        "note for the patient",
+        blank=True,
+        help_text="The patient reads this note word for word on their alert. Required to resolve.",
+    )
+    internal_note = models.TextField(
+        "internal note", blank=True, help_text="For the care team only: the patient never sees this note."
+    )
+    patient_help = models.CharField("did the patient get help?", max_length=12, choices=Help.choices, blank=True)
+    patient_help_at = models.DateTimeField("answered at", null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

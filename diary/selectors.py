@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from clinics import selectors as care
 from diary.adherence import doses_counted
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
-from drugs.models import BodyArea
+from drugs.models import BodyArea, Urgency
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,20 @@ class DayAlerts:
 
     flags: list[Flag]
     others: int
+    clinic_phone: str | None = None
+
+    @property
+    def emergency(self) -> bool:
+        return any(flag.urgency == Urgency.EMERGENCY for flag in self.flags)
+
+
+def clinic_phone(*, patient: Patient) -> str | None:
+    """The phone number of the clinic the patient is linked to, if any.
+
+    Clinics record no phone number yet (only an on-duty e-mail inbox): until they do there is no clinic to
+    call and "today" alerts offer only the patient's own clinician's advice.
+    """
+    return None
 
 
 def alerts_on(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> DayAlerts:
@@ -90,7 +104,11 @@ def alerts_on(*, patient: Patient, day: datetime.date, courses: list[Treatment] 
     guide_drug = courses[0].drug if courses else None
     for flag in on_day:
         flag.guide_drug = guide_drug
-    return DayAlerts(flags=on_day, others=len(active) - len(on_day))
+    return DayAlerts(
+        flags=on_day,
+        others=len(active) - len(on_day),
+        clinic_phone=clinic_phone(patient=patient) if any(f.urgency >= Urgency.TODAY for f in on_day) else None,
+    )
 
 
 def alerts_for(*, patient: Patient) -> tuple[list[Flag], QuerySet[Flag]]:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("alerts/", views.alert_list, name="alert-list"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
+    path("alerts/<int:pk>/help/", views.alert_help, name="alert-help"),
     path("settings/", views.settings, name="settings"),
     path("settings/export/", views.account_export, name="account-export"),
     path("settings/sharing/", sharing_views.sharing, name="sharing"),

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from diary import audit, idempotency, selectors, services
+from diary import audit, flag_services, idempotency, selectors, services
 from diary import progress as progress_reads
 from diary.export import patient_archive
 from diary.forms import (
@@ -24,6 +24,7 @@ from diary.forms import (
     ApplicationForm,
     ApplyForm,
     EntryForm,
+    HelpAnswerForm,
     PhotoForm,
     ReactionForm,
     Refusals,
@@ -82,8 +83,13 @@ def _day_url(patient: Patient, day: datetime.date) -> str:
 
 
 def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: str = "") -> str:
-    """Where to go after a write that may have matched a warning sign: its advice first, if it did."""
-    if selectors.alerts_on(patient=patient, day=day).flags:
+    """Where to go after a write that may have matched a warning sign: its advice first, if it did.
+
+    An emergency opens at the call button's box (the browser focuses the fragment's target)."""
+    alerts = selectors.alerts_on(patient=patient, day=day)
+    if alerts.emergency:
+        anchor = "#emergency"
+    elif alerts.flags:
         anchor = "#alerts"
     return f"{_day_url(patient, day)}{query}{anchor}"
 
@@ -107,7 +113,8 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "alerts": selectors.alerts_on(patient=patient, day=day, courses=[course.treatment for course in progress]),
         "apply_form": forms.get("apply_form"),
         "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
-        "reaction_form": forms.get("reaction_form") or ReactionForm(patient=patient),
+        "reaction_form": forms.get("reaction_form")
+        or ReactionForm(patient=patient, courses=[course.treatment for course in progress]),
         "entry_form": forms.get("entry_form")
         or EntryForm(
             initial={"itch": entry.itch, "sleep_loss": entry.sleep_loss, "notes": entry.notes} if entry else None
@@ -436,6 +443,24 @@ def alert_detail(request, pk):
         Flag.objects.select_related("drug", "patient", "reviewer"), pk=pk, patient__user=request.user
     )
     return render(request, "diary/flag_detail.html", {"flag": flag})
+
+
+@patient_page
+@require_POST
+def alert_help(request, pk):
+    """The patient's answer to "did you get help?" after an emergency alert."""
+    patient = _patient(request)
+    flag = get_object_or_404(Flag, pk=pk, patient=patient)
+    form = HelpAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["answer"]))
+    else:
+        with Refusals() as refusal:
+            flag_services.flag_help_record(patient=patient, flag=flag, answer=form.cleaned_data["answer"])
+            messages.success(request, "Thank you. Your answer is kept with this alert for your dermatologist.")
+        if refusal.message:
+            messages.error(request, refusal.message)
+    return redirect(f"{_day_url(patient, flag.last_seen)}#alerts")
 
 
 # --- Photos --------------------------------------------------------------------------------

@@ -84,9 +84,15 @@ class Source(models.Model):
 class Symptom(models.Model):
     """A reaction a patient can report, in plain words."""
 
+    class Site(models.TextChoices):
+        # Where the patient notices it: the symptom picker groups by this.
+        SKIN = "skin", "At the treated skin"
+        BODY = "body", "Elsewhere on the body"
+
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField()
+    site = models.CharField(max_length=4, choices=Site.choices, default=Site.SKIN)
 
     class Meta:
         ordering = ["name"]

@@ -214,6 +214,8 @@ def validate(data: Any) -> list[str]:
             symptoms.append(record["code"])
         check.text(label, record, "code", Symptom)
         check.text(label, record, "name", Symptom)
+        if record.get("site", "skin") not in Symptom.Site.values:
+            check.problem(label, f"site {record.get('site')!r} is not one of {', '.join(Symptom.Site.values)}")
         check.text(label, record, "description")
     check.unique("symptoms", symptoms, "code")
     known_symptoms = set(symptoms)
@@ -367,7 +369,13 @@ class _Writer:
     def write(self) -> LoadReport:
         self._sources()
         symptoms = self._rows(
-            "symptoms", Symptom, "code", {r["code"]: _pick(r, "name", "description") for r in self.data["symptoms"]}
+            "symptoms",
+            Symptom,
+            "code",
+            {
+                r["code"]: {**_pick(r, "name", "description"), "site": r.get("site", "skin")}
+                for r in self.data["symptoms"]
+            },
         )
         self._rows(
             "body areas",

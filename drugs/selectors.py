@@ -5,7 +5,7 @@ from itertools import groupby
 
 from django.db.models import Prefetch, Q
 
-from drugs.models import AmountLimit, CommonSideEffect, Drug, Regimen, Urgency, WarningSign
+from drugs.models import AmountLimit, CommonSideEffect, Drug, Regimen, Symptom, Urgency, WarningSign
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,32 @@ def warning_signs_by_urgency(*, drug: Drug) -> list[UrgencyGroup]:
         .order_by("-urgency", "symptom__name", "min_severity", "id")
     )
     return [UrgencyGroup(Urgency(urgency), list(group)) for urgency, group in groupby(signs, key=lambda s: s.urgency)]
+
+
+EMERGENCY_SIGNS = "Emergency signs"
+
+
+def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The symptom picker's groups: at the treated skin, elsewhere on the body, emergency signs.
+
+    A symptom that any rule treats as an emergency goes under "Emergency signs"; in each group the
+    symptoms listed for the given medicines (common side effects or warning signs) come first, then the
+    others by name. Three queries.
+    """
+    signs = WarningSign.objects.filter(Q(urgency=Urgency.EMERGENCY) | Q(drug_id__in=drug_ids))
+    emergency, listed = set(), set()
+    for symptom_id, urgency, drug_id in signs.values_list("symptom_id", "urgency", "drug_id"):
+        if urgency == Urgency.EMERGENCY:
+            emergency.add(symptom_id)
+        if drug_id in drug_ids:
+            listed.add(symptom_id)
+    listed |= set(CommonSideEffect.objects.filter(drug_id__in=drug_ids).values_list("symptom_id", flat=True))
+    groups: dict[str, list[Symptom]] = {label: [] for label in [*Symptom.Site.labels, EMERGENCY_SIGNS]}
+    for symptom in Symptom.objects.order_by("name"):
+        label = EMERGENCY_SIGNS if symptom.pk in emergency else symptom.get_site_display()
+        groups[label].append(symptom)
+    return [
+        (label, [(s.pk, s.name) for s in sorted(symptoms, key=lambda s: s.pk not in listed)])
+        for label, symptoms in groups.items()
+        if symptoms
+    ]

@@ -116,3 +116,10 @@ def test_a_malformed_env_file_names_the_line(tmp_path):
 
     assert result.returncode != 0
     assert "line 2: expected NAME=value" in result.stderr
+
+
+def test_a_bad_emergency_number_is_named_in_the_error():
+    result = manage("check", DJANGO_DEBUG="1", DJANGO_EMERGENCY_NUMBER="call 999")
+
+    assert result.returncode != 0
+    assert "DJANGO_EMERGENCY_NUMBER must be a phone number" in result.stderr

@@ -15,6 +15,13 @@
     }
   });
 
+  // An emergency alert takes focus, so that it is read first; its call button is next in the tab order.
+  // (After a save the address ends in #emergency and the browser focuses it without this.)
+  var urgent = document.querySelector("[data-focus-on-load]");
+  if (urgent && !window.location.hash) {
+    urgent.focus();
+  }
+
   // One tap, one record: a second tap while the page is submitting does nothing.
   document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

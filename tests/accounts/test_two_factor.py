@@ -189,3 +189,18 @@ def test_staff_signed_in_through_the_patient_log_in_still_need_two_step_sign_in_
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("two-factor-setup"))
+
+
+def test_staff_enter_their_code_on_a_page_in_the_admins_look_and_patients_on_the_patient_sites(client, db):
+    from tests.factories import PatientFactory, StaffFactory
+
+    staff = StaffFactory()
+    client.force_login(staff)
+    staff_page = client.get(reverse("two-factor-setup")).content.decode()
+    assert "Skin diary — clinician admin" in staff_page
+    assert reverse("diary:alert-list") not in staff_page
+
+    client.force_login(PatientFactory().user)
+    patient_page = client.get(reverse("two-factor-setup")).content.decode()
+    assert "clinician admin" not in patient_page
+    assert reverse("diary:alert-list") in patient_page

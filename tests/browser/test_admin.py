@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from diary.models import Flag
 from diary.permissions import ensure_dermatologists_group
 from drugs.models import Urgency
+from tests.browser.journeys import take_screenshot
 from tests.diary.test_admin import diary_for, make_flag
 from tests.factories import PASSWORD, PatientFactory, StaffFactory
 
@@ -36,7 +37,26 @@ def desktop(browser, live_server, transactional_db):
     assert [url for url in requests if not url.startswith(live_server.url + "/")] == []
 
 
+def serious_axe_violations(axe, page) -> list:
+    """axe-core's serious and critical violations on the page the browser shows now."""
+    violations = axe.run(page).response["violations"]
+    return [
+        (v["id"], v["impact"], [n["html"][:80] for n in v["nodes"]])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def test_a_dermatologist_resolves_a_flag_from_the_queue_and_reads_the_patients_timeline(desktop):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, problems = Axe(), {}
+
+    def check(name: str) -> None:
+        found = serious_axe_violations(axe, page)
+        if found:
+            problems[name] = found
+
     page = desktop
     dermatologist = StaffFactory(username="dr-grey")
     # Transactional tests start from a flushed database: the group comes back through the same helper.
@@ -67,7 +87,10 @@ def test_a_dermatologist_resolves_a_flag_from_the_queue_and_reads_the_patients_t
     page.get_by_role("link", name="I have saved my codes").click()
     expect(page.get_by_role("heading", name="Open flags of your patients")).to_be_visible()
     expect(page.get_by_role("link", name="Emergency: 1")).to_be_visible()
+    check("admin index")
+    take_screenshot(page, "admin-index")
     page.get_by_role("link", name="Open the review queue").click()
+    check("review queue")
 
     # The queue: emergency first, nobody else's flags.
     results = page.locator("#result_list tbody tr")
@@ -78,13 +101,17 @@ def test_a_dermatologist_resolves_a_flag_from_the_queue_and_reads_the_patients_t
     page.get_by_role("link", name=rows[Flag].rule_text).click()
     expect(page.get_by_text("Stop using it and contact your clinician within a few days.")).to_be_visible()
     expect(page.locator("table.evidence")).to_contain_text("Burning (Face)")
+    expect(page.get_by_role("button", name="Resolve")).to_be_visible()
+    check("flag page")
     page.go_back()
 
     results.nth(1).get_by_role("checkbox").check()
     page.get_by_label("Action:").select_option("resolve_with_note")
     page.get_by_role("button", name="Go").click()
     expect(page.get_by_role("heading", name="Resolve flags with a note")).to_be_visible()
-    page.get_by_label("Note").fill("Seen in clinic; settling with emollients.")
+    expect(page.get_by_text("The patient reads this note word for word")).to_be_visible()
+    check("resolve with a note")
+    page.get_by_label("Note for the patient").fill("Seen in clinic; settling with emollients.")
     page.get_by_role("button", name="Resolve 1 flag").click()
     expect(page.locator(".messagelist")).to_contain_text("Resolved 1 flag.")
     expect(results).to_have_count(1)
@@ -92,8 +119,11 @@ def test_a_dermatologist_resolves_a_flag_from_the_queue_and_reads_the_patients_t
     assert (flag.status, flag.review_note) == (Flag.Status.RESOLVED, "Seen in clinic; settling with emollients.")
 
     page.get_by_role("link", name="Patients").first.click()
+    check("patient list")
     page.get_by_role("link", name="Timeline").click()
     expect(page.get_by_role("heading", name="Diary of alice")).to_be_visible()
     for name in ["Symptom severity per day", "Peak itch per day", "Applications done against the schedule"]:
         expect(page.get_by_role("img", name=name)).to_be_visible()
     expect(page.get_by_text("Notes of alice")).to_be_visible()
+    check("timeline")
+    assert problems == {}

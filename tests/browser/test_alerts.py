@@ -69,6 +69,36 @@ def test_emergency_advice_is_announced_as_an_alert(phone, live_server, reference
     expect(phone.get_by_role("alert").filter(has_text="Call emergency services now")).to_be_visible()
 
 
+def test_an_emergency_alert_puts_the_call_button_first_and_asks_afterwards_whether_help_came(
+    phone, live_server, reference, patient, settings
+):
+    from diary.models import Flag
+    from tests.browser.journeys import take_screenshot
+
+    settings.EMERGENCY_NUMBER = "999"
+    sign_in(phone, live_server, patient.user)
+
+    log_reaction(phone, "/", "Difficulty breathing or swallowing", "Mild")
+
+    expect(phone.locator("#emergency")).to_be_focused()
+    first_focusable = phone.evaluate(
+        """() => {
+          const all = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea');
+          const el = Array.from(all).find((e) => e.offsetParent !== null && e.tabIndex >= 0);
+          return el.getAttribute('href');
+        }"""
+    )
+    assert first_focusable == "tel:999"
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_role("link", name="Call 999")).to_be_focused()
+    expect(phone.get_by_role("heading", name="Emergency: call 999 now")).to_be_visible()
+    take_screenshot(phone, "emergency-alert")
+
+    phone.get_by_role("button", name="Yes, I got help").click()
+    expect(phone.get_by_text("You answered: Yes, I got help")).to_be_visible()
+    assert Flag.objects.get().patient_help == Flag.Help.GOT_HELP
+
+
 def test_alert_pages_pass_axe_accessibility_checks(phone, live_server, reference, patient, dermatologist):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -94,3 +124,37 @@ def test_alert_pages_pass_axe_accessibility_checks(phone, live_server, reference
         if violations:
             problems[path] = [(v["id"], v["impact"], [n["html"][:80] for n in v["nodes"]]) for v in violations]
     assert problems == {}
+
+
+def test_logging_a_day_takes_three_taps_after_applied_now_with_the_grouped_picker_and_defaults(
+    phone, live_server, reference, patient
+):
+    from diary.models import Reaction
+    from drugs.models import BodyArea
+    from tests.browser.journeys import take_screenshot
+
+    course = start_course(patient, "tacrolimus-ointment")
+    course.body_areas.set([BodyArea.objects.get(code="face_neck")])
+    sign_in(phone, live_server, patient.user)
+    phone.goto("/")
+    taps = 0
+
+    phone.get_by_role("button", name="Applied now").click()
+    taps += 1
+    expect(phone.get_by_text("Recorded")).to_be_visible()
+    picker = phone.get_by_label("What did you notice?")
+    expect(picker.locator("optgroup")).to_have_count(3)
+    expect(phone.get_by_label("Where")).to_have_value(str(BodyArea.objects.get(code="face_neck").pk))
+    picker.select_option(label="Burning")
+    taps += 1
+    phone.get_by_role("button", name="Mild", exact=True).click()
+    taps += 1
+
+    reaction = Reaction.objects.get()
+    assert (reaction.symptom.code, reaction.body_area.code, reaction.treatment_id) == (
+        "burning",
+        "face_neck",
+        course.pk,
+    )
+    assert taps <= 4
+    take_screenshot(phone, "today")

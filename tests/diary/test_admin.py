@@ -464,6 +464,28 @@ def test_the_buttons_on_a_flags_page_acknowledge_and_resolve_it(client, derm, mi
     assert client.get(review).status_code == 405
 
 
+def test_the_review_form_says_the_patient_reads_the_note_and_keeps_an_internal_one_from_them(client, derm, mine):
+    flag = mine[Flag]
+    client.force_login(derm)
+    page = client.get(url(Flag, "change", flag.pk)).text
+    assert "The patient reads this note word for word on their alert." in page
+    assert "the patient never sees it" in page
+    assert page.count('class="button review-button"') + page.count('class="button default review-button"') == 2
+
+    client.post(
+        reverse("admin:diary_flag_review", args=[flag.pk]),
+        {"decision": "resolve", "note": "Settled.", "internal_note": "Suspect contact dermatitis."},
+    )
+
+    flag.refresh_from_db()
+    assert (flag.review_note, flag.internal_note) == ("Settled.", "Suspect contact dermatitis.")
+    assert "Suspect contact dermatitis." in client.get(url(Flag, "change", flag.pk)).text
+    client.force_login(flag.patient.user)
+    patient_page = client.get(reverse("diary:alert-detail", args=[flag.pk])).text
+    assert "Settled." in patient_page
+    assert "Suspect contact dermatitis." not in patient_page
+
+
 # --- Patients: adherence and the list --------------------------------------------------------------
 
 

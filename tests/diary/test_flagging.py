@@ -86,6 +86,26 @@ def test_it_flags_burning_that_lasts_seven_days_but_not_six():
     assert evaluate_day(D, days, ON_TACROLIMUS, SIGNS, [])[0].present_since == D - timedelta(days=6)
 
 
+def test_present_since_is_the_first_day_of_the_whole_run_not_just_enough_of_it():
+    # Burning on d6, d8, d11 and d14 (gaps of at most two days): on d14 it has been there since d6.
+    d = [D + timedelta(days=n) for n in (6, 8, 11, 14)]
+    days = diary(*(day(on, (BURNING, 1)) for on in d))
+
+    (match,) = evaluate_day(d[-1], days, ON_TACROLIMUS, [PERSISTENT_BURNING], [])
+
+    assert match.present_since == d[0]
+
+
+def test_an_unchanged_flag_is_handed_back_to_refresh_its_evidence_with_the_matches_as_they_stand():
+    open_flag = flag(7, BLISTERING, OPEN, D, D + timedelta(days=2))
+    now = [match(BLISTERING, D), match(BLISTERING, D + timedelta(days=1)), match(BLISTERING, D + timedelta(days=2))]
+
+    plan = plan_flags(start=D, end=D + timedelta(days=9), matches=now, flags=[open_flag])
+
+    assert plan.update == plan.raise_ == []
+    assert [(c.flag_id, [m.date for m in c.matches]) for c in plan.refresh] == [(7, [m.date for m in now])]
+
+
 def test_a_day_without_burning_breaks_the_run():
     days = burning_every_day(D - timedelta(days=6), D)
     days[D - timedelta(days=3)] = day(D - timedelta(days=3))

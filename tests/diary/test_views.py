@@ -731,3 +731,60 @@ def test_a_course_not_active_on_the_day_cannot_be_recorded_there(client, patient
 
     assert "was not active on this day" in response.content.decode()
     assert not Application.objects.exists()
+
+
+def test_staff_on_the_patient_site_get_the_clinician_menu_and_no_patient_links(client, dermatologist):
+    client.force_login(dermatologist)
+
+    page = client.get(reverse("drugs:drug-list")).content.decode()
+
+    assert reverse("admin:diary_flag_changelist") in page
+    assert "Review queue" in page
+    for name in ["diary:alert-list", "diary:history", "diary:settings", "diary:photo-gallery"]:
+        assert reverse(name) not in page
+
+
+def test_an_admin_photo_has_no_view_on_site_link_to_a_patient_page():
+    from django.contrib import admin as django_admin
+
+    from diary.models import Photo
+
+    assert django_admin.site._registry[Photo].view_on_site is False
+
+
+def _optgroups(page: str) -> dict[str, list[str]]:
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', page, re.S)
+    return {label: re.findall(r"<option [^>]*>([^<]+)</option>", body) for label, body in groups}
+
+
+def test_the_symptom_picker_is_grouped_with_the_courses_symptoms_first(client, patient, tacrolimus_course):
+    from drugs.models import CommonSideEffect, WarningSign
+
+    client.force_login(patient.user)
+
+    groups = _optgroups(client.get(reverse("home")).content.decode())
+
+    assert list(groups) == ["At the treated skin", "Elsewhere on the body", "Emergency signs"]
+    assert "Difficulty breathing or swallowing" in groups["Emergency signs"]
+    assert "Chest pain or pressure" in groups["Emergency signs"]
+    assert "Difficulty breathing or swallowing" not in groups["At the treated skin"]
+    assert "Headache" in groups["Elsewhere on the body"]
+    drug = tacrolimus_course.drug
+    listed = set(CommonSideEffect.objects.filter(drug=drug).values_list("symptom__name", flat=True)) | set(
+        WarningSign.objects.filter(drug=drug).values_list("symptom__name", flat=True)
+    )
+    skin = groups["At the treated skin"]
+    first_unlisted = next(i for i, name in enumerate(skin) if name not in listed)
+    assert first_unlisted > 0
+    assert all(name not in listed for name in skin[first_unlisted:])
+    assert "Burning" in skin[:first_unlisted]
+    assert sum(len(names) for names in groups.values()) == 48
+
+
+def test_where_and_which_medicine_default_to_the_only_course(client, patient, tacrolimus_course):
+    client.force_login(patient.user)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert re.search(r'<option value="\d+" selected>Face and neck</option>', page)
+    assert re.search(rf'<option value="{tacrolimus_course.pk}" selected>', page)
