@@ -217,8 +217,15 @@ def test_a_new_account_made_from_the_invitation_comes_back_to_it(client, derm, c
     )
 
     assert response.status_code == 302
-    assert response.url == path
+    assert response.url == reverse("signup-sent")  # the address is confirmed by e-mail first
     assert Patient.objects.filter(user__username="newbie").exists()
+
+    # The e-mailed link (opened in the same browser) opens the account and comes back to the invitation.
+    confirm = re.search(r"http://testserver(/accounts/signup/confirm/\S+)", mail.outbox[-1].body).group(1)
+    response = client.get(confirm)
+
+    assert response.status_code == 302
+    assert response.url == path
 
 
 def test_when_the_email_cannot_be_sent_nothing_is_saved_and_admin_says_so(client, derm, clinic):
