@@ -61,6 +61,8 @@ def test_an_invited_patient_signs_up_consents_and_the_dermatologist_answers_a_to
     phone.locator("#id_password1").fill("a-long-and-unusual-passphrase")
     phone.get_by_label("Password confirmation").fill("a-long-and-unusual-passphrase")
     phone.get_by_role("button", name="Create my diary").click()
+    # The address is confirmed by e-mail; the link opens the account and comes back to the invitation.
+    phone.goto(re.search(r"https?://[^/]+(/accounts/signup/confirm/\S+)", mail.outbox[-1].body).group(1))
     expect(phone.get_by_role("heading", level=1)).to_have_text("Share your diary with Northside Skin Clinic?")
     checks.page(phone, "consent", screenshot="12-consent")
     phone.get_by_label("I agree to share my diary").check()
@@ -100,7 +102,7 @@ def test_an_invited_patient_signs_up_consents_and_the_dermatologist_answers_a_to
     queue = admin.locator("#result_list tbody tr")
     expect(queue).to_have_count(1)
     queue.first.get_by_role("link", name=flag.rule_text).click()
-    admin.get_by_label("Note").fill(NOTE)
+    admin.get_by_label("Note for the patient").fill(NOTE)
     admin.get_by_role("button", name="Resolve").click()
     expect(admin.locator(".messagelist")).to_contain_text("Flag resolved.")
 

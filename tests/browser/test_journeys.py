@@ -417,7 +417,7 @@ def test_a_dermatologist_reviews_the_flag_from_the_queue_with_the_timeline_and_a
 
     # Back to the flag: resolved with a note.
     admin.goto(f"/admin/diary/flag/{flag.pk}/change/")
-    admin.get_by_label("Note").fill("Seen in clinic: thinner layer, once a day for a week.")
+    admin.get_by_label("Note for the patient").fill("Seen in clinic: thinner layer, once a day for a week.")
     admin.get_by_role("button", name="Resolve").click()
     expect(admin.locator(".messagelist")).to_contain_text("Flag resolved.")
     flag.refresh_from_db()

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from diary import services
 from diary.models import Patient
 from diary.permissions import ensure_dermatologists_group
-from tests.factories import BodyAreaFactory, TreatmentFactory
+from tests.factories import BodyAreaFactory, TreatmentFactory, assign
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def assigned(patient, dermatologist):
     dermatologist.groups.add(ensure_dermatologists_group())
-    patient.dermatologist = dermatologist
-    patient.save()
+    assign(patient, dermatologist)
     course = TreatmentFactory(patient=patient, body_areas=[BodyAreaFactory()], started_on=patient.today())
     services.application_create(patient=patient, treatment=course)
     services.entry_update(patient=patient, date=patient.today(), itch=6, sleep_loss=2, notes="private thought")

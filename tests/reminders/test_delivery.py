@@ -16,7 +16,7 @@ from reminders import delivery
 from reminders.models import PushSubscription, ReminderSend, SchedulerPass
 from reminders.services import reminder_snooze
 from tests.concurrency import in_parallel, retrying_on_table_locks
-from tests.factories import ApplicationFactory, EntryFactory, StaffFactory
+from tests.factories import ApplicationFactory, EntryFactory, StaffFactory, assign
 from tests.reminders.conftest import reminded_course
 
 UTC = datetime.UTC
@@ -199,8 +199,7 @@ def test_two_runners_at_once_send_each_reminder_once():
 def test_the_runner_command_also_sends_pending_alert_e_mails_once_and_records_its_pass(db):
     dermatologist = StaffFactory(username="dr-reed")
     patient, _, _ = reminded_course(channel="off")
-    patient.dermatologist = dermatologist
-    patient.save()
+    assign(patient, dermatologist)
     Flag.objects.create(
         patient=patient,
         urgency=Urgency.TODAY,
