@@ -1,13 +1,22 @@
 """Sign-up and two-step sign-in forms. (PasswordConfirmForm lives in diary.forms: deleting a diary uses it too.)"""
 
+import json
+from functools import cache
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, UserCreationForm
 
 from accounts.models import AccountMail
 from accounts.services import account_mail_allowed
+from diary import widgets
 from diary.forms import password_is_right
-from diary.timezones import time_zone_choices
+from diary.timezones import TIME_ZONE_INVALID, time_zone_aliases, time_zone_choices
+
+
+@cache
+def _aliases_json() -> str:
+    return json.dumps(time_zone_aliases(), separators=(",", ":"))
 
 
 class SignUpForm(UserCreationForm):
@@ -26,6 +35,8 @@ class SignUpForm(UserCreationForm):
         choices=time_zone_choices,
         initial="UTC",
         help_text="Your diary days start at midnight in this time zone.",
+        widget=widgets.Select,
+        error_messages={"invalid_choice": TIME_ZONE_INVALID},
     )
 
     class Meta(UserCreationForm.Meta):
@@ -38,6 +49,8 @@ class SignUpForm(UserCreationForm):
             # static/js/app.js preselects the browser's zone on a fresh form only,
             # so a choice the patient made is never overwritten after an error.
             self.fields["time_zone"].widget.attrs["data-detect-time-zone"] = "true"
+            # A browser may report an old name ("Asia/Calcutta", "Europe/Kiev"): app.js looks it up here.
+            self.fields["time_zone"].widget.attrs["data-time-zone-aliases"] = _aliases_json()
         for name in ("password1", "password2"):
             self.fields[name].widget.attrs["autocomplete"] = "new-password"
 

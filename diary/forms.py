@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from diary import scores, widgets
 from diary.models import AmountUnit, Flag, Patient, Treatment
-from diary.timezones import time_zone_choices
+from diary.timezones import TIME_ZONE_INVALID, time_zone_aliases, time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
 from drugs.selectors import symptom_groups
 
@@ -257,6 +257,7 @@ class SettingsForm(forms.Form):
         choices=time_zone_choices,
         help_text="Your diary days start at midnight in this time zone.",
         widget=widgets.Select,
+        error_messages={"invalid_choice": TIME_ZONE_INVALID},
     )
     callback_phone = _model_field(
         Patient,
@@ -265,6 +266,25 @@ class SettingsForm(forms.Form):
         help_text="Clinics you share with may call you back about an alert that needs them today.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A zone stored before the list was trimmed (an old alias such as "Asia/Calcutta") stays valid and
+        # shown as chosen, so saving the other settings neither fails nor changes it behind the patient's back.
+        stored = self.initial.get("time_zone")
+        choices = time_zone_choices()
+        if stored and stored not in {value for value, _label in _flat(choices)}:
+            current = time_zone_aliases().get(stored)
+            label = f"{stored} (now called {current})" if current else f"{stored} (your current setting)"
+            self.fields["time_zone"].choices = [choices[0], (stored, label), *choices[1:]]
+
+
+def _flat(choices):
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            yield from label
+        else:
+            yield value, label
 
 
 # --- Photos --------------------------------------------------------------------------------

@@ -10,6 +10,14 @@
     } catch (e) {
       return;
     }
+    if (zone && !select.querySelector('option[value="' + CSS.escape(zone) + '"]')) {
+      // An old name the list does not hold ("Asia/Calcutta"): its current one ("Asia/Kolkata").
+      try {
+        zone = JSON.parse(select.dataset.timeZoneAliases || "{}")[zone] || null;
+      } catch (e) {
+        zone = null;
+      }
+    }
     if (zone && select.querySelector('option[value="' + CSS.escape(zone) + '"]')) {
       select.value = zone;
     }

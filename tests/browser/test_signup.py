@@ -7,6 +7,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from diary.models import Patient
+from tests.conftest import PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -39,3 +40,21 @@ def test_public_pages_load_nothing_from_another_origin(recorded_phone):
 
     assert len(recorded_phone.requests) > 4  # the pages, their stylesheets and scripts were recorded
     assert recorded_phone.foreign_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("browser_zone", "chosen"),
+    [
+        ("Asia/Tokyo", "Asia/Tokyo"),
+        ("Asia/Kolkata", "Asia/Kolkata"),  # Chromium reports it as "Asia/Calcutta"
+        ("Europe/Kiev", "Europe/Kyiv"),
+    ],
+)
+def test_sign_up_preselects_the_browsers_zone_even_under_an_old_name(browser, live_server, browser_zone, chosen):
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, timezone_id=browser_zone)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/signup/")
+        expect(page.get_by_label("Time zone")).to_have_value(chosen)
+    finally:
+        context.close()

@@ -1,12 +1,14 @@
 """'Today' and 'late' are the patient's own: the hours around midnight, and a zone 14 hours ahead of UTC."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.urls import reverse
 
 from diary import services
 from diary.models import Entry
+from diary.timezones import time_zone_aliases, time_zone_choices
 from tests.diary.conftest import UTC, frozen
 from tests.factories import PatientFactory, TreatmentFactory
 
@@ -115,3 +117,128 @@ def test_a_london_application_across_the_clock_change_keeps_its_local_day(patien
 
     assert application.entry.date == datetime.date(2026, 3, 29)
     assert later.entry.date == datetime.date(2026, 3, 30)
+
+
+# --- The list a patient chooses from (settings and sign-up) ------------------------------------
+
+
+def _offered(choices) -> list[str]:
+    return [v for value, label in choices for v, _ in (label if isinstance(label, list) else [(value, label)])]
+
+
+def test_the_list_holds_current_canonical_zones_and_no_old_aliases():
+    offered = _offered(time_zone_choices())
+
+    for name in ["Europe/London", "America/New_York", "Asia/Kolkata", "Europe/Kyiv", "UTC", "Europe/Oslo"]:
+        assert name in offered
+    for alias in ["US/Eastern", "Asia/Calcutta", "GB", "Europe/Kiev", "Etc/GMT+5", "EST5EDT", "Asia/Saigon"]:
+        assert alias not in offered
+    assert len(offered) == len(set(offered)) < 450
+    assert all(isinstance(zoneinfo.ZoneInfo(name), zoneinfo.ZoneInfo) for name in offered)
+
+
+def test_the_list_is_utc_then_one_group_per_region_in_order():
+    choices = time_zone_choices()
+
+    assert choices[0] == ("UTC", "UTC")
+    assert [group for group, _zones in choices[1:]] == [
+        "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific",
+    ]  # fmt: skip
+    for group, zones in choices[1:]:
+        assert zones and all(value.startswith(group + "/") for value, _label in zones)
+        assert [value for value, _label in zones] == sorted(value for value, _label in zones)
+    assert ("Europe/London", "London") in dict(choices[1:])["Europe"]
+    assert ("America/Argentina/Buenos_Aires", "Argentina, Buenos Aires") in dict(choices[1:])["America"]
+    assert time_zone_choices() is time_zone_choices()  # computed once
+
+
+def test_old_names_a_browser_may_report_map_to_their_current_name():
+    aliases = time_zone_aliases()
+
+    assert aliases["Asia/Calcutta"] == "Asia/Kolkata"
+    assert aliases["Europe/Kiev"] == "Europe/Kyiv"
+    assert aliases["US/Eastern"] == "America/New_York"
+    assert aliases["GB"] == "Europe/London"
+    assert aliases["Etc/UTC"] == "UTC"
+    assert set(aliases.values()) <= set(_offered(time_zone_choices()))
+
+
+def test_the_settings_page_renders_the_grouped_list_with_the_stored_zone_chosen(client, patient):
+    client.force_login(patient.user)
+
+    html = client.get(reverse("diary:settings")).content.decode()
+
+    assert '<optgroup label="Europe">' in html and '<optgroup label="Pacific">' in html
+    assert '<option value="Europe/London" selected>London</option>' in html
+    assert 'value="Asia/Calcutta"' not in html
+
+
+def test_saving_a_canonical_zone_works(client, patient):
+    client.force_login(patient.user)
+
+    response = client.post(reverse("diary:settings"), {"time_zone": "Asia/Kolkata", "name": "Alice"})
+
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.time_zone == "Asia/Kolkata"
+
+
+def test_a_patient_with_an_old_alias_stored_keeps_it_shown_and_can_save_other_settings(client):
+    patient = PatientFactory(user__username="ravi", time_zone="Asia/Calcutta")
+    client.force_login(patient.user)
+
+    html = client.get(reverse("diary:settings")).content.decode()
+    assert '<option value="Asia/Calcutta" selected>Asia/Calcutta (now called Asia/Kolkata)</option>' in html
+
+    response = client.post(reverse("diary:settings"), {"time_zone": "Asia/Calcutta", "name": "Ravi"})
+
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert (patient.time_zone, patient.user.get_full_name()) == ("Asia/Calcutta", "Ravi")
+
+
+def test_another_patients_alias_is_still_refused(client, patient):
+    client.force_login(patient.user)
+
+    response = client.post(reverse("diary:settings"), {"time_zone": "Asia/Calcutta"})
+
+    assert "Choose your time zone from the list" in response.content.decode()
+    patient.refresh_from_db()
+    assert patient.time_zone == "Europe/London"
+
+
+def test_a_made_up_zone_gets_a_clear_error_and_the_other_fields_are_kept(client, patient):
+    client.force_login(patient.user)
+
+    typed = {"time_zone": "Mars/Base", "name": "Alice Typed", "callback_phone": "+44 20 7946 0018"}
+    response = client.post(reverse("diary:settings"), typed)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose your time zone from the list: “Mars/Base” is not one of them." in html
+    assert 'value="Alice Typed"' in html and 'value="+44 20 7946 0018"' in html
+    patient.refresh_from_db()
+    assert patient.time_zone == "Europe/London"
+
+
+def test_sign_up_offers_the_grouped_list_with_the_browsers_zone_detection_and_aliases(client):
+    html = client.get(reverse("signup")).content.decode()
+
+    assert "data-detect-time-zone" in html
+    assert "Asia/Calcutta&quot;:&quot;Asia/Kolkata" in html
+    assert '<optgroup label="Asia">' in html and 'value="Asia/Calcutta"' not in html
+
+
+def test_sign_up_refuses_an_alias_and_a_made_up_zone_but_keeps_what_was_typed(client):
+    data = {
+        "username": "carol",
+        "email": "carol@example.org",
+        "password1": "a-long-and-unusual-passphrase",
+        "password2": "a-long-and-unusual-passphrase",
+    }
+    for zone in ["Mars/Olympus_Mons", "US/Eastern"]:
+        html = client.post(reverse("signup"), {**data, "time_zone": zone}).content.decode()
+
+        assert f"“{zone}” is not one of them" in html
+        assert 'value="carol@example.org"' in html
+        assert "data-detect-time-zone" not in html  # the browser does not overwrite a bound form
