@@ -106,8 +106,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "alert_email", "staff", "patients"]
-    fields = ["name", "code", "alert_email"]
+    list_display = ["name", "code", "alert_email", "phone", "staff", "patients"]
+    fields = ["name", "code", "alert_email", "phone"]
     readonly_fields = ["code"]
     search_fields = ["name"]
     actions = ["rotate_code"]
@@ -131,7 +131,11 @@ class ClinicAdmin(admin.ModelAdmin):
         return False  # a clinic with links is history; rename it or remove its people instead
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if request.user.is_superuser else [*self.readonly_fields, "name"]
+        if request.user.is_superuser:
+            return self.readonly_fields
+        # The phone patients are told to call is set by the clinic's managers, not by every member.
+        manages = obj is not None and selectors.managed_clinics(request.user).filter(pk=obj.pk).exists()
+        return [*self.readonly_fields, "name"] if manages else [*self.readonly_fields, "name", "phone"]
 
     @admin.display(description="staff", ordering="staff_count")
     def staff(self, clinic):

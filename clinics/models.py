@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinics.validators import validate_phone_number
+
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud at a desk
 CODE_LENGTH = 6
 INVITATION_DAYS = 14
@@ -46,6 +48,13 @@ class Clinic(models.Model):
         blank=True,
         help_text="Receives every 'today' and 'emergency' alert of the clinic's patients, besides the assigned "
         "dermatologist. Leave empty to e-mail only the assigned dermatologist.",
+    )
+    phone = models.CharField(
+        max_length=30,
+        blank=True,
+        validators=[validate_phone_number],
+        help_text="Offered to the patients sharing with the clinic as a call button on alerts that ask them to "
+        "contact a clinician today. Leave empty to offer no button.",
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

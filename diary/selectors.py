@@ -86,17 +86,20 @@ class DayAlerts:
         return any(flag.urgency == Urgency.EMERGENCY for flag in self.flags)
 
 
-def clinic_phone(*, patient: Patient) -> str | None:
-    """The phone number of the clinic the patient is linked to, if any.
+def clinic_phone(*, patient: Patient, care_links: list | None = None) -> str | None:
+    """The phone number of a clinic the patient actively shares with: the first of their links (newest consent
+    first) whose clinic has one; None when they share with none or no clinic gave a phone. A withdrawn link
+    offers nothing. Pass the page's `care_links` (clinics.selectors.care_for) to spare the query."""
+    links = care.care_for(patient_user=patient.user_id) if care_links is None else care_links
+    return next((link.clinic.phone for link in links if link.clinic.phone), None)
 
-    Clinics record no phone number yet (only an on-duty e-mail inbox): until they do there is no clinic to
-    call and "today" alerts offer only the patient's own clinician's advice.
-    """
-    return None
 
-
-def alerts_on(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> DayAlerts:
-    """Active flags whose evidence includes `day`; one query. Any-drug rules link to the first course's guide."""
+def alerts_on(
+    *, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None, care_links: list | None = None
+) -> DayAlerts:
+    """Active flags whose evidence includes `day`; one query, plus one for the clinic's phone when a "today" or
+    emergency flag matched and the page's `care_links` were not passed. Any-drug rules link to the first course's
+    guide."""
     active = list(
         Flag.objects.for_patient(patient).active().select_related("drug", "patient").order_by("-urgency", "id")
     )
@@ -104,10 +107,11 @@ def alerts_on(*, patient: Patient, day: datetime.date, courses: list[Treatment] 
     guide_drug = courses[0].drug if courses else None
     for flag in on_day:
         flag.guide_drug = guide_drug
+    urgent = any(f.urgency >= Urgency.TODAY for f in on_day)
     return DayAlerts(
         flags=on_day,
         others=len(active) - len(on_day),
-        clinic_phone=clinic_phone(patient=patient) if any(f.urgency >= Urgency.TODAY for f in on_day) else None,
+        clinic_phone=clinic_phone(patient=patient, care_links=care_links) if urgent else None,
     )
 
 

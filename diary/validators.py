@@ -1,17 +1,19 @@
 """Invariants on diary dates, one home each with its message; model `clean()`s, services and views use them."""
 
 import datetime
-import re
 
 from django.core.exceptions import ValidationError
+
+# The phone rule lives with the clinics (whose phone it also checks); re-exported for the diary's models and forms.
+from clinics.validators import NOT_A_PHONE_NUMBER as NOT_A_PHONE_NUMBER
+from clinics.validators import PHONE_PATTERN as PHONE_PATTERN
+from clinics.validators import validate_phone_number as validate_phone_number
 
 # Diary days and dates of birth before this are refused (and date arithmetic near year 1 would overflow).
 FIRST_DAY = datetime.date(1900, 1, 1)
 NOT_COME_YET = "You cannot fill in a day that has not come yet."
 BEFORE_FIRST_DAY = f"Choose a day from {FIRST_DAY.year} on."
 NOT_A_DATE_OF_BIRTH = "Enter your real date of birth."
-NOT_A_PHONE_NUMBER = "Enter a phone number: digits, spaces and + ( ) - only, for example +44 20 7946 0018."
-PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,24}$")
 # A course may be entered ahead of time (a prescription starting next month), but not years ahead.
 COURSE_START_AHEAD = datetime.timedelta(days=366)
 COURSE_END_AHEAD = datetime.timedelta(days=5 * 366)
@@ -36,12 +38,6 @@ def validate_date_of_birth(*, born: datetime.date, today: datetime.date) -> None
     """A date of birth lies between FIRST_DAY and today."""
     if not FIRST_DAY <= born <= today:
         raise ValidationError({"date_of_birth": NOT_A_DATE_OF_BIRTH})
-
-
-def validate_phone_number(value: str) -> None:
-    """A phone number a clinic can dial: digits with spaces, brackets, dashes and a leading +."""
-    if not PHONE_PATTERN.match(value) or sum(c.isdigit() for c in value) < 6:
-        raise ValidationError(NOT_A_PHONE_NUMBER)
 
 
 def validate_course_dates(*, started_on: datetime.date, ended_on: datetime.date | None, today: datetime.date) -> None:

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from clinics import selectors as care
 from diary import audit, flag_services, idempotency, selectors, services
 from diary import progress as progress_reads
 from diary.export import patient_archive
@@ -86,7 +87,7 @@ def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: 
     """Where to go after a write that may have matched a warning sign: its advice first, if it did.
 
     An emergency opens at the call button's box (the browser focuses the fragment's target)."""
-    alerts = selectors.alerts_on(patient=patient, day=day)
+    alerts = selectors.alerts_on(patient=patient, day=day, care_links=[])  # only where to go: no phone needed
     if alerts.emergency:
         anchor = "#emergency"
     elif alerts.flags:
@@ -100,7 +101,11 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
     entry = selectors.entry_on(patient=patient, day=day)
     undo_pk = request.GET.get("undo", "")
     progress = selectors.course_progress(patient=patient, day=day, is_today=day == today)
+    # The page names the clinics it is shared with (the care_team context processor's list): read them once, here,
+    # for that note and for the clinic's phone on "today" alerts.
+    care_links = [] if request.user.is_staff else care.care_for(patient_user=request.user)
     context = {
+        "care_links": care_links,
         "patient": patient,
         "day": day,
         "today": today,
@@ -110,7 +115,9 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "entry": entry,
         "undo": next((a for a in entry.applications.all() if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,
-        "alerts": selectors.alerts_on(patient=patient, day=day, courses=[course.treatment for course in progress]),
+        "alerts": selectors.alerts_on(
+            patient=patient, day=day, courses=[course.treatment for course in progress], care_links=care_links
+        ),
         "apply_form": forms.get("apply_form"),
         "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
         "reaction_form": forms.get("reaction_form")

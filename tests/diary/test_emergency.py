@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from diary import selectors, services
+from diary import services
 from diary.models import Flag
 from drugs.models import Symptom
+from tests.factories import ClinicFactory, StaffFactory, assign
 
 pytestmark = pytest.mark.django_db
 
@@ -131,10 +132,8 @@ def test_the_dermatologist_sees_the_patients_answer(admin_client, patient, tacro
     assert "Not yet" in page
 
 
-def test_today_alerts_offer_to_call_the_clinic_when_it_has_a_phone_number(
-    client, patient, tacrolimus_course, monkeypatch
-):
-    monkeypatch.setattr(selectors, "clinic_phone", lambda *, patient: "020 7946 0000")
+def test_today_alerts_offer_to_call_the_clinic_when_it_has_a_phone_number(client, patient, tacrolimus_course):
+    assign(patient, StaffFactory(username="dr-phone"), clinic=ClinicFactory(name="Phoned", phone="020 7946 0000"))
     report(patient, "cold_sores_herpes")
     client.force_login(patient.user)
 
