@@ -146,14 +146,7 @@ class CareLink(models.Model):
         return f"{display_name(self.patient)} at {self.clinic}"
 
     def clean(self):
-        if (
-            self.dermatologist_id
-            and self.clinic_id
-            and not Membership.objects.filter(
-                clinic_id=self.clinic_id, user_id=self.dermatologist_id, role=Membership.Role.DERMATOLOGIST
-            ).exists()
-        ):
-            raise ValidationError({"dermatologist": "Choose a dermatologist of this clinic."})
+        _check_dermatologist_of_clinic(self)
 
     @property
     def is_active(self) -> bool:
@@ -191,20 +184,12 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        constraints = []
 
     def __str__(self):
         return f"Invitation to {self.clinic} for {self.email}"
 
     def clean(self):
-        if (
-            self.dermatologist_id
-            and self.clinic_id
-            and not Membership.objects.filter(
-                clinic_id=self.clinic_id, user_id=self.dermatologist_id, role=Membership.Role.DERMATOLOGIST
-            ).exists()
-        ):
-            raise ValidationError({"dermatologist": "Choose a dermatologist of this clinic."})
+        _check_dermatologist_of_clinic(self)
 
     @property
     def status(self) -> str:
@@ -286,3 +271,15 @@ class ShareLink(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+def _check_dermatologist_of_clinic(obj: "CareLink | Invitation") -> None:
+    """The dermatologist named on a patient link or an invitation works at that clinic."""
+    if (
+        obj.dermatologist_id
+        and obj.clinic_id
+        and not Membership.objects.filter(
+            clinic_id=obj.clinic_id, user_id=obj.dermatologist_id, role=Membership.Role.DERMATOLOGIST
+        ).exists()
+    ):
+        raise ValidationError({"dermatologist": "Choose a dermatologist of this clinic."})

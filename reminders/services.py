@@ -8,12 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from diary.models import Patient, Treatment
+from diary.services import NotYoursError
 from reminders import schedule as arithmetic
 from reminders.models import SNOOZE_MINUTES, PushSubscription, ReminderSchedule, ReminderSend, ReminderSettings
-
-
-class NotYoursError(LookupError):
-    """A schedule or reminder of another patient (views answer 404)."""
 
 
 def _own(patient: Patient, *objects) -> None:

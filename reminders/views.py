@@ -2,36 +2,22 @@
 
 import datetime
 import json
-from functools import wraps
 
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from diary.models import Patient, Treatment
+from diary.views import patient_page
 from reminders import channels, services
 from reminders.forms import ReminderScheduleForm, ReminderSettingsForm
 from reminders.models import PushSubscription, ReminderSchedule, ReminderSend
 from reminders.offline import record_application
-
-
-def patient_page(view):
-    """Signed in, never cached; another patient's schedule or reminder is a 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except services.NotYoursError:
-            raise Http404("Not found.") from None
-
-    return login_required(never_cache(wrapper))
 
 
 def _patient(request) -> Patient:
