@@ -80,8 +80,15 @@ def test_a_push_message_shows_a_notification_with_applied_and_snooze(phone, live
     registrations = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
-    phone.wait_for_timeout(200)
-    registration = next(r for r in registrations if r["scopeURL"].rstrip("/") == live_server.url)
+    # The registration arrives as a DevTools event some time after enabling: wait for it (up to 10 s).
+    ours = []
+    for _ in range(100):
+        ours = [r for r in registrations if r["scopeURL"].rstrip("/") == live_server.url]
+        if ours:
+            break
+        phone.wait_for_timeout(100)
+    assert ours, "the service worker's registration was never reported"
+    registration = ours[0]
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {
