@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import get_text_list
 
 from diary.amounts import format_amount
@@ -36,19 +38,31 @@ class Reported:
     """A reaction as History words it: "Burning on face and neck", with its severity in words."""
 
     text: str
-    severity: str
-    badge: str
+    severity: int
+
+    def __html__(self) -> str:
+        badge, label = severity_badge(self.severity), Severity(self.severity).label
+        return format_html('{} <span class="badge {}">{}</span>', self.text, badge, label)
 
 
 @dataclass(frozen=True)
 class Alert:
-    """An alert whose evidence includes the day, with its urgency in words."""
+    """An alert whose evidence includes the day, with its urgency in words (not colour alone)."""
 
     url: str
     text: str
-    urgency: str
-    badge: str
+    urgency: int
     resolved: bool
+
+    def __html__(self) -> str:
+        return format_html(
+            '<span class="badge {}">{}<span class="visually-hidden"> urgency</span></span> <a href="{}">{}</a>{}',
+            URGENCY_BADGES[self.urgency],
+            Urgency(self.urgency).label,
+            self.url,
+            self.text,
+            " (resolved)" if self.resolved else "",
+        )
 
 
 @dataclass
@@ -73,6 +87,26 @@ class Day:
     def anchor(self) -> str:
         return f"day-{self.date:%Y-%m-%d}"
 
+    @property
+    def facts(self) -> list[tuple[str, list]]:
+        """(label, lines) for each kind of thing logged that day, in the order History shows them."""
+        facts: list[tuple[str, list]] = []
+        if self.applied:
+            facts.append(("Applied", self.applied))
+        if self.reactions:
+            facts.append(("Reactions", self.reactions))
+        if self.itch is not None:
+            facts.append(("Peak itch", [f"{self.itch} of 10"]))
+        if self.sleep_loss is not None:
+            facts.append(("Sleep loss", [f"{self.sleep_loss} of 10"]))
+        if self.notes:
+            facts.append(("Notes", [linebreaksbr(self.notes)]))
+        if self.photos:
+            facts.append(("Photos", [f"{self.photos} photo{'s' if self.photos > 1 else ''}"]))
+        if self.alerts:
+            facts.append(("Alerts", self.alerts))
+        return facts
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -87,7 +121,7 @@ class Gap:
     def label(self) -> str:
         if self.newest == self.oldest:
             return f"{self.newest:%A} {self.newest.day} {self.newest:%B}"
-        return f"{self.oldest.day}–{self.newest.day} {self.newest:%B}"
+        return f"{self.oldest.day} to {self.newest.day} {self.newest:%B}"
 
 
 @dataclass(frozen=True)
@@ -139,10 +173,9 @@ def history_page(
         ignored, symptom_code = [*ignored, "symptom"], ""
     logged = _matching(patient=patient, drug_slug=drug_slug, symptom_code=symptom_code)
     page_of = logged.filter(date__lt=before) if before else logged
-    entries = list(
-        page_of.order_by("-date").only("pk", "patient_id", "date", "itch", "sleep_loss", "notes", "created")[: size + 1]
-    )
-    older = entries[size - 1].date if len(entries) > size else None
+    rows = page_of.order_by("-date").values_list("pk", "date", "itch", "sleep_loss", "notes", "created")
+    entries = list(rows[: size + 1])
+    older = entries[size - 1][1] if len(entries) > size else None
     entries = entries[:size]
     newer, has_newer = _newer(logged=logged, before=before, size=size)
     days = _days(patient=patient, entries=entries, courses=courses, today=today)
@@ -151,7 +184,7 @@ def history_page(
     else:
         top = min(before - datetime.timedelta(days=1), today) if before else today
         starts = [started for *_, started, _ in courses]
-        bottom = entries[-1].date if older else min([*starts, *(entry.date for entry in entries[-1:])])
+        bottom = entries[-1][1] if older else min([*starts, *(date for _, date, *_ in entries[-1:])])
         items = _with_gaps(days=days, courses=courses, top=top, bottom=bottom)
     return HistoryPage(
         months=_months(items),
@@ -171,7 +204,7 @@ def page_start(*, before: str, month: str, today: datetime.date) -> tuple[dateti
     ending with that month). None for the newest page; False when the address named no day History can show."""
     try:
         if month:
-            chosen = datetime.datetime.strptime(month, "%Y-%m").date()  # noqa: DTZ007 (a calendar month)
+            chosen = datetime.datetime.strptime(month, "%Y-%m").date()
             start = (chosen + datetime.timedelta(days=31)).replace(day=1)
         elif before:
             start = datetime.date.fromisoformat(before)
@@ -203,39 +236,38 @@ def _newer(*, logged: QuerySet[Entry], before: datetime.date | None, size: int) 
     return (after[size] if len(after) > size else None), bool(after)
 
 
-def _days(*, patient: Patient, entries: list[Entry], courses: list, today: datetime.date) -> list[Day]:
-    """The entries in words: one query each for applications, their areas, reactions, photos and alerts."""
+def _days(*, patient: Patient, entries: list[tuple], courses: list, today: datetime.date) -> list[Day]:
+    """The entries (pk, date, itch, sleep_loss, notes, created) in words: one query each for applications,
+    reactions, photos and alerts."""
     if not entries:
         return []
-    ids = [entry.pk for entry in entries]
     day_url = reverse("diary:day", args=[_SAMPLE_DAY]).replace(_SAMPLE_DAY.isoformat(), "{}")
     home = reverse("home")
-    days = {}
-    for entry in entries:
-        entry.patient = patient  # Entry.is_late reads the patient's zone
-        days[entry.pk] = Day(
-            date=entry.date,
-            label=day_label(entry.date),
-            url=home if entry.date == today else day_url.format(entry.date.isoformat()),
-            late=entry.is_late,
-            itch=entry.itch,
-            sleep_loss=entry.sleep_loss,
-            notes=entry.notes,
+    days = {
+        pk: Day(
+            date=date,
+            label=day_label(date),
+            url=home if date == today else day_url.format(date.isoformat()),
+            late=Entry.written_late(patient=patient, date=date, created=created),
+            itch=itch,
+            sleep_loss=sleep_loss,
+            notes=notes,
         )
+        for pk, date, itch, sleep_loss, notes, created in entries
+    }
     names = {pk: f"{drug} {strength}".strip() for pk, _, drug, strength, *_ in courses}
-    for entry_id, lines in _applied(patient=patient, ids=ids, names=names).items():
+    for entry_id, lines in _applied(patient=patient, ids=list(days), names=names).items():
         days[entry_id].applied = lines
-    reactions = Reaction.objects.filter(entry_id__in=ids).values_list(
+    reactions = Reaction.objects.filter(entry_id__in=list(days)).order_by("-severity", "pk")
+    for entry_id, symptom, severity, area in reactions.values_list(
         "entry_id", "symptom__name", "severity", "body_area__name"
-    )
-    for entry_id, symptom, severity, area in reactions.order_by("-severity", "pk"):
-        text = f"{symptom} on {area.lower()}" if area else symptom
-        days[entry_id].reactions.append(Reported(text, Severity(severity).label, severity_badge(severity)))
-    photos = Photo.objects.filter(entry_id__in=ids).values("entry_id").annotate(n=Count("pk")).values_list("entry_id", "n")
-    for entry_id, count in photos.order_by():
+    ):
+        days[entry_id].reactions.append(Reported(f"{symptom} on {area.lower()}" if area else symptom, severity))
+    photos = Photo.objects.filter(entry_id__in=list(days)).values("entry_id").annotate(n=Count("pk")).order_by()
+    for entry_id, count in photos.values_list("entry_id", "n"):
         days[entry_id].photos = count
     by_date = {day.date: day for day in days.values()}
-    for alert_day, alert in _alerts(patient=patient, newest=entries[0].date, oldest=entries[-1].date):
+    for alert_day, alert in _alerts(patient=patient, newest=entries[0][1], oldest=entries[-1][1]):
         if alert_day in by_date:
             by_date[alert_day].alerts.append(alert)
     return list(days.values())
@@ -244,27 +276,28 @@ def _days(*, patient: Patient, entries: list[Entry], courses: list, today: datet
 def _applied(*, patient: Patient, ids: list[int], names: dict[int, str]) -> dict[int, list[str]]:
     """Each day's applications, one line per course: "Tacrolimus ointment 0.1% at 08:00 and 20:00 · 1 FTU each ·
     on face and neck", or each time with its own amount and areas when they differ."""
-    areas: dict[int, list[str]] = defaultdict(list)
-    links = Application.body_areas.through.objects.filter(application__entry_id__in=ids)
-    for application_id, area in links.order_by("bodyarea__name").values_list("application_id", "bodyarea__name"):
-        areas[application_id].append(area.lower())
-    rows = Application.objects.filter(entry_id__in=ids).order_by("applied_at", "pk")
+    rows = Application.objects.filter(entry_id__in=ids).order_by("applied_at", "pk", "body_areas__name")
+    doses: dict[int, tuple] = {}  # one row per application and area
+    for pk, entry_id, course, at, amount, unit, area in rows.values_list(
+        "pk", "entry_id", "treatment_id", "applied_at", "amount", "unit", "body_areas__name"
+    ):
+        if pk not in doses:
+            doses[pk] = (entry_id, course, at, format_amount(Decimal(amount), unit), [])
+        if area:
+            doses[pk][4].append(area.lower())
     by_course: dict[tuple[int, int], list[tuple[str, str, str]]] = defaultdict(list)
     zone = patient.zone
-    for pk, entry_id, course, at, amount, unit in rows.values_list(
-        "pk", "entry_id", "treatment_id", "applied_at", "amount", "unit"
-    ):
-        where = ", ".join(areas[pk])
-        by_course[entry_id, course].append((f"{at.astimezone(zone):%H:%M}", format_amount(Decimal(amount), unit), where))
+    for entry_id, course, at, amount, areas in doses.values():
+        by_course[entry_id, course].append((f"{at.astimezone(zone):%H:%M}", amount, ", ".join(areas)))
     lines: dict[int, list[str]] = defaultdict(list)
-    for (entry_id, course), doses in by_course.items():
-        times = get_text_list([time for time, _, _ in doses], "and")
-        if len({(amount, where) for _, amount, where in doses}) == 1:
-            _, amount, where = doses[0]
-            each = " each" if len(doses) > 1 else ""
-            line = f"{names[course]} at {times} · {amount}{each}" + (f" · on {where}" if where else "")
+    for (entry_id, course), times in by_course.items():
+        if len({(amount, where) for _, amount, where in times}) == 1:
+            _, amount, where = times[0]
+            each = " each" if len(times) > 1 else ""
+            at = get_text_list([time for time, _, _ in times], "and")
+            line = f"{names[course]} at {at} · {amount}{each}" + (f" · on {where}" if where else "")
         else:
-            each = [f"{time} ({amount}" + (f" on {where})" if where else ")") for time, amount, where in doses]
+            each = [f"{time} ({amount}" + (f" on {where})" if where else ")") for time, amount, where in times]
             line = f"{names[course]} at {get_text_list(each, 'and')}"
         lines[entry_id].append(line)
     return lines
@@ -281,13 +314,7 @@ def _alerts(*, patient: Patient, newest: datetime.date, oldest: datetime.date):
         .values_list("pk", "rule_text", "urgency", "status", "evidence")
     )
     for pk, text, urgency, status, evidence in flags:
-        alert = Alert(
-            url=url.format(pk),
-            text=text,
-            urgency=Urgency(urgency).label,
-            badge=URGENCY_BADGES[urgency],
-            resolved=status == Flag.Status.RESOLVED,
-        )
+        alert = Alert(url=url.format(pk), text=text, urgency=urgency, resolved=status == Flag.Status.RESOLVED)
         for matched in (evidence or {}).get("days", []):
             yield datetime.date.fromisoformat(matched["date"]), alert
 
