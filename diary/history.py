@@ -40,7 +40,7 @@ class Reported:
     text: str
     severity: int
 
-    def __html__(self) -> str:
+    def __str__(self) -> str:  # safe HTML, as a bound form field's (the template prints it as it is)
         badge, label = severity_badge(self.severity), Severity(self.severity).label
         return format_html('{} <span class="badge {}">{}</span>', self.text, badge, label)
 
@@ -54,7 +54,7 @@ class Alert:
     urgency: int
     resolved: bool
 
-    def __html__(self) -> str:
+    def __str__(self) -> str:
         return format_html(
             '<span class="badge {}">{}<span class="visually-hidden"> urgency</span></span> <a href="{}">{}</a>{}',
             URGENCY_BADGES[self.urgency],
