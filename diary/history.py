@@ -138,10 +138,10 @@ class HistoryPage:
     newer: datetime.date | None  # the `before` of the page of newer days (None: the newest page)
     has_newer: bool
     drugs: list[tuple[str, str]]  # (slug, name) of the patient's medicines, for the filter
-    symptoms: list[tuple[str, str]]  # (code, name)
+    symptoms: list[tuple[str, str]]  # (code, name) of the symptoms the patient has reported, for the filter
     drug_slug: str  # the filters applied: those asked for that name a medicine of the patient's or a symptom
     symptom_code: str
-    ignored: list[str]  # what the address asked for that is not one: "medicine", "symptom"
+    ignored: list[str]  # what the address asked for that is neither: "medicine", "symptom"
 
 
 def day_label(day: datetime.date) -> str:
@@ -159,7 +159,8 @@ def history_page(
     """The `size` newest logged days before `before` (all days when None), optionally only days with that
     medicine applied or that symptom; without a filter, days inside a course with nothing logged show as gaps."""
     today = patient.today()
-    symptoms = list(Symptom.objects.values_list("code", "name"))
+    reported = Reaction.objects.filter(entry__patient=patient).values("symptom_id")
+    symptoms = list(Symptom.objects.filter(pk__in=reported).values_list("code", "name"))
     courses = list(
         Treatment.objects.filter(patient=patient).values_list(
             "pk", "drug__slug", "drug__generic_name", "strength", "started_on", "ended_on"

@@ -259,3 +259,12 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_symptom_filter_offers_the_symptoms_the_patient_reported(client, patient, day, redness):
+    client.force_login(patient.user)
+
+    text = client.get(HISTORY).content.decode()
+
+    assert '<option value="burning">Burning</option>' in text
+    assert 'value="redness"' not in text
