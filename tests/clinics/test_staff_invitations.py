@@ -151,7 +151,7 @@ def test_a_mistake_in_the_form_says_so_and_keeps_what_was_typed(client, manager,
 
     assert taken.status_code == mismatch.status_code == 200
     assert "already exists" in taken.text and 'value="Cristina Yang"' in taken.text
-    assert "didn’t match" in mismatch.text and 'value="dr-new"' in mismatch.text
+    assert "The two password fields didn" in mismatch.text and 'value="dr-new"' in mismatch.text
     assert not get_user_model().objects.filter(is_staff=True, username="dr-new").exists()
     assert StaffInvitation.objects.get().status == StaffInvitation.Status.SENT
 
