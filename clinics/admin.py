@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.html import format_html
 
 from clinics import selectors, services
@@ -283,17 +282,7 @@ class InvitationStatusFilter(admin.SimpleListFilter):
         return Invitation.Status.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        value = self.value()
-        if value == Invitation.Status.REVOKED:
-            return queryset.filter(revoked_at__isnull=False)
-        if value == Invitation.Status.ACCEPTED:
-            return queryset.filter(accepted_at__isnull=False, revoked_at__isnull=True)
-        if value == Invitation.Status.EXPIRED:
-            return queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now)
-        if value == Invitation.Status.SENT:
-            return queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
-        return queryset
+        return queryset.with_status(self.value()) if self.value() in Invitation.Status.values else queryset
 
 
 class LinkInvitationAdmin(ClinicScopedAdmin):

@@ -161,6 +161,21 @@ def _invitation_expiry() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(days=INVITATION_DAYS)
 
 
+class LinkInvitationQuerySet(models.QuerySet):
+    def with_status(self, status: str) -> "LinkInvitationQuerySet":
+        """The invitations in this state now (the SQL twin of LinkInvitation.status, next to it)."""
+        now = timezone.now()
+        unused = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+        return self.filter(
+            {
+                LinkInvitation.Status.REVOKED: Q(revoked_at__isnull=False),
+                LinkInvitation.Status.ACCEPTED: Q(accepted_at__isnull=False, revoked_at__isnull=True),
+                LinkInvitation.Status.EXPIRED: unused & Q(expires_at__lte=now),
+                LinkInvitation.Status.SENT: unused & Q(expires_at__gt=now),
+            }[status]
+        )
+
+
 class LinkInvitation(models.Model):
     """What every invitation by e-mailed link shares: a single-use link valid INVITATION_DAYS days that can be sent
     again (a new link) or revoked; only the digest of its token is stored (clinics.tokens)."""
@@ -183,6 +198,8 @@ class LinkInvitation(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+
+    objects = LinkInvitationQuerySet.as_manager()
 
     class Meta:
         abstract = True

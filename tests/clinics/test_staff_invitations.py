@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -184,6 +185,9 @@ def test_used_expired_revoked_resent_and_forged_links_all_give_the_same_plain_pa
     assert len({page.text for page in pages}) == 1
     assert client.get(link_in(mail.outbox[-1].body)).status_code == 200  # the new link works
     assert [i.status for i in StaffInvitation.objects.order_by("pk")] == ["accepted", "expired", "revoked", "sent"]
+    # The admin's status filter (SQL) agrees with each invitation's status.
+    by_filter = {s: [i.status for i in StaffInvitation.objects.with_status(s)] for s in StaffInvitation.Status.values}
+    assert by_filter == {s: [s] for s in StaffInvitation.Status.values}
 
 
 def test_a_used_link_cannot_make_a_second_account(client, manager, clinic):
@@ -257,7 +261,7 @@ def test_a_dermatologist_cannot_invite_staff(client, derm, clinic):
         == 403
     )
     assert "Staff invitations" not in client.get(reverse("admin:index")).text
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.staff_invitation_send(clinic=clinic, email="x@example.org", role="manager", invited_by=derm)
     assert not StaffInvitation.objects.exists() and mail.outbox == []
 
