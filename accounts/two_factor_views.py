@@ -7,6 +7,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -19,6 +20,7 @@ from django_otp import login as otp_login
 from accounts import services
 from accounts.forms import TokenForm
 from accounts.middleware import OTP_REQUIRED
+from accounts.passkey_views import passkey_context
 from diary.forms import PasswordConfirmForm
 from diary.reauth import reauthentication_required
 
@@ -52,7 +54,7 @@ def verify(request):
             return redirect(_next_url(request))
         form.add_error("token", paused or "That code is not right (or it expired). Wait for a new one and try again.")
     context = {"form": form, "next": _next_url(request, ""), "form_page": _form_page(request.user)}
-    return render(request, "registration/two_factor_verify.html", context)
+    return render(request, "registration/two_factor_verify.html", {**context, **passkey_context(request)})
 
 
 PAUSE_WORTH_SAYING = 3
@@ -108,6 +110,9 @@ def setup(request):
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "is_staff": user.is_staff,
         "form_page": _form_page(user),
+        # A clinician may make a passkey their second factor instead; once added, on to where they were going.
+        "passkey_next": _next_url(request, reverse("admin:index")),
+        **passkey_context(request),
     }
     return render(request, "registration/two_factor_setup.html", context)
 
