@@ -157,7 +157,7 @@ def test_adding_a_passkey_ends_the_accounts_other_sessions(patient):
 
 
 def test_the_page_lists_names_and_removes_passkeys(client):
-    patient, passkey = patient_with_passkey()
+    _, passkey = patient_with_passkey()
     log_in(client, "alice")
     credential = WebAuthnCredential.objects.get()
 
