@@ -14,13 +14,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_otp import devices_for_user, match_token, user_has_device
+from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 
 from accounts import services
 from accounts.forms import TokenForm
 from accounts.middleware import OTP_REQUIRED
 from accounts.passkey_views import passkey_context
+from accounts.selectors import has_second_factor
 from diary.forms import PasswordConfirmForm
 from diary.reauth import reauthentication_required
 
@@ -87,7 +88,7 @@ def _paused_message(user) -> str | None:
 def setup(request):
     """Enrol an authenticator app: scan the QR code, type a code, get recovery codes."""
     user = request.user
-    if user_has_device(user, confirmed=True) and not user.is_verified():
+    if has_second_factor(user=user) and not user.is_verified():
         return redirect("two-factor-verify")
     device = services.two_factor_pending_device(user=user)
     form = TokenForm(request.POST or None)
@@ -121,7 +122,7 @@ def setup(request):
 @never_cache
 def manage(request):
     """Whether two-step sign-in is on, with recovery codes and (for patients) turning it off."""
-    enrolled = user_has_device(request.user, confirmed=True)
+    enrolled = has_second_factor(user=request.user)
     context = {"enrolled": enrolled, "form": PasswordConfirmForm(user=request.user, request=request)}
     return render(request, "registration/two_factor_manage.html", context)
 

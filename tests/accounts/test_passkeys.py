@@ -114,6 +114,27 @@ def test_a_patient_who_lost_their_passkey_still_logs_in_with_the_password(client
     assert client.get(reverse("diary:settings")).status_code == 200
 
 
+def test_a_passkey_does_not_open_an_address_locked_out_after_failed_log_ins(client):
+    _, passkey = patient_with_passkey()
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "alice", "password": "wrong-password"})
+
+    response = use_passkey(client, passkey)
+
+    assert response.status_code in {403, 429}
+    assert client.get(reverse("diary:settings")).status_code == 302
+
+
+def test_a_patient_with_only_a_passkey_is_not_told_two_step_sign_in_is_on(client):
+    patient_with_passkey()
+    log_in(client, "alice")
+
+    page = client.get(reverse("two-factor-manage")).content.decode()
+
+    assert "Set up two-step sign-in" in page
+    assert client.get(reverse("two-factor-setup")).status_code == 200
+
+
 def test_adding_a_passkey_needs_a_password_given_in_the_last_ten_minutes(client, patient):
     client.force_login(patient.user)
     _password_given_long_ago(client)
@@ -321,3 +342,22 @@ def test_an_administrator_reset_removes_passkeys_and_the_clinician_enrols_again(
 
     assert not WebAuthnCredential.objects.exists()
     assert client.get(reverse("admin:index"))["Location"].startswith(reverse("two-factor-setup"))
+
+
+def test_the_passkeys_page_reads_the_same_number_of_times_however_many_passkeys(client, patient):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(patient.user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("passkeys")).status_code == 200
+        return len(captured)
+
+    add_passkey(client, SoftwarePasskey())
+    one = queries()
+    for _ in range(4):
+        add_passkey(client, SoftwarePasskey())
+    assert WebAuthnCredential.objects.count() == 5
+    assert queries() == one
