@@ -87,7 +87,7 @@ class RegistrationComplete(_RegistrationRules, views.CompleteCredentialRegistrat
         # first second factor): from now on every log-in of a clinician needs it.
         if self.request.user.is_staff:
             self.request.session[OTP_REQUIRED] = True
-        services.passkey_added(user=self.request.user, keep=self.request.session.session_key)
+        services.passkey_register_complete(user=self.request.user, keep=self.request.session.session_key)
         return response
 
 

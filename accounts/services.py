@@ -144,7 +144,7 @@ LAST_SECOND_FACTOR = (
 )
 
 
-def passkey_added(*, user, keep: str | None) -> None:
+def passkey_register_complete(*, user, keep: str | None) -> None:
     """After a passkey was registered (django-otp-webauthn stores it): like turning on two-step sign-in, every
     other open session of the account ends, so a session opened before (a lost laptop) cannot go on."""
     sessions_end_others(user=user, keep=keep)
