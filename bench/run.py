@@ -2,7 +2,8 @@
 
     python bench/run.py [--patients 1000] [--days 365] [--duration 10] [--contention]
 
-1. Generates (once) a seeded data set into bench/data/bench-<patients>x<days>-s<seed>.sqlite3 and serves
+1. Generates (once) a seeded data set into bench/data/bench-<patients>x<days>-s<seed>-<fingerprint>.sqlite3
+   (the fingerprint: a hash of the migrations, the drug reference and the generator) and serves
    a fresh copy of it, or uses DATABASE_URL (PostgreSQL) when set, generating there if it is empty.
 2. Starts gunicorn (config.settings_bench: production settings over plain-http loopback) on 127.0.0.1.
 3. Makes session cookies for many patients and the dermatologists up front (Django's SessionStore),
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -84,7 +86,12 @@ def prepare_database(args) -> tuple[Path | None, dict]:
             info["generation"] = generate(env, args)
         return None, info
     DATA.mkdir(parents=True, exist_ok=True)
-    pristine = DATA / f"bench-{args.patients}x{args.days}-s{args.seed}.sqlite3"
+    name = f"bench-{args.patients}x{args.days}-s{args.seed}"
+    pristine = DATA / f"{name}-{data_fingerprint()}.sqlite3"
+    for stale in DATA.glob(f"{name}-*.sqlite3"):
+        if stale != pristine:
+            log(f"Data: removing {stale.name}, made by another schema or generator")
+            stale.unlink()
     if pristine.exists():
         log(f"Data: reusing {pristine.relative_to(ROOT)} (delete it to regenerate)")
         info["generation"] = "reused"
@@ -107,6 +114,19 @@ def prepare_database(args) -> tuple[Path | None, dict]:
     info["file"] = str(pristine.relative_to(ROOT))
     info["size_mb"] = round(pristine.stat().st_size / 1e6, 1)
     return served, info
+
+
+def data_fingerprint() -> str:
+    """What a generated file depends on besides its parameters: the migrations, the reference and the generator."""
+    digest = hashlib.sha256()
+    sources = [
+        *sorted(ROOT.glob("*/migrations/0*.py")),
+        ROOT / "drugs/data/drug_reference.json",
+        ROOT / "diary/demo.py",
+    ]
+    for path in sources:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def generate(env: dict[str, str], args) -> dict:
