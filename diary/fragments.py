@@ -8,34 +8,23 @@ field, and of the value shown (a default body area, an itch score). That is the 
 patient's value chooses the entry, never fills it, so two patients with the same inputs share it.
 Fields holding a patient's own text (notes) and bound forms (errors, typed input) are never cached.
 
-The cache is the per-process "pages" alias (settings.CACHES).
+The cache: `drugs.caching.for_reference`.
 """
 
 import hashlib
-from collections.abc import Callable
-from typing import Any
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
-from django.core.cache import caches
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
+from drugs.caching import for_reference
 from drugs.selectors import symptom_groups
-
-
-def _cached(key: str, compute: Callable[[], Any]) -> Any:
-    pages = caches["pages"]
-    value = pages.get(key)
-    if value is None:
-        value = compute()
-        pages.set(key, value, None)
-    return value
 
 
 def symptom_choices(*, drug_ids: list[int], version: int) -> list:
     """`symptom_groups` for these medicines, read once per reference version."""
     drugs = ",".join(map(str, sorted(set(drug_ids))))
-    return _cached(f"symptoms:{version}:{drugs}", lambda: symptom_groups(drug_ids=drug_ids))
+    return for_reference(f"symptoms:{drugs}", version=version, compute=lambda: symptom_groups(drug_ids=drug_ids))
 
 
 def field_html(field: BoundField, *, version: int | None) -> SafeString:
@@ -55,5 +44,5 @@ def field_html(field: BoundField, *, version: int | None) -> SafeString:
             repr(field.value()),
         ]
     )
-    key = f"field:{version}:{hashlib.sha256(parts.encode()).hexdigest()}"
-    return mark_safe(_cached(key, lambda: str(as_crispy_field(field))))  # noqa: S308 - crispy's own escaped output
+    key = f"field:{hashlib.sha256(parts.encode()).hexdigest()}"
+    return mark_safe(for_reference(key, version=version, compute=lambda: str(as_crispy_field(field))))  # noqa: S308 - crispy's own escaped output
