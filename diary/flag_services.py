@@ -16,7 +16,9 @@ from django.utils import timezone
 from diary import flagging, notifications
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, PoemScore, Reaction, Severity
+from drugs.caching import for_reference
 from drugs.models import AmountLimit, Urgency, WarningSign
+from drugs.selectors import reference_version
 
 
 def _sign_rule(sign: WarningSign) -> flagging.SignRule:
@@ -141,6 +143,19 @@ def _matches(facts: _Facts, start, end, courses, sign_rules, limit_rules) -> lis
     ]
 
 
+def _rules() -> tuple[list[flagging.SignRule], list[flagging.LimitRule]]:
+    return [_sign_rule(s) for s in WarningSign.objects.all()], [_limit_rule(a) for a in AmountLimit.objects.all()]
+
+
+def rules_now() -> tuple[list[flagging.SignRule], list[flagging.LimitRule]]:
+    """The warning signs and amount limits as the evaluation takes them: read once per reference version.
+
+    Every save evaluates them; the reference version (one small read) says whether the copy is current, so a
+    rule edited in admin applies from the next save in every process.
+    """
+    return for_reference("flag-rules", version=reference_version(), compute=_rules)
+
+
 @transaction.atomic
 def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify: bool = True) -> list[Flag]:
     """Check the days a change can affect against the warning-sign rules and raise, update or withdraw flags.
@@ -151,10 +166,7 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
     dates = set(dates)
     if not dates:
         return []
-    # Drug and symptom are loaded lazily, only for the few rules whose flags change (cheaper per save).
-    signs = {s.pk: s for s in WarningSign.objects.all()}
-    limits = {a.pk: a for a in AmountLimit.objects.all()}
-    sign_rules = [_sign_rule(s) for s in signs.values()]
+    sign_rules, limit_rules = rules_now()
     active = list(Flag.objects.for_patient(patient).active())
     start, end = flagging.evaluation_window(dates, _flag_states(active), sign_rules)
     end = min(end, max(patient.today(), max(dates)))
@@ -165,7 +177,6 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         flagging.CourseFacts(drug_id, started_on, ended_on)
         for drug_id, started_on, ended_on in patient.treatments.values_list("drug_id", "started_on", "ended_on")
     ]
-    limit_rules = [_limit_rule(a) for a in limits.values()]
     first = start - datetime.timedelta(days=flagging.lookback_days(sign_rules))
     facts = _Facts(patient, first, end)
     matches = _matches(facts, start, end, courses, sign_rules, limit_rules)
@@ -181,6 +192,10 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         for match in flagging.evaluate_scores(day, itch=facts.itch, poems=facts.poems)
     ]
     plan = flagging.plan_flags(start=start, end=end, matches=matches, flags=_flag_states(flags.values()))
+    # The rules' rows (wording, advice, drug) only for the flags that change: none on most saves.
+    changes = [*plan.raise_, *plan.update, *plan.refresh]
+    signs = WarningSign.objects.in_bulk([rule_id for (kind, rule_id) in (c.rule for c in changes) if kind == "sign"])
+    limits = AmountLimit.objects.in_bulk([rule_id for (kind, rule_id) in (c.rule for c in changes) if kind == "limit"])
 
     changed: list[Flag] = []
     for change in plan.raise_ + plan.update:

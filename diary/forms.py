@@ -243,11 +243,14 @@ class ReactionForm(forms.Form):
         self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
         drug_ids = [course.drug_id for course in courses]
         self.choices_key = tuple(sorted(set(drug_ids)))
-        if reference_version is None:
-            grouped = symptom_groups(drug_ids=drug_ids)
-        else:
-            grouped = fragments.symptom_choices(drug_ids=drug_ids, version=reference_version)
-        self.fields["symptom"].widget.choices = [("", self.fields["symptom"].empty_label), *grouped]
+        empty = ("", self.fields["symptom"].empty_label)
+
+        def choices() -> list:  # read only if the picker is rendered: a valid post never needs it
+            if reference_version is None:
+                return [empty, *symptom_groups(drug_ids=drug_ids)]
+            return [empty, *fragments.symptom_choices(drug_ids=drug_ids, version=reference_version)]
+
+        self.fields["symptom"].widget.choices = choices
 
 
 class HelpAnswerForm(forms.Form):
