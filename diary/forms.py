@@ -1,4 +1,5 @@
 import datetime
+import functools
 from decimal import Decimal
 from types import TracebackType
 
@@ -245,7 +246,8 @@ class ReactionForm(forms.Form):
         self.choices_key = tuple(sorted(set(drug_ids)))
         empty = ("", self.fields["symptom"].empty_label)
 
-        def choices() -> list:  # read only if the picker is rendered: a valid post never needs it
+        @functools.cache
+        def choices() -> list:  # read only if the picker is rendered (a valid post never needs it), then kept
             if reference_version is None:
                 return [empty, *symptom_groups(drug_ids=drug_ids)]
             return [empty, *fragments.symptom_choices(drug_ids=drug_ids, version=reference_version)]
