@@ -3,6 +3,11 @@
 from django.db import migrations, models
 
 
+def create_the_row(apps, schema_editor):
+    """The one row the version lives in (drugs.services.VERSION_ROW), so the first bump only updates it."""
+    apps.get_model("drugs", "ReferenceVersion").objects.get_or_create(pk=1)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -18,4 +23,5 @@ class Migration(migrations.Migration):
                 ('changed', models.DateTimeField(auto_now=True)),
             ],
         ),
+        migrations.RunPython(create_the_row, migrations.RunPython.noop),
     ]
