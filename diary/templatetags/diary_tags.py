@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 
+from diary import fragments
 from diary.amounts import format_amount
 
 register = template.Library()
@@ -20,3 +21,9 @@ def severity_badge(severity: int) -> str:
 def amount(value, unit: str = "") -> str:
     """An amount as the diary writes it everywhere: `{{ application.amount|amount:application.unit }}`."""
     return format_amount(Decimal(value), unit or None)
+
+
+@register.simple_tag
+def reference_field(field, version):
+    """`{% reference_field form.field reference_version %}`: `|as_crispy_field`, cached as diary/fragments.py allows."""
+    return fragments.field_html(field, version=version)
