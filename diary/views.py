@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clinics import selectors as care
 from diary import audit, flag_services, idempotency, selectors, services
 from diary import progress as progress_reads
+from diary.adherence import most_a_day
 from diary.export import patient_archive
 from diary.forms import (
     AccountDeleteForm,
@@ -210,10 +211,45 @@ def day_pick(request):
     return redirect("home")
 
 
+EXTRA_DOSE_CONFIRMED = "extra_dose"  # posted by the question's "Log another" button
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _extra_dose_question(request, *, patient: Patient, treatment: Treatment, day: datetime.date, excluding=None):
+    """The page that asks before storing an application beyond what the course's schedule counts on that day
+    (nothing is stored until the patient confirms); None when there is nothing to ask."""
+    key = idempotency.key_from(request.POST)
+    if request.POST.get(EXTRA_DOSE_CONFIRMED) == "yes" or idempotency.was_used(user=request.user, key=key):
+        return None  # confirmed, or a repeat of a post already stored: answered with its first result
+    logged = selectors.extra_dose(treatment=treatment, day=day, excluding=excluding)
+    if logged is None:
+        return None
+    when = "today" if day == patient.today() else f"on {day.day} {day:%B}"
+    prescribed = "as prescribed" if logged == most_a_day(treatment) else f"and your schedule is {treatment.schedule}"
+    context = {
+        "question": f"You have already applied {treatment.drug} {_times(logged)} {when}, {prescribed}.",
+        "posted": [
+            (name, value)
+            for name in request.POST
+            if name != "csrfmiddlewaretoken"
+            for value in request.POST.getlist(name)
+        ],
+        "confirm_field": EXTRA_DOSE_CONFIRMED,
+        "back": _day_url(patient, day),
+    }
+    return render(request, "diary/application_confirm.html", context)
+
+
 @day_write
 def application_add(request, patient, day):
     form = ApplyForm(request.POST, patient=patient, day=day)
     if form.is_valid():
+        treatment = form.cleaned_data["treatment"]
+        if question := _extra_dose_question(request, patient=patient, treatment=treatment, day=day):
+            return question
         with Refusals(form):
             outcome = idempotency.once(
                 user=request.user,
@@ -314,6 +350,13 @@ def application_edit(request, pk):
     }
     form = ApplicationForm(request.POST or None, initial=initial, patient=patient)
     if request.method == "POST" and form.is_valid():
+        treatment, day = form.cleaned_data["treatment"], application.entry.date
+        if treatment != application.treatment and (
+            question := _extra_dose_question(
+                request, patient=patient, treatment=treatment, day=day, excluding=application
+            )
+        ):
+            return question
         with Refusals(form):
             services.application_update(patient=patient, application=application, **form.cleaned_data)
             messages.success(request, "Application saved.")
