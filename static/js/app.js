@@ -38,8 +38,19 @@
     var field = form.querySelector(
       "[aria-invalid='true']:not([type='hidden']), [data-invalid] input, [data-invalid] button, .is-invalid"
     );
-    (field || summary).focus();
-    (field || summary).scrollIntoView({ block: "center" });
+    var focusError = function () {
+      (field || summary).focus();
+      (field || summary).scrollIntoView({ block: "center" });
+    };
+    // A page opened at a fragment (the form's section) is scrolled there once loaded, which drops focus:
+    // focus after that.
+    if (document.readyState === "complete") {
+      focusError();
+    } else {
+      window.addEventListener("load", function () {
+        window.setTimeout(focusError, 0);
+      });
+    }
   }
   // A link in the summary focuses its field (a fragment alone only scrolls to it in some browsers).
   document.querySelectorAll("[data-error-summary] a[href^='#']").forEach(function (link) {
