@@ -443,7 +443,9 @@ def treatment_list(request):
 @patient_page
 def treatment_add(request):
     patient = _patient(request)
-    form = TreatmentForm(request.POST or None, initial={"started_on": patient.today()})
+    # Opened for one medicine (the guide's "Start this medicine"): it is chosen, with its usual schedule.
+    drug = Drug.objects.filter(slug=request.GET.get("drug", "")).first()
+    form = TreatmentForm(request.POST or None, initial={"started_on": patient.today(), "drug": drug})
     if request.method == "POST" and form.is_valid():
         with Refusals(form):
             treatment = services.treatment_create(patient=patient, **form.cleaned_data)
