@@ -84,16 +84,41 @@ def _day_url(patient: Patient, day: datetime.date) -> str:
     return reverse("home") if day == patient.today() else reverse("diary:day", args=[day])
 
 
-def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: str = "") -> str:
+def _after_write(
+    request, patient: Patient, day: datetime.date, *, message: str = "", anchor: str = "", query: str = ""
+) -> str:
     """Where to go after a write that may have matched a warning sign: its advice first, if it did.
 
-    An emergency opens at the call button's box (the browser focuses the fragment's target)."""
+    An emergency opens at the call button's box (the browser focuses the fragment's target). The write's
+    confirmation `message` is shown where the page opens (see `_placed`), not above it, out of sight."""
     alerts = selectors.alerts_on(patient=patient, day=day, care_links=[])  # only where to go: no phone needed
     if alerts.emergency:
         anchor = "#emergency"
     elif alerts.flags:
         anchor = "#alerts"
+    if message:
+        _confirm(request, message, anchor)
     return f"{_day_url(patient, day)}{query}{anchor}"
+
+
+# The regions of a day's page a write may open at; a confirmation for one is shown inside it.
+DAY_REGIONS = {"#alerts": "alerts", "#emergency": "alerts", "#reactions": "reactions", "#photos": "photos"}
+
+
+def _confirm(request, message: str, anchor: str = "") -> None:
+    """A success message for the day's page, tagged with the region the page opens at."""
+    region = DAY_REGIONS.get(anchor, "")
+    messages.success(request, message, extra_tags=f"day-{region}" if region else "")
+
+
+def _placed(request, regions: set[str]) -> dict[str, list]:
+    """The pending messages by the region of the day's page that shows them: the one the page opens at, if the
+    page has it now, else the top of the page ("top")."""
+    placed: dict[str, list] = {"top": [], **{region: [] for region in regions}}
+    for message in messages.get_messages(request):
+        region = message.extra_tags.removeprefix("day-") if message.extra_tags.startswith("day-") else "top"
+        placed[region if region in regions else "top"].append(message)
+    return placed
 
 
 def _render_day(request, patient: Patient, day: datetime.date, **forms):
@@ -105,6 +130,9 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
     # The page names the clinics it is shared with (the care_team context processor's list): read them once, here,
     # for that note and for the clinic's phone on "today" alerts.
     care_links = [] if request.user.is_staff else care.care_for(patient_user=request.user)
+    alerts = selectors.alerts_on(
+        patient=patient, day=day, courses=[course.treatment for course in progress], care_links=care_links
+    )
     context = {
         "care_links": care_links,
         "patient": patient,
@@ -116,9 +144,8 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "entry": entry,
         "undo": next((a for a in entry.applications.all() if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,
-        "alerts": selectors.alerts_on(
-            patient=patient, day=day, courses=[course.treatment for course in progress], care_links=care_links
-        ),
+        "alerts": alerts,
+        "notices": _placed(request, {"reactions", "photos"} | ({"alerts"} if alerts.flags else set())),
         "apply_form": forms.get("apply_form"),
         "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
         "reaction_form": forms.get("reaction_form")
@@ -256,7 +283,7 @@ def application_add(request, patient, day):
                 key=idempotency.key_from(request.POST),
                 action=lambda: {"pk": services.application_create(patient=patient, date=day, **form.cleaned_data).pk},
             )
-            return redirect(_after_write(patient, day, query=f"?undo={outcome.result['pk']}"))
+            return redirect(_after_write(request, patient, day, query=f"?undo={outcome.result['pk']}"))
     return _render_day(request, patient, day, apply_form=form)
 
 
@@ -272,8 +299,7 @@ def reaction_add(request, patient, day):
                     services.reaction_create(patient=patient, date=day, **form.cleaned_data)
                 ),
             )
-            messages.success(request, outcome.result["message"])
-            return redirect(_after_write(patient, day, "#reactions"))
+            return redirect(_after_write(request, patient, day, message=outcome.result["message"], anchor="#reactions"))
     return _render_day(request, patient, day, reaction_form=form)
 
 
@@ -316,7 +342,7 @@ def _delete_from_day(request, item, delete, what: str, done: str, anchor: str = 
     if request.method != "POST":
         return _confirm_delete(request, what, item.entry.date)
     delete(patient=item.entry.patient, **{item._meta.model_name: item})
-    messages.success(request, done)
+    _confirm(request, done, anchor)
     return redirect(_day_url(item.entry.patient, item.entry.date) + anchor)
 
 
@@ -359,8 +385,7 @@ def application_edit(request, pk):
             return question
         with Refusals(form):
             services.application_update(patient=patient, application=application, **form.cleaned_data)
-            messages.success(request, "Application saved.")
-            return redirect(_after_write(patient, application.entry.date))
+            return redirect(_after_write(request, patient, application.entry.date, message="Application saved."))
     return render(request, "diary/application_form.html", {"form": form, "application": application})
 
 
@@ -383,8 +408,9 @@ def reaction_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         with Refusals(form):
             services.reaction_update(patient=patient, reaction=reaction, **form.cleaned_data)
-            messages.success(request, "Reaction saved.")
-            return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
+            return redirect(
+                _after_write(request, patient, reaction.entry.date, message="Reaction saved.", anchor="#reactions")
+            )
     return render(request, "diary/reaction_form.html", {"form": form, "reaction": reaction})
 
 
@@ -509,7 +535,7 @@ def alert_help(request, pk):
     else:
         with Refusals() as refusal:
             flag_services.flag_help_record(patient=patient, flag=flag, answer=form.cleaned_data["answer"])
-            messages.success(request, "Thank you. Your answer is kept with this alert for your dermatologist.")
+            _confirm(request, "Thank you. Your answer is kept with this alert for your dermatologist.", "#alerts")
         if refusal.message:
             messages.error(request, refusal.message)
     return redirect(f"{_day_url(patient, flag.last_seen)}#alerts")
@@ -537,7 +563,7 @@ def photo_add(request, patient, day):
         # A refusal (format, size, the same photo twice) comes back next to the file field.
         with Refusals(form):
             photo = services.photo_create(patient=patient, date=day, **form.cleaned_data)
-            messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
+            _confirm(request, f"Added a photo of your {photo.body_area.name.lower()}.", "#photos")
             return redirect(_day_url(patient, day) + "#photos")
     return _render_day(request, patient, day, photo_form=form)
 
