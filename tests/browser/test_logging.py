@@ -78,3 +78,63 @@ def test_a_third_application_in_a_day_is_asked_about_first(phone, live_server, c
     phone.get_by_role("button", name="Yes, log another application").click()
     expect(phone.get_by_role("status").filter(has_text="Recorded Tacrolimus ointment")).to_be_visible()
     assert Application.objects.filter(treatment=course).count() == 3
+
+
+def test_a_new_course_takes_the_medicines_usual_schedule_unless_the_patient_set_one(phone, live_server, reference):
+    from drugs.models import Drug
+
+    patient = PatientFactory(user__username="finn")
+    tacrolimus, mometasone = Drug.objects.get(slug="tacrolimus-ointment"), Drug.objects.get(slug="mometasone-furoate")
+    _sign_in(phone, live_server, patient.user)
+    phone.goto("/diary/treatments/add/")
+    medicine, how_often = phone.get_by_label("Medicine"), phone.get_by_label("How often")
+
+    medicine.select_option(str(tacrolimus.pk))
+    expect(how_often).to_have_value("2")
+    expect(phone.get_by_label("times a day")).to_be_checked()
+    medicine.select_option(str(mometasone.pk))
+    expect(how_often).to_have_value("1")
+
+    how_often.fill("3")  # the patient's own schedule is never overwritten
+    medicine.select_option(str(tacrolimus.pk))
+    expect(how_often).to_have_value("3")
+
+
+def test_opened_from_the_guide_the_medicine_and_its_schedule_are_chosen(phone, live_server, reference):
+    patient = PatientFactory(user__username="gus")
+    _sign_in(phone, live_server, patient.user)
+    phone.goto("/guide/tacrolimus-ointment/")
+
+    phone.get_by_role("link", name="Start this medicine in my diary").click()
+
+    expect(phone.get_by_label("How often")).to_have_value("2")
+    expect(phone.get_by_label("Medicine")).not_to_have_value("")
+
+
+def test_logged_stays_in_sight_when_the_page_opens_at_the_alerts(phone, live_server, reference):
+    from diary import services
+    from drugs.models import BodyArea, Drug, Symptom
+
+    patient = PatientFactory(user__username="hana")
+    services.treatment_create(
+        patient=patient,
+        drug=Drug.objects.get(slug="tacrolimus-ointment"),
+        strength="0.1% ointment (1 mg/g)",
+        body_areas=[BodyArea.objects.get(code="face_neck")],
+        schedule_kind="daily",
+        schedule_times=2,
+        started_on=patient.today() - datetime.timedelta(days=30),
+    )
+    cold_sores = Symptom.objects.get(code="cold_sores_herpes")
+    _sign_in(phone, live_server, patient.user)
+    phone.goto("/")
+
+    phone.get_by_label("What did you notice?").select_option(str(cold_sores.pk))
+    phone.get_by_role("button", name="Mild", exact=True).click()
+
+    expect(phone).to_have_url(re.compile(r"#alerts$"))
+    alerts = phone.locator("#alerts")
+    expect(alerts).to_be_focused()
+    logged = alerts.get_by_role("status").filter(has_text="Logged mild")
+    expect(logged).to_be_in_viewport()
+    assert alerts.get_attribute("aria-describedby") == "alerts-notices"
