@@ -21,16 +21,23 @@ system-packages:
 	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }; fi
 
+# Packages are installed with uv (pinned below, put in the venv by pip): it fetches in parallel and takes about
+# 20 s for everything where pip took over 2 minutes. `make INSTALL="$(BIN)/python -m pip install"` uses pip.
+UV_VERSION := 0.13.9
+INSTALL ?= $(BIN)/uv pip install --quiet --python $(BIN)/python
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): requirements.txt | $(BIN)/python system-packages
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP): requirements.txt | $(BIN)/uv system-packages
+	$(INSTALL) -r requirements.txt
 	touch $(STAMP)
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python system-packages
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/uv system-packages
+	$(INSTALL) -r requirements-dev.txt
 	touch $(STAMP) $(DEV_STAMP)
 
 run: export DJANGO_DEBUG = 1

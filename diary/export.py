@@ -5,21 +5,38 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from typing import IO
 
 from django.utils import timezone
 
+from clinics.models import CareLink, JoinRequest, ShareLink, display_name
 from diary import storage
 from diary.amounts import format_amount
-from diary.models import Entry, Flag, Patient, Photo, Treatment
+from diary.models import Entry, Flag, Patient, Photo, PoemScore, Treatment
 
 README = """Your skin diary, exported on {now}.
 
 diary.json   everything you logged: your courses, each day's applications, reactions, itch score and notes,
-             your photos' details and the alerts raised from your diary (with your dermatologist's notes)
+             your weekly questionnaires (POEM), your photos' details, the alerts raised from your diary
+             (with your dermatologist's notes), the clinics you shared it with and your consents, your share
+             links and your reminder settings
 diary.csv    one row per application and per reaction, for spreadsheets
 photos/      your photos as stored by the diary (location data was removed when you uploaded them)
 """
+
+
+# Sections other apps add to diary.json (their data about the patient), by name: the app registers a
+# function of the patient in its AppConfig.ready, because diary does not import the apps built on it.
+SECTIONS: dict[str, Callable[[Patient], object]] = {}
+
+
+def register_section(name: str, section: Callable[[Patient], object]) -> None:
+    SECTIONS[name] = section
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _entries(patient: Patient):
@@ -40,7 +57,9 @@ def diary_data(patient: Patient, entries) -> dict:
             "username": patient.user.get_username(),
             "email": patient.user.email,
             "time_zone": patient.time_zone,
+            "name": display_name(patient.user),
             "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
+            "phone_for_call_backs": patient.callback_phone,
         },
         "treatments": [
             {
@@ -100,6 +119,47 @@ def diary_data(patient: Patient, entries) -> dict:
                 "evidence": f.evidence.get("days", []),
             }
             for f in flags
+        ],
+        "questionnaires": [
+            {"date": score.date.isoformat(), "answers": score.answers, "total": score.total}
+            for score in PoemScore.objects.filter(patient=patient).order_by("date")
+        ],
+        **_sharing(patient),
+        **{name: section(patient) for name, section in SECTIONS.items()},
+    }
+
+
+def _sharing(patient: Patient) -> dict:
+    """Who the diary was shared with, under which consent, and the patient's share links."""
+    links = CareLink.objects.filter(patient=patient.user).select_related("clinic", "dermatologist").order_by("id")
+    requests = JoinRequest.objects.filter(patient=patient.user).select_related("clinic").order_by("id")
+    return {
+        "clinics": [
+            {
+                "clinic": link.clinic.name,
+                "dermatologist": display_name(link.dermatologist) if link.dermatologist else "",
+                "how": link.get_source_display(),
+                "consent_version": link.consent_version,
+                "consented_at": _iso(link.consented_at),
+                "shares_photos": link.shares_photos,
+                "withdrawn_at": _iso(link.withdrawn_at),
+            }
+            for link in links
+        ],
+        "clinic_requests": [
+            {"clinic": request.clinic.name, "status": request.get_status_display(), "sent_at": _iso(request.created)}
+            for request in requests
+        ],
+        "share_links": [
+            {
+                "label": link.label,
+                "period": [link.start.isoformat(), link.end.isoformat()],
+                "with_photos": link.include_photos,
+                "made_at": _iso(link.created),
+                "expires_at": _iso(link.expires_at),
+                "revoked_at": _iso(link.revoked_at),
+            }
+            for link in ShareLink.objects.filter(patient=patient.user).order_by("id")
         ],
     }
 

@@ -226,6 +226,10 @@ class Treatment(models.Model):
         """Running on `day`: the one-course twin of `Treatment.objects.active_on(day)`."""
         return self.started_on <= day and (self.ended_on is None or self.ended_on >= day)
 
+    def can_stop_on(self, day: datetime.date) -> bool:
+        """Whether stopping on `day` changes anything: the course has started and does not already end that day."""
+        return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
+
     @property
     def schedule(self) -> str:
         if self.schedule_kind == self.ScheduleKind.WEEKLY:

@@ -174,7 +174,7 @@ def treatment_stop(*, patient: Patient, treatment: Treatment) -> Treatment:
     today = patient.today()
     if treatment.started_on > today:
         raise ValidationError("This course has not started yet: change its dates instead.")
-    if treatment.ended_on is not None and treatment.ended_on <= today:
+    if not treatment.can_stop_on(today):
         return treatment
     previous_end = treatment.ended_on
     treatment.ended_on = today

@@ -463,7 +463,9 @@ def treatment_list(request):
     today = patient.today()
     treatments = Treatment.objects.filter(patient=patient).select_related("drug").prefetch_related("body_areas")
     current, past = treatments.current_and_past(today)
-    return render(request, "diary/treatment_list.html", {"current": current, "past": past, "today": today})
+    stoppable = {treatment.pk for treatment in current if treatment.can_stop_on(today)}
+    context = {"current": current, "past": past, "today": today, "stoppable": stoppable}
+    return render(request, "diary/treatment_list.html", context)
 
 
 @patient_page

@@ -223,12 +223,22 @@ def sign_in(page, live_server, user) -> None:
 REPORT_PROPERTY = "report_line"
 
 
+BROWSER_GROUPS = 2
+
+
+def browser_groups(nodeids: list[str], groups: int = BROWSER_GROUPS) -> dict[str, str]:
+    """Each browser test's xdist group: the tests dealt in turn, in file order, into `groups` groups, so that
+    the two long journeys of one file (the phone's and the desktop's) land in different groups."""
+    return {nodeid: f"browser-{index % groups}" for index, nodeid in enumerate(nodeids)}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run one after another on one worker under `-n N --dist loadgroup` (make test):
-    one Chromium and one live server, while the other worker takes the rest of the suite."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    """Browser tests are dealt into two xdist groups (`-n 2 --dist loadgroup`, make test): each group runs on
+    one worker with its own Chromium and live server, and the rest of the suite fills the gaps on both."""
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    groups = browser_groups([item.nodeid for item in browser_items])
+    for item in browser_items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
 
 
 # The lines gathered by pytest_runtest_logreport, in the process that prints the summary.

@@ -12,11 +12,14 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from clinics.services import share_link_create
 from diary import flag_services, services
-from diary.models import Entry, Flag, Patient, Photo
+from diary.models import Entry, Flag, Patient, Photo, PoemScore
 from diary.storage import photo_storage
-from drugs.models import Symptom
-from tests.factories import PASSWORD, EntryFactory, PhotoFactory, ReactionFactory
+from drugs.models import Drug, Symptom
+from reminders import services as reminders
+from reminders.models import ReminderSchedule
+from tests.factories import PASSWORD, EntryFactory, PhotoFactory, ReactionFactory, TreatmentFactory, assign
 
 pytestmark = pytest.mark.django_db
 
@@ -217,6 +220,54 @@ def test_a_patient_downloads_everything_they_logged(client, patient, diary):
     csv_text = archive.read("diary.csv").decode()
     assert "Hives (welts)" in csv_text
     assert "'=HYPERLINK(evil)" in csv_text  # a formula is neutralised for spreadsheets
+
+
+def test_the_download_holds_questionnaires_clinics_share_links_and_reminders(
+    client, patient, other_patient, dermatologist, diary
+):
+    """Everything the diary keeps about the patient, beyond the days: the weekly POEM, who it was shared with
+    under which consent, share links, and reminder settings and devices (without the push secrets)."""
+    today = patient.today()
+    PoemScore.objects.create(patient=patient, date=today, q1=1, q2=2, q3=0, q4=0, q5=1, q6=0, q7=3, total=7)
+    link = assign(patient, dermatologist, photos=False)
+    share_link_create(patient_user=patient.user, start=today, end=today, days=3, include_photos=False, label="GP")
+    course = TreatmentFactory(patient=patient, drug=Drug.objects.get(slug="tacrolimus-ointment"))
+    reminders.reminder_settings_update(
+        patient=patient,
+        channel="email",
+        quiet_start=None,
+        quiet_end=None,
+        check_in=True,
+        check_in_time=datetime.time(20, 0),
+    )
+    schedule = ReminderSchedule.objects.get(treatment=course)
+    reminders.reminder_schedule_update(patient=patient, schedule=schedule, times=[datetime.time(8, 0)], weekdays=[0, 3])
+    reminders.push_subscription_save(
+        patient=patient,
+        endpoint="https://push.example/secret-endpoint",
+        p256dh="key",
+        auth="auth-secret",
+        user_agent="Firefox on Android",
+    )
+    PoemScore.objects.create(patient=other_patient, date=today, q1=4, total=None)
+    client.force_login(patient.user)
+
+    data = json.loads(download(client).read("diary.json"))
+
+    assert data["questionnaires"] == [{"date": today.isoformat(), "answers": [1, 2, 0, 0, 1, 0, 3], "total": 7}]
+    assert [(c["clinic"], c["shares_photos"], c["withdrawn_at"]) for c in data["clinics"]] == [
+        (link.clinic.name, False, None)
+    ]
+    assert data["clinics"][0]["consent_version"] == link.consent_version
+    assert [(s["label"], s["period"]) for s in data["share_links"]] == [("GP", [today.isoformat()] * 2)]
+    assert data["reminders"]["settings"]["channel"] == "E-mail"
+    assert data["reminders"]["settings"]["daily_check_in"] == "20:00"
+    assert data["reminders"]["courses"] == [
+        {"medicine": str(course.drug), "times": ["08:00"], "days": "Monday, Thursday", "paused": False}
+    ]
+    assert data["reminders"]["devices"][0]["browser"] == "Firefox on Android"
+    text = json.dumps(data)
+    assert "secret-endpoint" not in text and "auth-secret" not in text
 
 
 def test_the_download_holds_nothing_of_another_patient(client, patient, other_patient, diary):

@@ -613,6 +613,19 @@ def test_stop_today_ends_a_course_and_moves_it_to_past_tomorrow(client, patient,
     assert response.context["past"] == [course]
 
 
+def test_stop_today_is_offered_only_for_a_course_that_has_started_and_does_not_end_today(client, patient, course):
+    """Stopping a course that ends today or has not started would change nothing: no button for those."""
+    ends_today = TreatmentFactory(patient=patient, drug=course.drug, ended_on=TODAY)
+    starts_tomorrow = TreatmentFactory(patient=patient, drug=course.drug, started_on=TODAY + datetime.timedelta(days=1))
+    client.force_login(patient.user)
+
+    html = client.get(reverse("diary:treatment-list")).content.decode()
+
+    stop_forms = re.findall(r'action="/diary/treatments/(\d+)/stop/"', html)
+    assert stop_forms == [str(course.pk)]
+    assert {str(ends_today.pk), str(starts_tomorrow.pk)}.isdisjoint(stop_forms)
+
+
 def test_stop_today_is_post_only(client, patient, course):
     client.force_login(patient.user)
 
