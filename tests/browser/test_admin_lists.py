@@ -1,12 +1,12 @@
 """The patient list in Django admin at 1280x800: every column visible, without scrolling sideways."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from clinics.models import Membership
 from diary.permissions import ensure_clinic_managers_group, ensure_dermatologists_group
 from tests.browser.test_admin import DESKTOP
+from tests.conftest import sign_in
 from tests.diary.test_admin import diary_for
 from tests.factories import PatientFactory, StaffFactory, clinic_of, join_clinic
 
@@ -15,12 +15,11 @@ pytestmark = pytest.mark.browser
 
 def _staff_page(browser, live_server, user):
     """A 1280x800 page signed in as `user` (two-step sign-in passed, as after a real code)."""
-    client = Client()
-    client.force_login(user)
     context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
     context.set_default_timeout(10_000)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    return context, context.new_page()
+    page = context.new_page()
+    sign_in(page, live_server, user)
+    return context, page
 
 
 def _people(transactional_db):

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from diary.models import Application
-from tests.browser.test_diary import _sign_in
+from tests.conftest import sign_in
 from tests.factories import BodyAreaFactory, DrugFactory, PatientFactory, SymptomFactory, TreatmentFactory
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ def course(transactional_db):
 
 
 def test_a_severity_tapped_before_a_symptom_shows_its_error_at_the_symptom_with_focus(phone, live_server, course):
-    _sign_in(phone, live_server, course.patient.user)
+    sign_in(phone, live_server, course.patient.user)
     phone.goto("/")
 
     phone.get_by_role("button", name="Moderate", exact=True).click()
@@ -48,7 +48,7 @@ def test_a_severity_tapped_before_a_symptom_opens_at_the_form_without_javascript
     )
     page = context.new_page()
     try:
-        _sign_in(page, live_server, course.patient.user)
+        sign_in(page, live_server, course.patient.user)
         page.goto("/")
         page.get_by_role("button", name="Moderate", exact=True).click()
 
@@ -59,7 +59,7 @@ def test_a_severity_tapped_before_a_symptom_opens_at_the_form_without_javascript
 
 
 def test_a_third_application_in_a_day_is_asked_about_first(phone, live_server, course):
-    _sign_in(phone, live_server, course.patient.user)
+    sign_in(phone, live_server, course.patient.user)
     phone.goto("/")
     applied_now = phone.get_by_role("button", name=re.compile(r"Applied now\W+Tacrolimus ointment"))
     for done in (1, 2):
@@ -85,7 +85,7 @@ def test_a_new_course_takes_the_medicines_usual_schedule_unless_the_patient_set_
 
     patient = PatientFactory(user__username="finn")
     tacrolimus, mometasone = Drug.objects.get(slug="tacrolimus-ointment"), Drug.objects.get(slug="mometasone-furoate")
-    _sign_in(phone, live_server, patient.user)
+    sign_in(phone, live_server, patient.user)
     phone.goto("/diary/treatments/add/")
     medicine, how_often = phone.get_by_label("Medicine"), phone.get_by_label("How often")
 
@@ -102,7 +102,7 @@ def test_a_new_course_takes_the_medicines_usual_schedule_unless_the_patient_set_
 
 def test_opened_from_the_guide_the_medicine_and_its_schedule_are_chosen(phone, live_server, reference):
     patient = PatientFactory(user__username="gus")
-    _sign_in(phone, live_server, patient.user)
+    sign_in(phone, live_server, patient.user)
     phone.goto("/guide/tacrolimus-ointment/")
 
     phone.get_by_role("link", name="Start this medicine in my diary").click()
@@ -126,7 +126,7 @@ def test_logged_stays_in_sight_when_the_page_opens_at_the_alerts(phone, live_ser
         started_on=patient.today() - datetime.timedelta(days=30),
     )
     cold_sores = Symptom.objects.get(code="cold_sores_herpes")
-    _sign_in(phone, live_server, patient.user)
+    sign_in(phone, live_server, patient.user)
     phone.goto("/")
 
     phone.get_by_label("What did you notice?").select_option(str(cold_sores.pk))
