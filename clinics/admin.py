@@ -7,11 +7,19 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.html import format_html
 
 from clinics import selectors, services
-from clinics.models import INVITATION_DAYS, CareLink, Clinic, Invitation, JoinRequest, Membership, display_name
+from clinics.models import (
+    INVITATION_DAYS,
+    CareLink,
+    Clinic,
+    Invitation,
+    JoinRequest,
+    Membership,
+    StaffInvitation,
+    display_name,
+)
 
 
 def _report(request, done: int, verb: str, errors: list[str]) -> None:
@@ -47,14 +55,18 @@ class ClinicScopedAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
+    def reachable_clinics(self, request):
+        """The clinics whose rows this admin shows and offers."""
+        return selectors.clinics_of(request.user)
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.clinic_path}__in": selectors.clinics_of(request.user).values("pk")})
+        return queryset.filter(**{f"{self.clinic_path}__in": self.reachable_clinics(request).values("pk")})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        clinics = selectors.clinics_of(request.user)
+        clinics = self.reachable_clinics(request)
         if db_field.name == "clinic":
             kwargs["queryset"] = clinics
         elif db_field.name == "dermatologist":
@@ -270,51 +282,28 @@ class InvitationStatusFilter(admin.SimpleListFilter):
         return Invitation.Status.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        value = self.value()
-        if value == Invitation.Status.REVOKED:
-            return queryset.filter(revoked_at__isnull=False)
-        if value == Invitation.Status.ACCEPTED:
-            return queryset.filter(accepted_at__isnull=False, revoked_at__isnull=True)
-        if value == Invitation.Status.EXPIRED:
-            return queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now)
-        if value == Invitation.Status.SENT:
-            return queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
-        return queryset
+        return queryset.with_status(self.value()) if self.value() in Invitation.Status.values else queryset
 
 
-class InvitationForm(forms.ModelForm):
-    class Meta:
-        model = Invitation
-        fields = ["clinic", "email", "dermatologist"]
+class LinkInvitationAdmin(ClinicScopedAdmin):
+    """What both kinds of invitation share in admin: status, sending through a service, resend (a new link) and
+    revoke; never deleted (they are the record of who was invited)."""
 
-
-@admin.register(Invitation)
-class InvitationAdmin(ClinicScopedAdmin):
-    """Invite a patient by e-mail; resend (a new link) or revoke."""
-
-    form = InvitationForm
-    list_display = ["email", "clinic", "invited_dermatologist", "status_display", "sent_at", "expires_at"]
-    list_select_related = ["clinic", "dermatologist"]
     list_filter = [InvitationStatusFilter]
     search_fields = ["email"]
     actions = ["resend", "revoke"]
     readonly_fields = ["status_display", "sent_at", "expires_at", "accepted_at", "revoked_at"]
+    invited_fields: list[str]  # what the add form asks for
+
+    def send(self, request, obj):
+        """Create and e-mail the invitation through its service; return it."""
+        raise NotImplementedError
 
     def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["clinic", "email", "dermatologist"]
-        return ["clinic", "email", "dermatologist", *self.readonly_fields]
+        return self.invited_fields if obj is None else [*self.invited_fields, *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "clinic", "email", "dermatologist"] if obj else []
-
-    def get_changeform_initial_data(self, request):
-        clinics = list(selectors.clinics_of(request.user)[:2])
-        initial = {"clinic": clinics[0].pk} if len(clinics) == 1 else {}
-        if selectors.dermatologists_of(clinics=selectors.clinics_of(request.user)).filter(pk=request.user.pk).exists():
-            initial["dermatologist"] = request.user.pk
-        return initial
+        return [*self.readonly_fields, *self.invited_fields] if obj else []
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -323,25 +312,21 @@ class InvitationAdmin(ClinicScopedAdmin):
         if change:
             return
         # A failure to send raises ValidationError, which rolls the add back; add_view shows it.
-        sent = services.invitation_send(
-            clinic=obj.clinic, email=obj.email, dermatologist=obj.dermatologist, invited_by=request.user
-        )
-        obj.pk = sent.pk
+        obj.pk = self.send(request, obj).pk
+
+    def _changelist(self):
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
     def add_view(self, request, form_url="", extra_context=None):
         try:
             return super().add_view(request, form_url, extra_context)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect("admin:clinics_invitation_changelist")
+            return self._changelist()
 
     def response_add(self, request, obj, post_url_continue=None):
         messages.success(request, f"Invitation sent to {obj.email}. The link works once, for {INVITATION_DAYS} days.")
-        return redirect("admin:clinics_invitation_changelist")
-
-    @admin.display(description="dermatologist", empty_value="-")
-    def invited_dermatologist(self, invitation):
-        return display_name(invitation.dermatologist) if invitation.dermatologist else None
+        return self._changelist()
 
     @admin.display(description="status")
     def status_display(self, invitation):
@@ -356,6 +341,84 @@ class InvitationAdmin(ClinicScopedAdmin):
     @admin.action(description="Revoke the selected invitations", permissions=["change"])
     def revoke(self, request, queryset):
         _each(request, queryset, "Revoked", lambda i: services.invitation_revoke(invitation=i))
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["clinic", "email", "dermatologist"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(LinkInvitationAdmin):
+    """Invite a patient by e-mail; resend (a new link) or revoke."""
+
+    form = InvitationForm
+    list_display = ["email", "clinic", "invited_dermatologist", "status_display", "sent_at", "expires_at"]
+    list_select_related = ["clinic", "dermatologist"]
+    invited_fields = ["clinic", "email", "dermatologist"]
+
+    def get_changeform_initial_data(self, request):
+        clinics = list(selectors.clinics_of(request.user)[:2])
+        initial = {"clinic": clinics[0].pk} if len(clinics) == 1 else {}
+        if selectors.dermatologists_of(clinics=selectors.clinics_of(request.user)).filter(pk=request.user.pk).exists():
+            initial["dermatologist"] = request.user.pk
+        return initial
+
+    def send(self, request, obj):
+        return services.invitation_send(
+            clinic=obj.clinic, email=obj.email, dermatologist=obj.dermatologist, invited_by=request.user
+        )
+
+    @admin.display(description="dermatologist", empty_value="-")
+    def invited_dermatologist(self, invitation):
+        return display_name(invitation.dermatologist) if invitation.dermatologist else None
+
+
+class StaffInvitationForm(forms.ModelForm):
+    class Meta:
+        model = StaffInvitation
+        fields = ["clinic", "email", "role"]
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(LinkInvitationAdmin):
+    """A clinic's managers invite a new dermatologist or manager by e-mail; resend (a new link) or revoke.
+    Only the clinics a user manages are in reach (all for a superuser)."""
+
+    form = StaffInvitationForm
+    list_display = ["email", "clinic", "role", "status_display", "sent_at", "expires_at", "accepted_by_name"]
+    list_select_related = ["clinic", "accepted_by"]
+    list_filter = [InvitationStatusFilter, "role"]
+    invited_fields = ["clinic", "email", "role"]
+
+    def reachable_clinics(self, request):
+        return selectors.managed_clinics(request.user)
+
+    def get_changeform_initial_data(self, request):
+        clinics = list(selectors.managed_clinics(request.user)[:2])
+        return {"clinic": clinics[0].pk} if len(clinics) == 1 else {}
+
+    def _manages_any(self, request) -> bool:
+        return request.user.is_superuser or selectors.managed_clinics(request.user).exists()
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._manages_any(request)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._manages_any(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._manages_any(request)
+
+    def send(self, request, obj):
+        return services.staff_invitation_send(
+            clinic=obj.clinic, email=obj.email, role=obj.role, invited_by=request.user
+        )
+
+    @admin.display(description="accepted by", empty_value="-")
+    def accepted_by_name(self, invitation):
+        return display_name(invitation.accepted_by) if invitation.accepted_by else None
 
 
 class JoinDecisionForm(forms.ModelForm):

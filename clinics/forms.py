@@ -1,6 +1,8 @@
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
 
 from clinics.models import SHARE_LINK_MAX_DAYS
 
@@ -61,3 +63,29 @@ class ShareLinkForm(forms.Form):
         if start and end and (end - start).days > 365:
             self.add_error("start", "Choose at most a year.")
         return data
+
+
+class StaffAccountForm(UserCreationForm):
+    """The staff account an invitee creates from their invitation link (its e-mail address is the invited one)."""
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        help_text="As colleagues and patients will see it, e.g. Dr Meredith Grey.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "name")
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.email = email  # so the password may not resemble the address either
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        for name in ("password1", "password2"):
+            self.fields[name].widget.attrs["autocomplete"] = "new-password"
+
+    def _post_clean(self):
+        self.instance.first_name = self.cleaned_data.get("name", "")
+        super()._post_clean()

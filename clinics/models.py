@@ -94,6 +94,10 @@ class Membership(models.Model):
         return f"{display_name(self.user)}, {self.get_role_display().lower()} at {self.clinic}"
 
 
+# The permission group each role's staff belong to (its permissions: diary.permissions).
+ROLE_GROUPS = {Membership.Role.DERMATOLOGIST: "Dermatologists", Membership.Role.MANAGER: "Clinic managers"}
+
+
 def display_name(user) -> str:
     """How a person is shown to others: their name, or their username if they gave none."""
     return user.get_full_name() or user.get_username()
@@ -157,8 +161,24 @@ def _invitation_expiry() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(days=INVITATION_DAYS)
 
 
-class Invitation(models.Model):
-    """A single-use link e-mailed to a patient; only the token's digest is stored."""
+class LinkInvitationQuerySet(models.QuerySet):
+    def with_status(self, status: str) -> "LinkInvitationQuerySet":
+        """The invitations in this state now (the SQL twin of LinkInvitation.status, next to it)."""
+        now = timezone.now()
+        unused = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+        return self.filter(
+            {
+                LinkInvitation.Status.REVOKED: Q(revoked_at__isnull=False),
+                LinkInvitation.Status.ACCEPTED: Q(accepted_at__isnull=False, revoked_at__isnull=True),
+                LinkInvitation.Status.EXPIRED: unused & Q(expires_at__lte=now),
+                LinkInvitation.Status.SENT: unused & Q(expires_at__gt=now),
+            }[status]
+        )
+
+
+class LinkInvitation(models.Model):
+    """What every invitation by e-mailed link shares: a single-use link valid INVITATION_DAYS days that can be sent
+    again (a new link) or revoked; only the digest of its token is stored (clinics.tokens)."""
 
     class Status(models.TextChoices):
         SENT = "sent", "sent"
@@ -166,11 +186,8 @@ class Invitation(models.Model):
         EXPIRED = "expired", "expired"
         REVOKED = "revoked", "revoked"
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField(help_text="The patient's e-mail address. The e-mail holds only a link.")
-    dermatologist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    LINK_PURPOSE: str  # the signing salt of its links, one per kind of invitation
+
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     sent_at = models.DateTimeField(default=timezone.now)
@@ -182,14 +199,11 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
+    objects = LinkInvitationQuerySet.as_manager()
+
     class Meta:
+        abstract = True
         ordering = ["-sent_at", "-id"]
-
-    def __str__(self):
-        return f"Invitation to {self.clinic} for {self.email}"
-
-    def clean(self):
-        _check_dermatologist_of_clinic(self)
 
     @property
     def status(self) -> str:
@@ -204,6 +218,43 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.SENT
+
+
+class Invitation(LinkInvitation):
+    """A single-use link e-mailed to a patient; only the token's digest is stored."""
+
+    LINK_PURPOSE = "invitation"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="The patient's e-mail address. The e-mail holds only a link.")
+    dermatologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(LinkInvitation.Meta):
+        pass
+
+    def __str__(self):
+        return f"Invitation to {self.clinic} for {self.email}"
+
+    def clean(self):
+        _check_dermatologist_of_clinic(self)
+
+
+class StaffInvitation(LinkInvitation):
+    """A single-use link e-mailed to a new dermatologist or clinic manager by the clinic's manager."""
+
+    LINK_PURPOSE = "staff-invitation"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="staff_invitations")
+    email = models.EmailField(help_text="Their work e-mail address. The e-mail holds only a link.")
+    role = models.CharField(max_length=20, choices=Membership.Role.choices, default=Membership.Role.DERMATOLOGIST)
+
+    class Meta(LinkInvitation.Meta):
+        verbose_name = "staff invitation"
+
+    def __str__(self):
+        return f"Staff invitation to {self.clinic} for {self.email}"
 
 
 class JoinRequest(models.Model):

@@ -11,7 +11,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet
 
-from clinics.models import CareLink, Clinic, Invitation, JoinRequest, Membership, ShareLink, normalise_code
+from clinics.models import (
+    CareLink,
+    Clinic,
+    Invitation,
+    JoinRequest,
+    Membership,
+    ShareLink,
+    StaffInvitation,
+    normalise_code,
+)
 from clinics.tokens import digest_of_link
 
 
@@ -93,10 +102,18 @@ def care_history(*, patient_user: AbstractBaseUser) -> dict:
 
 def invitation_by_link(link_token: str) -> Invitation | None:
     """The invitation a link stands for, whatever its state, or None for a forged or unknown link."""
-    digest = digest_of_link("invitation", link_token)
+    digest = digest_of_link(Invitation.LINK_PURPOSE, link_token)
     if digest is None:
         return None
     return Invitation.objects.select_related("clinic", "dermatologist").filter(token_digest=digest).first()
+
+
+def staff_invitation_by_link(link_token: str) -> StaffInvitation | None:
+    """The staff invitation a link stands for, whatever its state, or None for a forged or unknown link."""
+    digest = digest_of_link(StaffInvitation.LINK_PURPOSE, link_token)
+    if digest is None:
+        return None
+    return StaffInvitation.objects.select_related("clinic").filter(token_digest=digest).first()
 
 
 def share_link_by_link(link_token: str) -> ShareLink | None:

@@ -8,22 +8,28 @@ import logging
 
 from auditlog.models import LogEntry
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics import selectors
 from clinics.consent import CONSENT_VERSION
 from clinics.models import (
     INVITATION_DAYS,
+    ROLE_GROUPS,
     SHARE_LINK_MAX_DAYS,
     CareLink,
     Clinic,
     Invitation,
     JoinRequest,
+    LinkInvitation,
     Membership,
     ShareLink,
+    StaffInvitation,
     new_clinic_code,
 )
 from clinics.tokens import new_token
@@ -61,7 +67,7 @@ def clinic_rotate_code(*, clinic: Clinic) -> Clinic:
     return clinic
 
 
-# --- Invitations -----------------------------------------------------------------------------
+# --- Invitations (patients and staff) --------------------------------------------------------
 
 
 def _invitation_email(link_token: str, clinic: Clinic) -> tuple[str, str]:
@@ -75,49 +81,108 @@ def _invitation_email(link_token: str, clinic: Clinic) -> tuple[str, str]:
     return "An invitation from your clinic", body
 
 
-@transaction.atomic
-def invitation_send(*, clinic: Clinic, email: str, dermatologist, invited_by) -> Invitation:
-    """Create an invitation and e-mail its single-use link (valid INVITATION_DAYS days)."""
-    link_token, digest = new_token("invitation")
-    now = timezone.now()
-    invitation = Invitation(
-        clinic=clinic,
-        email=email,
-        dermatologist=dermatologist,
-        invited_by=invited_by,
-        sent_at=now,
-        expires_at=now + datetime.timedelta(days=INVITATION_DAYS),
+def _staff_invitation_email(link_token: str, invitation: StaffInvitation) -> tuple[str, str]:
+    url = _absolute(reverse("clinics:staff-invitation", args=[link_token]))
+    body = (
+        f"{invitation.clinic.name} invites you to join its team on the skin diary's clinician site, as "
+        f"{invitation.get_role_display().lower()}.\n\n"
+        f"Open this link to choose your username and password, or to accept with your staff account (it works "
+        f"once, for {INVITATION_DAYS} days):\n{url}\n\n"
+        "You will then set up two-step sign-in with an authenticator app before the site opens.\n"
+        "If you did not expect this e-mail, ignore it: nothing happens unless you accept.\n"
     )
-    invitation.token_digest = digest
-    invitation.full_clean()
-    invitation.save()
-    _send(*_invitation_email(link_token, clinic), to=email)
-    return invitation
+    return "An invitation to join your clinic's team", body
 
 
-@transaction.atomic
-def invitation_resend(*, invitation: Invitation) -> Invitation:
-    """A new link (the old one stops working) with a fresh expiry; accepted or revoked invitations are final."""
-    if invitation.status in (Invitation.Status.ACCEPTED, Invitation.Status.REVOKED):
-        raise ValidationError(f"This invitation was {invitation.status}; send a new one instead.")
-    link_token, digest = new_token("invitation")
+def _email_of(invitation: LinkInvitation, link_token: str) -> tuple[str, str]:
+    if isinstance(invitation, StaffInvitation):
+        return _staff_invitation_email(link_token, invitation)
+    return _invitation_email(link_token, invitation.clinic)
+
+
+def _issue_link(invitation: LinkInvitation) -> str:
+    """Give the invitation a fresh link (any older one stops working) valid INVITATION_DAYS days from now."""
+    link_token, digest = new_token(invitation.LINK_PURPOSE)
     invitation.token_digest = digest
     invitation.sent_at = timezone.now()
     invitation.expires_at = invitation.sent_at + datetime.timedelta(days=INVITATION_DAYS)
-    invitation.save(update_fields=["token_digest", "sent_at", "expires_at"])
-    _send(*_invitation_email(link_token, invitation.clinic), to=invitation.email)
+    return link_token
+
+
+@transaction.atomic
+def invitation_send(*, clinic: Clinic, email: str, dermatologist, invited_by) -> Invitation:
+    """Create an invitation and e-mail its single-use link (valid INVITATION_DAYS days)."""
+    invitation = Invitation(clinic=clinic, email=email, dermatologist=dermatologist, invited_by=invited_by)
+    link_token = _issue_link(invitation)
+    invitation.full_clean()
+    invitation.save()
+    _send(*_email_of(invitation, link_token), to=email)
     return invitation
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
-    """The link stops working; an accepted invitation cannot be revoked (the patient withdraws instead)."""
+def invitation_resend(*, invitation: LinkInvitation) -> LinkInvitation:
+    """A new link (the old one stops working) with a fresh expiry; accepted or revoked invitations are final."""
+    if invitation.status in (Invitation.Status.ACCEPTED, Invitation.Status.REVOKED):
+        raise ValidationError(f"This invitation was {invitation.status}; send a new one instead.")
+    link_token = _issue_link(invitation)
+    invitation.save(update_fields=["token_digest", "sent_at", "expires_at"])
+    _send(*_email_of(invitation, link_token), to=invitation.email)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: LinkInvitation) -> LinkInvitation:
+    """The link stops working; an accepted invitation cannot be revoked (the patient withdraws, or the clinic
+    removes the person, instead)."""
     if invitation.status == Invitation.Status.ACCEPTED:
-        raise ValidationError("This invitation was already accepted; the patient can withdraw their consent.")
+        raise ValidationError("This invitation was already accepted, so it can no longer be revoked.")
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
     return invitation
+
+
+@transaction.atomic
+def staff_invitation_send(*, clinic: Clinic, email: str, role: str, invited_by) -> StaffInvitation:
+    """A clinic's manager (or a superuser) invites someone to work at the clinic in `role`, by e-mailed link."""
+    if not selectors.managed_clinics(invited_by).filter(pk=clinic.pk).exists():
+        raise ValidationError("Only the clinic's managers can invite people to work there.")
+    invitation = StaffInvitation(clinic=clinic, email=email, role=role, invited_by=invited_by)
+    link_token = _issue_link(invitation)
+    invitation.full_clean()
+    invitation.save()
+    _send(*_email_of(invitation, link_token), to=email)
+    return invitation
+
+
+@transaction.atomic
+def staff_invitation_accept(*, invitation: StaffInvitation, user) -> Membership:
+    """A staff account takes up the invitation: it works at the clinic in the invited role (and holds that
+    role's permission group); the link is used up."""
+    invitation = StaffInvitation.objects.select_for_update().select_related("clinic").get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(INVITATION_UNUSABLE)
+    if not user.is_staff:
+        raise ValidationError("A patient's account cannot join a clinic's team: log out and create a staff account.")
+    membership = membership_add(clinic=invitation.clinic, user=user, role=invitation.role)
+    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[invitation.role])
+    user.groups.add(group)
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def staff_invitation_register(*, invitation: StaffInvitation, username: str, password: str, name: str = ""):
+    """The invitee creates their staff account from the link (with the invited address) and takes up the invitation.
+
+    The account has no second factor yet: two-step sign-in (accounts.middleware) makes them enrol one first."""
+    user = get_user_model().objects.create_user(
+        username=username, email=invitation.email, password=password, first_name=name.strip(), is_staff=True
+    )
+    staff_invitation_accept(invitation=invitation, user=user)
+    return user
 
 
 @transaction.atomic

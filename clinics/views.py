@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -10,12 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from clinics import selectors, services
 from clinics.consent import CONSENT_VERSION
-from clinics.forms import ClinicCodeForm, ConsentForm
+from clinics.forms import ClinicCodeForm, ConsentForm, StaffAccountForm
 from clinics.models import CareLink, JoinRequest
 
 SHARING_PAGE = "diary:sharing"
@@ -69,6 +71,49 @@ def invitation(request, token):
             messages.success(request, f"Your diary is now shared with {link.clinic.name}.")
             return redirect(SHARING_PAGE)
     return _consent_page(request, form, found.clinic)
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def staff_invitation(request, token):
+    """A staff invitation link: a visitor creates their staff account, a signed-in staff member accepts; then
+    two-step sign-in (set up first for a new account) before admin opens. Nothing here depends on whether an
+    account exists for the invited address."""
+    found = selectors.staff_invitation_by_link(token)
+    if found is None or not found.is_open:
+        return render(request, "clinics/staff_invitation_unusable.html", status=404)
+    if request.user.is_authenticated and not request.user.is_staff:
+        return render(request, "clinics/staff_invitation_unusable.html", {"patient": True}, status=404)
+    if request.user.is_authenticated:
+        return _staff_accept(request, found)
+    form = StaffAccountForm(request.POST or None, email=found.email)
+    if request.method == "POST" and form.is_valid():
+        user = _call(
+            form,
+            services.staff_invitation_register,
+            invitation=found,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            name=form.cleaned_data["name"],
+        )
+        if user:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {found.clinic.name}. Set up two-step sign-in to open the admin.")
+            return redirect(f"{reverse('two-factor-setup')}?{urlencode({'next': reverse('admin:index')})}")
+    context = {"invitation": found, "form": form, "login_query": urlencode({"next": request.path})}
+    return render(request, "clinics/staff_invitation.html", context)
+
+
+def _staff_accept(request, invitation):
+    if request.method == "POST":
+        try:
+            services.staff_invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"You now work at {invitation.clinic.name} as {invitation.get_role_display()}.")
+            return redirect("admin:index")
+    return render(request, "clinics/staff_invitation_accept.html", {"invitation": invitation})
 
 
 def _consent_page(request, form, clinic, **extra):

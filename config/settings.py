@@ -128,6 +128,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The default cache holds the rate limits' counts (django-ratelimit), so it must be one that every worker of a
+# deployment shares: a table in the database by default (created by migration clinics 0003, or by
+# `manage.py createcachetable`), needing no other service. Point it at Redis or Memcached with these two
+# variables (docs/operations.md). Per-process caches get aliases of their own, never "default".
+CACHES = {
+    "default": {
+        "BACKEND": env_str("DJANGO_CACHE_BACKEND") or "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": env_str("DJANGO_CACHE_LOCATION") or "django_cache",
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

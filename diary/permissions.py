@@ -7,8 +7,10 @@ and clinics they see is decided per clinic by the care team (clinics.selectors),
 
 from django.apps import apps as global_apps
 
-DERMATOLOGISTS = "Dermatologists"
-CLINIC_MANAGERS = "Clinic managers"
+from clinics.models import ROLE_GROUPS, Membership
+
+DERMATOLOGISTS = ROLE_GROUPS[Membership.Role.DERMATOLOGIST]
+CLINIC_MANAGERS = ROLE_GROUPS[Membership.Role.MANAGER]
 
 # Patient-entered data is only viewed; flags are "changed" solely through the review actions.
 # "change" on a patient is the clinic recording their date of birth (every other field is read-only in admin).
@@ -38,6 +40,7 @@ MANAGER_CLINIC_PERMISSIONS = {
     **DERMATOLOGIST_CLINIC_PERMISSIONS,
     "clinic": ["view", "change"],
     "membership": ["view", "add", "change", "delete"],
+    "staffinvitation": ["view", "add", "change"],
 }
 
 

@@ -53,6 +53,7 @@ def two_clinics(db):
     derm_b.groups.add(ensure_dermatologists_group())
     manager_a.groups.add(ensure_clinic_managers_group())
     join_clinic(manager_a, a, Membership.Role.MANAGER)
+    boss_b = StaffFactory(username="dr-white-boss", is_superuser=True)
     mine = PatientFactory(user__username="alice", user__first_name="Alice", user__last_name="Example")
     theirs = PatientFactory(user__username="zed-secret", user__first_name="Zed", user__last_name="Secretperson")
     assign(mine, derm_a, clinic=a)
@@ -62,6 +63,9 @@ def two_clinics(db):
     b_rows += [
         services.invitation_send(clinic=b, email="hidden-invitee@example.org", dermatologist=derm_b, invited_by=derm_b),
         services.join_request_create(clinic=b, patient_user=PatientFactory().user, shares_photos=False),
+        services.staff_invitation_send(
+            clinic=b, email="hidden-invitee.staff@example.org", role=Membership.Role.MANAGER, invited_by=boss_b
+        ),
         Membership.objects.get(user=derm_b),
         CareLink.objects.get(clinic=b),
         b,

@@ -42,6 +42,9 @@ def grow(n: int, derm, manager, patient_user):
                     clinic=clinic, email=f"p{k}@example.org", dermatologist=colleague, invited_by=colleague
                 )
             services.join_request_create(clinic=clinic, patient_user=PatientFactory().user, shares_photos=True)
+            boss = manager if mine else StaffFactory(is_superuser=True)
+            for role in Membership.Role.values:
+                services.staff_invitation_send(clinic=clinic, email=f"s{k}@example.org", role=role, invited_by=boss)
         assign(patient_user.patient, colleague, clinic=clinic)
         services.share_link_create(
             patient_user=patient_user,
@@ -70,6 +73,7 @@ def test_admin_lists_and_sharing_pages_cost_the_same_for_one_or_many(client, db)
     join_request = JoinRequest.objects.filter(clinic__memberships__user=manager).first()
     pages = [(user, reverse(name)) for user in (derm, manager) for name in ADMIN_LISTS]
     pages += [(manager, reverse("admin:clinics_joinrequest_change", args=[join_request.pk]))]
+    pages += [(manager, reverse("admin:clinics_staffinvitation_changelist"))]
     pages += [(patient_user, reverse(name)) for name in ("diary:sharing", "clinics:join", "home")]
     small = [queries(client, user, url) for user, url in pages]
 
