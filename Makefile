@@ -46,7 +46,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C stops it)"
+	@echo "Serving on http://localhost:8000/ (Ctrl-C stops it; passkeys need the name localhost, not 127.0.0.1)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The suite runs on PYTEST_WORKERS processes (pytest-xdist); the browser tests take turns on one of them.

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
+from accounts.selectors import has_second_factor
 from diary.reauth import mark_reauthenticated
 
 # Session key: this user has a confirmed second factor, so every page needs a verified session.
@@ -16,6 +17,9 @@ OTP_REQUIRED = "_otp_required"
 OTP_FREE_PATHS = (
     "/accounts/two-factor/verify/",
     "/accounts/two-factor/setup/",
+    # The passkey ceremonies (JSON): signing in, the second step, and a staff member's first passkey. Each checks
+    # for itself what the session may do (accounts/passkey_views.py).
+    "/accounts/passkeys/api/",
     "/accounts/logout/",
     "/static/",
     "/health/",
@@ -60,7 +64,7 @@ def on_login(sender, request, user, **kwargs) -> None:
     if hasattr(request, "session"):
         request.session[RENEWED] = int(time.time())
         mark_reauthenticated(request)  # the password was just given
-        request.session[OTP_REQUIRED] = user_has_device(user, confirmed=True)
+        request.session[OTP_REQUIRED] = has_second_factor(user=user)
 
 
 class TwoFactorMiddleware:

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -22,9 +23,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import AccountMail
 from diary.models import Patient
+from diary.services import NotYoursError
 
 RECOVERY_CODES = 10
 # Sign-up and password-reset e-mails to one address: at most this many per window (more are silently dropped,
@@ -122,10 +125,59 @@ def two_factor_recovery_codes(*, user) -> list[str]:
 
 
 @transaction.atomic
-def two_factor_disable(*, user) -> None:
-    """Remove every second factor of an account (an administrator's reset, or a patient opting out)."""
+def two_factor_disable(*, user, passkeys: bool = False) -> None:
+    """Remove the authenticator app and recovery codes of an account (a patient opting out of two-step sign-in),
+    and with `passkeys` its passkeys too (an administrator's reset: nothing is left to sign in with but the
+    password)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    if passkeys:
+        WebAuthnCredential.objects.filter(user=user).delete()
+
+
+# --- Passkeys ------------------------------------------------------------------------------------
+
+PASSKEY_NAME_MAX = 64
+LAST_SECOND_FACTOR = (
+    "This passkey is your only second factor, and clinician accounts must keep one. Set up an authenticator app "
+    "or add another passkey first, or ask an administrator to reset your sign-in."
+)
+
+
+def passkey_register_complete(*, user, keep: str | None) -> None:
+    """After a passkey was registered (django-otp-webauthn stores it): like turning on two-step sign-in, every
+    other open session of the account ends, so a session opened before (a lost laptop) cannot go on."""
+    sessions_end_others(user=user, keep=keep)
+
+
+@transaction.atomic
+def passkey_rename(*, user, passkey_id: int, name: str) -> None:
+    passkey = _own_passkey(user=user, passkey_id=passkey_id)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the passkey a name, for example the phone it is on."})
+    passkey.name = name[:PASSKEY_NAME_MAX]
+    passkey.save(update_fields=["name"])
+
+
+@transaction.atomic
+def passkey_remove(*, user, passkey_id: int, keep: str | None) -> None:
+    """Remove one of the user's passkeys; staff may not remove the last second factor they have. Other sessions
+    end (one may have been opened with this passkey)."""
+    passkey = _own_passkey(user=user, passkey_id=passkey_id)
+    if user.is_staff:
+        others = WebAuthnCredential.objects.filter(user=user, confirmed=True).exclude(pk=passkey.pk)
+        if not (others.exists() or TOTPDevice.objects.filter(user=user, confirmed=True).exists()):
+            raise ValidationError(LAST_SECOND_FACTOR)
+    passkey.delete()
+    sessions_end_others(user=user, keep=keep)
+
+
+def _own_passkey(*, user, passkey_id: int) -> WebAuthnCredential:
+    try:
+        return WebAuthnCredential.objects.select_for_update().get(user=user, pk=passkey_id)
+    except WebAuthnCredential.DoesNotExist:
+        raise NotYoursError from None
 
 
 def sessions_end_others(*, user, keep: str | None) -> int:

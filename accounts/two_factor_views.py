@@ -7,18 +7,21 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_otp import devices_for_user, match_token, user_has_device
+from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 
 from accounts import services
 from accounts.forms import TokenForm
 from accounts.middleware import OTP_REQUIRED
+from accounts.passkey_views import passkey_context
+from accounts.selectors import has_second_factor
 from diary.forms import PasswordConfirmForm
 from diary.reauth import reauthentication_required
 
@@ -52,7 +55,7 @@ def verify(request):
             return redirect(_next_url(request))
         form.add_error("token", paused or "That code is not right (or it expired). Wait for a new one and try again.")
     context = {"form": form, "next": _next_url(request, ""), "form_page": _form_page(request.user)}
-    return render(request, "registration/two_factor_verify.html", context)
+    return render(request, "registration/two_factor_verify.html", {**context, **passkey_context(request)})
 
 
 PAUSE_WORTH_SAYING = 3
@@ -85,7 +88,7 @@ def _paused_message(user) -> str | None:
 def setup(request):
     """Enrol an authenticator app: scan the QR code, type a code, get recovery codes."""
     user = request.user
-    if user_has_device(user, confirmed=True) and not user.is_verified():
+    if has_second_factor(user=user) and not user.is_verified():
         return redirect("two-factor-verify")
     device = services.two_factor_pending_device(user=user)
     form = TokenForm(request.POST or None)
@@ -108,6 +111,9 @@ def setup(request):
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "is_staff": user.is_staff,
         "form_page": _form_page(user),
+        # A clinician may make a passkey their second factor instead; once added, on to where they were going.
+        "passkey_next": _next_url(request, reverse("admin:index")),
+        **passkey_context(request),
     }
     return render(request, "registration/two_factor_setup.html", context)
 
@@ -116,7 +122,7 @@ def setup(request):
 @never_cache
 def manage(request):
     """Whether two-step sign-in is on, with recovery codes and (for patients) turning it off."""
-    enrolled = user_has_device(request.user, confirmed=True)
+    enrolled = has_second_factor(user=request.user)
     context = {"enrolled": enrolled, "form": PasswordConfirmForm(user=request.user, request=request)}
     return render(request, "registration/two_factor_manage.html", context)
 

@@ -5,7 +5,7 @@ URL names stay un-namespaced ("signup", "two-factor-verify", "login"...) as Djan
 
 from django.urls import include, path
 
-from accounts import two_factor_views, views
+from accounts import passkey_views, two_factor_views, views
 
 urlpatterns = [
     path("login/", views.KeepSignedInLoginView.as_view(), name="login"),
@@ -21,5 +21,21 @@ urlpatterns = [
     path("two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),
     path("two-factor/recovery-codes/", two_factor_views.recovery_codes, name="two-factor-recovery-codes"),
     path("two-factor/disable/", two_factor_views.disable, name="two-factor-disable"),
+    path("passkeys/", passkey_views.manage, name="passkeys"),
+    path("passkeys/<int:pk>/rename/", passkey_views.rename, name="passkey-rename"),
+    path("passkeys/<int:pk>/remove/", passkey_views.remove, name="passkey-remove"),
+    # The ceremonies' JSON endpoints (django-otp-webauthn's views with this site's rules).
+    path("passkeys/api/register/begin/", passkey_views.RegistrationBegin.as_view(), name="passkey-registration-begin"),
+    path(
+        "passkeys/api/register/complete/",
+        passkey_views.RegistrationComplete.as_view(),
+        name="passkey-registration-complete",
+    ),
+    path("passkeys/api/sign-in/begin/", passkey_views.AuthenticationBegin.as_view(), name="passkey-sign-in-begin"),
+    path(
+        "passkeys/api/sign-in/complete/",
+        passkey_views.AuthenticationComplete.as_view(),
+        name="passkey-sign-in-complete",
+    ),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
 from accounts.forms import CountedPasswordChangeForm, LogInForm, SignUpForm, ThrottledPasswordResetForm
+from accounts.passkey_views import passkey_context
 from diary.forms import PasswordConfirmForm
 from diary.reauth import mark_reauthenticated, reauthentication_required
 
@@ -105,7 +106,8 @@ def reauthenticate(request):
     if request.method == "POST" and form.is_valid():
         mark_reauthenticated(request)
         return redirect(target)
-    return render(request, "registration/reauthenticate.html", {"form": form, "next": target})
+    context = {"form": form, "next": target, **passkey_context(request)}  # or confirm with a passkey
+    return render(request, "registration/reauthenticate.html", context)
 
 
 class KeepSignedInLoginView(LoginView):
@@ -113,6 +115,10 @@ class KeepSignedInLoginView(LoginView):
     renewed on use by accounts.middleware); staff keep the short idle session whatever they tick."""
 
     form_class = LogInForm
+
+    def get_context_data(self, **kwargs):
+        # "Sign in with a passkey", and the passkeys the browser holds offered in the username field.
+        return {**super().get_context_data(**kwargs), **passkey_context(self.request, autofill=True)}
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -48,8 +48,9 @@ class ShareLinkForm(forms.Form):
     )
     include_photos = forms.BooleanField(label="Include the photos of these days", required=False)
 
-    def __init__(self, *args, today: datetime.date, **kwargs):
-        kwargs.setdefault("initial", {"start": today - datetime.timedelta(days=13), "end": today})
+    def __init__(self, *args, today: datetime.date, typed: dict | None = None, **kwargs):
+        """`typed`: values the patient typed before being asked to confirm the password, shown again."""
+        kwargs.setdefault("initial", {"start": today - datetime.timedelta(days=13), "end": today, **(typed or {})})
         super().__init__(*args, **kwargs)
         self.today = today
 

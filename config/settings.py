@@ -7,6 +7,7 @@ key must then come from DJANGO_SECRET_KEY. See .env.example for every variable.
 import datetime
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -37,7 +38,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.ProjectAdminConfig",  # django.contrib.admin with our site (config/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "auditlog",
     "drugs",
     "clinics",
@@ -83,6 +85,8 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out account or address before the password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # A patient's passkey signs them in on its own (accounts/passkey_views.py; staff give the password first).
+    "django_otp_webauthn.backends.WebAuthnBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -295,10 +299,22 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "clinics.Invitation", "exclude_fields": ["token_digest"]},
     {"model": "clinics.JoinRequest"},
     {"model": "clinics.ShareLink", "exclude_fields": ["token_digest"]},
+    # Second factors: added, renamed, removed (never their keys, nor the counters each use updates).
+    {"model": "otp_totp.TOTPDevice", "include_fields": ["user", "name", "confirmed"]},
+    {"model": "otp_static.StaticDevice", "include_fields": ["user", "name", "confirmed"]},
+    {"model": "django_otp_webauthn.WebAuthnCredential", "include_fields": ["user", "name", "confirmed"]},
 )
 # Two-step sign-in (django-otp): staff must enrol an authenticator app before admin opens;
 # patients may opt in. Codes are throttled by django-otp after failures.
 OTP_TOTP_ISSUER = env_str("DJANGO_OTP_ISSUER", "Skin diary")
+# Passkeys (django-otp-webauthn): bound to the site's host name (the relying party id). The origin defaults to
+# DJANGO_SITE_URL when that is https; browsers allow passkeys over plain http only on localhost.
+PASSKEY_ORIGIN = env_str(
+    "DJANGO_PASSKEY_ORIGIN", SITE_URL.rstrip("/") if SITE_URL.startswith("https://") else "http://localhost:8000"
+)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [PASSKEY_ORIGIN]
+OTP_WEBAUTHN_RP_ID = urlsplit(PASSKEY_ORIGIN).hostname
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
 
 # Login protection (django-axes): after AXES_FAILURE_LIMIT failures for one username or from one
 # address, logins are refused for AXES_COOLOFF_MINUTES; a password reset or a superuser

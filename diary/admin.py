@@ -4,9 +4,7 @@ are read-only; flags are reviewed through actions that call the services."""
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, QuerySet, Value
 from django.db.models.constants import LOOKUP_SEP
@@ -22,7 +20,7 @@ from clinics.models import display_name
 from diary import admin_selectors, admin_summary, admin_views, audit, flag_services, services
 from diary.adherence import adherence_percent
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
-from diary.forms import BIGGEST_ID, Refusals
+from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 
 
@@ -75,17 +73,6 @@ class PatientScopedAdmin(NoJsonLookupsMixin, admin.ModelAdmin):
 
     # Photo rows need the patient's separate consent to photos.
     needs_photo_consent = False
-
-    def response_action(self, request, queryset):
-        """A selection that is not a list of ids (a garbled or forged form) gets a message, not a server error."""
-        try:
-            for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-                if abs(self.model._meta.pk.to_python(pk)) > BIGGEST_ID:
-                    raise ValidationError("out of range")
-        except (ValidationError, TypeError):
-            self.message_user(request, "That is not a valid selection. Tick the rows again.", messages.ERROR)
-            return None  # Django's changelist then redirects back to the list
-        return super().response_action(request, queryset)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

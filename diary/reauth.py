@@ -1,6 +1,7 @@
 """Re-authentication: sensitive actions ask for the password again unless it was given in the last few minutes.
 
-Sensitive: downloading the diary, deleting the account, changing the password, and changing two-step sign-in.
+Sensitive: downloading the diary, deleting the account, changing the password, changing two-step sign-in or
+passkeys, and creating a share link.
 Log-in counts as giving the password (accounts.middleware.on_login); the page that asks is accounts' reauthenticate.
 """
 
@@ -24,14 +25,27 @@ def recently_reauthenticated(request) -> bool:
     return time.time() - request.session.get(REAUTHENTICATED_AT, 0) <= REAUTHENTICATE_EVERY_SECONDS
 
 
-def reauthentication_required(view):
+def reauthentication_required(view=None, *, keep: tuple[str, ...] = ()):
     """The one decorator for sensitive actions: without a password given in the last ten minutes, the user is
-    sent to confirm it, then back here."""
+    sent to confirm it, then back here.
+
+    A GET comes back to the same address. A POST comes back to the page the form was on; with `keep` (the names
+    of harmless fields), back to this view's own address with those values in the query string, so a form that
+    reads them as its initial values loses nothing that was typed.
+    """
+    if view is None:
+        return lambda view: reauthentication_required(view, keep=keep)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.user.is_authenticated and not recently_reauthenticated(request):
-            target = request.get_full_path() if request.method == "GET" else request.META.get("HTTP_REFERER", "")
+            if request.method == "GET":
+                target = request.get_full_path()
+            elif keep:
+                typed = {name: request.POST.getlist(name) for name in keep if name in request.POST}
+                target = f"{request.path}?{urlencode(typed, doseq=True)}" if typed else request.path
+            else:
+                target = request.META.get("HTTP_REFERER", "")
             return redirect(f"{reverse('reauthenticate')}?{urlencode({'next': target or request.path})}")
         return view(request, *args, **kwargs)
 

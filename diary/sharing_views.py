@@ -18,9 +18,13 @@ from clinics.models import ShareLink, display_name
 from diary import audit, selectors
 from diary.forms import Refusals
 from diary.models import Entry, Flag, Patient, Photo
+from diary.reauth import reauthentication_required
 from diary.views import _patient, patient_page, photo_response
 
-LINK_GUESSES = "20/h"  # wrong share-link addresses per client address; right ones are not counted
+LINK_GUESSES = "20/h"
+SHARE_LINK_FIELDS = tuple(
+    ShareLinkForm.base_fields
+)  # wrong share-link addresses per client address; right ones are not counted
 
 
 @patient_page
@@ -52,9 +56,12 @@ def _named(views: list[tuple[int, datetime.datetime]]) -> list[tuple[str, dateti
 
 
 @patient_page
+@reauthentication_required(keep=SHARE_LINK_FIELDS)
 def share_link_add(request):
     patient = _patient(request)
-    form = ShareLinkForm(request.POST or None, today=patient.today())
+    # Back from confirming the password, the values typed before come back in the query string.
+    typed = {name: request.GET[name] for name in SHARE_LINK_FIELDS if name in request.GET}
+    form = ShareLinkForm(request.POST or None, today=patient.today(), typed=typed)
     if request.method == "POST" and form.is_valid():
         with Refusals(form):
             link, token = care_services.share_link_create(patient_user=request.user, **form.cleaned_data)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinics.models import ShareLink
 from diary.models import Entry, Patient
 from diary.reauth import REAUTHENTICATED_AT
 from tests.accounts.test_two_factor import code_for, enrol
@@ -261,6 +262,8 @@ SENSITIVE = [
     ("get", "two-factor-setup"),
     ("post", "two-factor-recovery-codes"),
     ("post", "two-factor-disable"),
+    ("get", "diary:share-link-add"),
+    ("post", "diary:share-link-add"),
 ]
 
 
@@ -287,6 +290,26 @@ def test_after_confirming_the_password_the_action_opens_for_ten_minutes(client, 
     assert "That is not your password." in wrong.content.decode()
     assert right["Location"] == reverse("diary:account-export")
     assert client.get(reverse("diary:account-export")).status_code == 200
+
+
+def test_a_share_link_asks_for_the_password_and_keeps_what_was_typed(client, patient):
+    client.force_login(patient.user)
+    _password_given_long_ago(client)
+    today = patient.today()
+    typed = {"label": "GP & nurse", "start": today - datetime.timedelta(days=5), "end": today, "days": "5"}
+
+    asked = client.post(reverse("diary:share-link-add"), typed)
+    assert not ShareLink.objects.exists()
+    back = client.post(asked["Location"], {"password": PASSWORD})
+    form = client.get(back["Location"]).text
+    made = client.post(back["Location"], typed)
+
+    assert back["Location"].startswith(reverse("diary:share-link-add") + "?")
+    assert 'value="GP &amp; nurse"' in form
+    assert f'value="{typed["start"].isoformat()}"' in form
+    assert '<option value="5" selected>' in form
+    assert made.status_code == 200
+    assert ShareLink.objects.get().label == "GP & nurse"
 
 
 def test_a_fresh_log_in_counts_as_having_given_the_password(client, patient):

@@ -1,0 +1,79 @@
+"""Every admin list answers a garbled action selection with a message, never a server error (ours and third-party)."""
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+from diary.models import Flag
+from tests.diary.test_bad_input import make_flag
+from tests.factories import UserFactory
+
+# Each admin list with its first own action (or Django's delete_selected if it declares none).
+CHANGELISTS = sorted(
+    (
+        model._meta.app_label,
+        model._meta.model_name,
+        next((name for _, name, _ in admin_._get_base_actions() if name != "delete_selected"), "delete_selected"),
+    )
+    for model, admin_ in admin.site._registry.items()
+)
+# Not an id at all, and an id beyond 64 bits: each once with Django's delete and once with the admin's own action.
+GARBLED = {"delete_selected": ["abc"], "own": ["1", "99999999999999999999999999"]}
+
+
+@pytest.fixture
+def superuser_client(db):
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_the_sweep_covers_third_party_admins():
+    assert {"axes", "auditlog", "auth", "otp_totp", "django_otp_webauthn", "clinics", "reminders", "drugs"} <= {
+        app for app, _, _ in CHANGELISTS
+    }
+
+
+@pytest.mark.parametrize("which", ["delete_selected", "own"])
+@pytest.mark.parametrize(("app", "model", "own_action"), CHANGELISTS)
+def test_a_garbled_selection_gets_a_message_on_every_admin_list(superuser_client, app, model, own_action, which):
+    changelist = reverse(f"admin:{app}_{model}_changelist")
+    action, selected = (own_action if which == "own" else "delete_selected"), GARBLED[which]
+
+    response = superuser_client.post(
+        changelist, {"action": action, "index": "0", "_selected_action": selected}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "That is not a valid selection. Tick the rows again." in response.content.decode()
+
+
+def test_a_garbled_selection_changes_nothing_and_a_valid_one_still_runs(superuser_client, patient):
+    flag = make_flag(patient)
+    changelist = reverse("admin:diary_flag_changelist")
+
+    superuser_client.post(changelist, {"action": "acknowledge", "_selected_action": [str(flag.pk), "abc"]})
+    flag.refresh_from_db()
+    assert flag.status == Flag.Status.OPEN
+
+    superuser_client.post(changelist, {"action": "acknowledge", "_selected_action": [str(flag.pk)]})
+    flag.refresh_from_db()
+    assert flag.status == Flag.Status.ACKNOWLEDGED
+
+
+def test_a_superuser_finds_and_removes_a_users_passkey_in_admin(superuser_client):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    from tests.accounts.test_passkeys import patient_with_passkey
+
+    patient_with_passkey("alice")
+    passkey = WebAuthnCredential.objects.get()
+
+    listed = superuser_client.get(reverse("admin:django_otp_webauthn_webauthncredential_changelist"))
+    superuser_client.post(
+        reverse("admin:django_otp_webauthn_webauthncredential_delete", args=[passkey.pk]), {"post": "yes"}
+    )
+
+    assert "alice" in listed.content.decode()
+    assert not WebAuthnCredential.objects.exists()
