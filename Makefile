@@ -85,6 +85,7 @@ PATIENTS ?= 1000
 DAYS ?= 365
 SEED ?= 1
 DURATION ?= 10
+REMINDERS ?= 10000
 BENCH_ARGS ?=
 
 bench-tools:
@@ -96,7 +97,7 @@ bench-tools:
 	@command -v wrk >/dev/null && echo "wrk: $$(command -v wrk)"
 
 bench: $(DEV_STAMP) bench-tools
-	$(BIN)/python bench/run.py --patients $(PATIENTS) --days $(DAYS) --seed $(SEED) --duration $(DURATION) --contention $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --patients $(PATIENTS) --days $(DAYS) --seed $(SEED) --duration $(DURATION) --contention --reminders $(REMINDERS) $(BENCH_ARGS)
 
 # Only the write-contention check (several gunicorn workers saving at once on SQLite).
 bench-contention: $(DEV_STAMP) bench-tools

@@ -2,7 +2,8 @@
 
     python bench/run.py [--patients 1000] [--days 365] [--duration 10] [--contention]
 
-1. Generates (once) a seeded data set into bench/data/bench-<patients>x<days>-s<seed>.sqlite3 and serves
+1. Generates (once) a seeded data set into bench/data/bench-<patients>x<days>-s<seed>-<fingerprint>.sqlite3
+   (the fingerprint: a hash of the migrations, the drug reference and the generator) and serves
    a fresh copy of it, or uses DATABASE_URL (PostgreSQL) when set, generating there if it is empty.
 2. Starts gunicorn (config.settings_bench: production settings over plain-http loopback) on 127.0.0.1.
 3. Makes session cookies for many patients and the dermatologists up front (Django's SessionStore),
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -27,6 +29,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +87,12 @@ def prepare_database(args) -> tuple[Path | None, dict]:
             info["generation"] = generate(env, args)
         return None, info
     DATA.mkdir(parents=True, exist_ok=True)
-    pristine = DATA / f"bench-{args.patients}x{args.days}-s{args.seed}.sqlite3"
+    name = f"bench-{args.patients}x{args.days}-s{args.seed}"
+    pristine = DATA / f"{name}-{data_fingerprint()}.sqlite3"
+    for stale in DATA.glob(f"{name}-*.sqlite3"):
+        if stale != pristine:
+            log(f"Data: removing {stale.name}, made by another schema or generator")
+            stale.unlink()
     if pristine.exists():
         log(f"Data: reusing {pristine.relative_to(ROOT)} (delete it to regenerate)")
         info["generation"] = "reused"
@@ -107,6 +115,19 @@ def prepare_database(args) -> tuple[Path | None, dict]:
     info["file"] = str(pristine.relative_to(ROOT))
     info["size_mb"] = round(pristine.stat().st_size / 1e6, 1)
     return served, info
+
+
+def data_fingerprint() -> str:
+    """What a generated file depends on besides its parameters: the migrations, the reference and the generator."""
+    digest = hashlib.sha256()
+    sources = [
+        *sorted(ROOT.glob("*/migrations/0*.py")),
+        ROOT / "drugs/data/drug_reference.json",
+        ROOT / "diary/demo.py",
+    ]
+    for path in sources:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def generate(env: dict[str, str], args) -> dict:
@@ -315,17 +336,29 @@ def wrk(port: int, lines: list[str], seconds: float, connections: int, threads: 
 
 
 def measure_targets(args, env, sessions) -> list[dict]:
+    """Every target, then the cached ones again with the pages cache off (`-cold`), then hello-end."""
+    chosen = [t for t in TARGETS if not args.only or t.name in args.only]
+    last = [t for t in chosen if t.name == "hello-end"]
+    rows = _measure(args, env, sessions, [t for t in chosen if t not in last], args.port)
+    cold = [replace(t, name=f"{t.name}-cold") for t in chosen if t.cached]
+    if cold and not args.no_cold:
+        log("  (the same with the pages cache off: every request a miss)")
+        rows += _measure(args, {**env, "BENCH_PAGES_CACHE": "off"}, sessions, cold, args.port + 1)
+    if last:
+        rows += _measure(args, env, sessions, last, args.port + 2)
+    return rows
+
+
+def _measure(args, env, sessions, targets: list[Target], port: int) -> list[dict]:
     postmaster = postmaster_pid(env) if os.environ.get("DATABASE_URL", "").startswith("postgres") else None
-    server = Server(env, args.port, args.workers)
+    server = Server(env, port, args.workers)
     rows = []
     try:
-        add_csrf(args.port, sessions)
-        for target in TARGETS:
-            if args.only and target.name not in args.only:
-                continue
+        add_csrf(port, sessions)
+        for target in targets:
             lines = request_lines(target, sessions)
             method, path, cookie, body = lines[0].split("\t")
-            status, cookies, _ = request(args.port, method, path, cookie, body)
+            status, cookies, _ = request(port, method, path, cookie, body)
             row = {
                 "name": target.name,
                 "path": target.path,
@@ -345,9 +378,9 @@ def measure_targets(args, env, sessions) -> list[dict]:
                 log(f"  {target.name:16} FAILED: {method} {path} answers {status}")
                 rows.append({**row, "skipped": f"HTTP {status}"})
                 continue
-            wrk(args.port, lines, args.warmup, args.connections, args.threads)
+            wrk(port, lines, args.warmup, args.connections, args.threads)
             cpu_before, db_before = server.cpu_ticks(), postgres_ticks(postmaster)
-            result = wrk(args.port, lines, args.duration, args.connections, args.threads)
+            result = wrk(port, lines, args.duration, args.connections, args.threads)
             requests = max(1, result["requests"])
             result["server_cpu_ms_per_request"] = round(cpu_used(cpu_before, server.cpu_ticks()) * 1000 / requests, 2)
             if postmaster is not None:
@@ -462,6 +495,8 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=200, help="patients signed in at once")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="comma-separated target names")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cached targets' cold (cache off) runs")
+    parser.add_argument("--reminders", type=int, default=0, help="also time scheduler passes over N patients")
     parser.add_argument("--contention", action="store_true", help="also run the concurrent-write check")
     parser.add_argument("--contention-only", action="store_true")
     parser.add_argument("--contention-workers", type=int, default=4)
@@ -512,6 +547,18 @@ def main() -> None:
             f"{outcome['lost_reactions']} lost, 'database is locked' {outcome['database_is_locked']} times, "
             f"other statuses {outcome['posts_other']}: {'OK' if outcome['ok'] else 'FAILED'}"
         )
+    if args.reminders:
+        log(f"Reminder scheduler ({args.reminders:,} patients, a throwaway database):")
+        done = subprocess.run(  # noqa: S603
+            [PYTHON, str(BENCH / "reminders_bench.py"), f"--patients={args.reminders}"],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        log(done.stdout.strip())
+        report["reminders"] = done.stdout.strip()
     report["seconds_total"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")

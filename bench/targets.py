@@ -3,6 +3,8 @@
 `path` may hold {today} (the signed-in patient's today), {day} (a past day of theirs with no entry yet)
 and {patient_id} (one of the dermatologist's patients). `who` is anonymous, patient or dermatologist.
 `optional=True`: a 404 at the first request means "not built yet": the target is skipped with a note.
+`cached=True`: the page uses the per-process "pages" cache; `make bench` measures it again with that cache
+switched off (`<name>-cold`: every request a miss, as right after a reference change or in a new worker).
 """
 
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ class Target:
     body: str = ""
     optional: bool = False
     note: str = ""
+    cached: bool = False
 
 
 # Two reactions make one saved day: the same route twice, moderate burning then mild itching.
@@ -24,13 +27,14 @@ SAVE_REACTION_BODY = "symptom={burning}&severity=2&body_area=&treatment=&csrfmid
 
 TARGETS = [
     Target("hello", "/bench/hello/", note="bare Django: middleware, no database, no template"),
-    Target("today", "/", who="patient"),
+    Target("today", "/", who="patient", cached=True, note="the reference pickers cached per reference version"),
     Target(
         "save-reaction",
         "/diary/{today}/reactions/",
         who="patient",
         method="POST",
         body=SAVE_REACTION_BODY,
+        cached=True,
         note="one reaction saved + flags re-evaluated; a day with two reactions is two of these",
     ),
     Target("history", "/diary/history/", who="patient"),
@@ -44,10 +48,13 @@ TARGETS = [
         who="dermatologist",
         note="the summary PDF from the timeline, with its audit entry",
     ),
-    Target("guide-index", "/guide/", note="the public list of medicines"),
-    Target("guide", "/guide/tacrolimus-ointment/", note="one medicine page"),
+    Target("guide-index", "/guide/", cached=True, note="the public list of medicines"),
+    Target("guide", "/guide/tacrolimus-ointment/", cached=True, note="one medicine page"),
     Target("admin-queue", "/admin/diary/flag/", who="dermatologist"),
     Target("admin-patients", "/admin/diary/patient/", who="dermatologist"),
     Target("admin-timeline", "/admin/diary/patient/{patient_id}/timeline/", who="dermatologist", optional=True),
+    Target("admin-summary", "/admin/diary/patient/{patient_id}/summary/", who="dermatologist", optional=True),
+    Target("admin-carelinks", "/admin/clinics/carelink/", who="dermatologist", note="a clinic page: who shares"),
+    Target("admin-clinics", "/admin/clinics/clinic/", who="dermatologist", note="the clinics the user works at"),
     Target("hello-end", "/bench/hello/", note="hello again, last: how much the machine drifted during the run"),
 ]

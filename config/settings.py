@@ -140,7 +140,15 @@ CACHES = {
     "default": {
         "BACKEND": env_str("DJANGO_CACHE_BACKEND") or "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": env_str("DJANGO_CACHE_LOCATION") or "django_cache",
-    }
+    },
+    # Per process, never shared: what is made from the reference data alone, keyed by its version
+    # (drugs/caching.py). Nothing of a patient's diary goes in it.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

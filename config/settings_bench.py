@@ -40,3 +40,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# `make bench` measures cached pages a second time with the per-process "pages" cache off: every request a miss.
+if os.environ.get("BENCH_PAGES_CACHE") == "off":
+    CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405

@@ -22,7 +22,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.db.models import Max
 from django.utils import timezone
 from PIL import Image as PILImage
 
@@ -125,15 +127,16 @@ def generate(
     dermatologists = _dermatologists(prefix, max(1, -(-patients // PATIENTS_PER_DERMATOLOGIST)))
     result.dermatologists = [d.username for d in dermatologists]
     password = make_password(None)  # unusable: bench sessions are made directly, nobody signs in by password
-    for first in range(0, patients, batch):
-        with transaction.atomic():
-            numbers = range(first, min(first + batch, patients))
-            made = _patients(prefix, numbers, dermatologists, rng, password)
-            for patient in made:
-                _diary(patient, days, rng, reference, result)
-            result.patients += len(made)
-        if progress:
-            progress(f"  {result.patients}/{patients} patients, {result.entries} entries")
+    with _Inserter() as _Inserter.current:
+        for first in range(0, patients, batch):
+            with transaction.atomic():
+                numbers = range(first, min(first + batch, patients))
+                made = _patients(prefix, numbers, dermatologists, rng, password)
+                for patient in made:
+                    _diary(patient, days, rng, reference, result)
+                result.patients += len(made)
+            if progress:
+                progress(f"  {result.patients}/{patients} patients, {result.entries} entries")
     result.seconds["rows"] = time.perf_counter() - started
     if flags:
         started = time.perf_counter()
@@ -150,6 +153,74 @@ def evaluate_flags(patients, *, batch: int = 50) -> int:
             for patient in Patient.objects.filter(pk__in=ids[first : first + batch]):
                 flag_services.flags_reevaluate_all(patient=patient, notify=False)
     return Flag.objects.filter(patient_id__in=ids).count()
+
+
+class _Inserter:
+    """Inserts the diaries' many rows (entries, applications, reactions) with one `executemany` per table.
+
+    `bulk_create` spends most of its time compiling each value of each row; here the primary keys are
+    handed out from the table's current maximum and the values converted per column, which makes a
+    year of diaries for a thousand patients several times faster. Only for the generator, which owns the
+    database while it runs; the sequences are reset at the end (PostgreSQL).
+    """
+
+    current: _Inserter
+
+    def __init__(self):
+        self.next_ids: dict[type, int] = {}
+
+    def __enter__(self) -> _Inserter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(self.next_ids)):
+                cursor.execute(sql)
+
+    def __call__(self, objs: list) -> None:
+        """Insert model instances (every concrete field), giving each its primary key."""
+        if not objs:
+            return
+        model = type(objs[0])
+        now = timezone.now()
+        names, converters = [], []
+        for column in model._meta.concrete_fields:
+            names.append(column.attname)
+            if getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False):
+                stamp = column.get_db_prep_save(now, connection)
+                converters.append(lambda obj, stamp=stamp: stamp)
+            elif isinstance(column, (models.DateField, models.DecimalField)):  # DateTimeField is a DateField
+                converters.append(lambda obj, f=column: f.get_db_prep_save(getattr(obj, f.attname), connection))
+            else:
+                converters.append(lambda obj, name=column.attname: getattr(obj, name))
+        first = self._reserve(model, len(objs))
+        for n, obj in enumerate(objs):
+            obj.pk = first + n
+            obj._state.adding = False
+        self._execute(model, names, [[convert(obj) for convert in converters] for obj in objs])
+
+    def values(self, model, names: list[str], rows: list[tuple]) -> None:
+        """Insert plain rows of already database-ready values (integers), primary keys included."""
+        first = self._reserve(model, len(rows))
+        self._execute(model, ["id", *names], [(first + n, *row) for n, row in enumerate(rows)])
+
+    def _reserve(self, model, count: int) -> int:
+        if model not in self.next_ids:
+            self.next_ids[model] = (model.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+        first = self.next_ids[model]
+        self.next_ids[model] = first + count
+        return first
+
+    def _execute(self, model, names: list[str], rows: list) -> None:
+        if not rows:
+            return
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+        placeholders = ", ".join(["%s"] * len(names))
+        # Table and column names come from the models, never from input.
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
 
 def add_photos(patient: Patient, entries: list[Entry], rng: random.Random) -> int:
@@ -258,26 +329,37 @@ def _diary(patient: Patient, days: int, rng: random.Random, ref: _Reference, res
         entries.append(Entry(patient=patient, date=day, itch=itch, notes=notes))
         plans.append((applications, reactions))
 
-    Entry.objects.bulk_create(entries, batch_size=500)
-    applications, reactions = [], []
+    insert = _Inserter.current
+    insert(entries)
+    applications, application_areas, reactions = [], [], []
     for entry, (planned_applications, planned_reactions) in zip(entries, plans, strict=True):
         for course, at in planned_applications:
             amount = course.usual_amount * Decimal(rng.choice(["0.5", "1", "1", "1", "1.5"]))
             applications.append(
-                Application(entry=entry, treatment=course, applied_at=at, amount=amount, unit=AmountUnit.FTU)
+                Application(
+                    entry_id=entry.pk, treatment_id=course.pk, applied_at=at, amount=amount, unit=AmountUnit.FTU
+                )
             )
+            application_areas.append(course.area_list)
         for code, severity, course in planned_reactions:
             area = rng.choice(course.area_list) if course else None
             reactions.append(
-                Reaction(entry=entry, symptom=ref.symptoms[code], severity=severity, body_area=area, treatment=course)
+                Reaction(
+                    entry_id=entry.pk,
+                    symptom_id=ref.symptoms[code].pk,
+                    severity=severity,
+                    body_area_id=area.pk if area else None,
+                    treatment_id=course.pk if course else None,
+                )
             )
-    Application.objects.bulk_create(applications, batch_size=500)
+    insert(applications)
     Through = Application.body_areas.through
-    Through.objects.bulk_create(
-        [Through(application=a, bodyarea=area) for a in applications for area in a.treatment.area_list],
-        batch_size=1000,
+    insert.values(
+        Through,
+        ["application_id", "bodyarea_id"],
+        [(a.pk, area.pk) for a, areas in zip(applications, application_areas, strict=True) for area in areas],
     )
-    Reaction.objects.bulk_create(reactions, batch_size=500)
+    insert(reactions)
     result.photos += add_photos(patient, entries, rng)
     result.entries += len(entries)
     result.applications += len(applications)

@@ -6,17 +6,19 @@ rules themselves are pure functions in `diary.flagging`.
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from diary import flagging, notifications
 from diary.amounts import format_amount
-from diary.models import Application, Entry, Flag, Patient, PoemScore, Reaction
+from diary.models import Application, Entry, Flag, Patient, PoemScore, Reaction, Severity
+from drugs.caching import for_reference
 from drugs.models import AmountLimit, Urgency, WarningSign
+from drugs.selectors import reference_version
 
 
 def _sign_rule(sign: WarningSign) -> flagging.SignRule:
@@ -55,38 +57,54 @@ def _flag_states(flags: Iterable[Flag]) -> list[flagging.FlagState]:
     return [state for state in map(_flag_state, flags) if state is not None]
 
 
+@dataclass(frozen=True)
+class _ReactionNames:
+    """What a flag's evidence shows of a reaction."""
+
+    symptom: str
+    severity: int
+    body_area: str
+
+
 class _Facts:
-    """The patient's diary between two dates, loaded once, as the rules see it and with names for evidence."""
+    """The patient's diary between two dates, loaded once, as the rules see it and with names for evidence.
+
+    Three flat reads of plain values (no model instances): this runs on every save, over up to a
+    whole diary when a long symptom run needs it.
+    """
 
     def __init__(self, patient: Patient, first: datetime.date, last: datetime.date):
-        entries = (
-            Entry.objects.filter(patient=patient, date__range=(first, last))
-            .only("id", "date", "patient_id", "itch")
-            .prefetch_related(
-                Prefetch("reactions", queryset=Reaction.objects.select_related("symptom", "body_area")),
-                Prefetch("applications", queryset=Application.objects.select_related("treatment")),
-            )
-        )
-        self.entries: dict[datetime.date, Entry] = {entry.date: entry for entry in entries}
-        self.itch = {entry.date: entry.itch for entry in self.entries.values()}
+        in_range = {"entry__patient": patient, "entry__date__range": (first, last)}
+        self.entry_ids: dict[datetime.date, int] = {}
+        self.itch: dict[datetime.date, int | None] = {}
+        dates: dict[int, datetime.date] = {}
+        for pk, date, itch in Entry.objects.filter(patient=patient, date__range=(first, last)).values_list(
+            "pk", "date", "itch"
+        ):
+            self.entry_ids[date], self.itch[date], dates[pk] = pk, itch, date
         # Every POEM total up to `last`: a rise is measured against the previous score, however long ago.
         self.poems = dict(
             PoemScore.objects.for_patient(patient).filter(date__lte=last).order_by("date").values_list("date", "total")
         )
-        self.reactions: dict[int, Reaction] = {}
-        self.days: dict[datetime.date, flagging.DayFacts] = {}
-        for entry in self.entries.values():
-            grams: dict[int, Decimal] = {}
-            for application in entry.applications.all():
-                drug_id = application.treatment.drug_id
-                grams[drug_id] = grams.get(drug_id, Decimal(0)) + application.grams
-            facts = []
-            for reaction in entry.reactions.all():
-                self.reactions[reaction.pk] = reaction
-                facts.append(
-                    flagging.ReactionFact(reaction.symptom_id, reaction.severity, reaction.body_area_id, reaction.pk)
-                )
-            self.days[entry.date] = flagging.DayFacts(entry.date, tuple(facts), grams)
+        grams: dict[datetime.date, dict[int, Decimal]] = {date: {} for date in self.entry_ids}
+        for entry_id, drug_id, amount, unit in Application.objects.filter(**in_range).values_list(
+            "entry_id", "treatment__drug_id", "amount", "unit"
+        ):
+            day = grams[dates[entry_id]]
+            day[drug_id] = day.get(drug_id, Decimal(0)) + Application.grams_of(amount, unit)
+        reactions: dict[datetime.date, list[flagging.ReactionFact]] = {date: [] for date in self.entry_ids}
+        self.reactions: dict[int, _ReactionNames] = {}
+        rows = (
+            Reaction.objects.filter(**in_range)
+            .order_by(*Reaction._meta.ordering)
+            .values_list("pk", "entry_id", "symptom_id", "severity", "body_area_id", "symptom__name", "body_area__name")
+        )
+        for pk, entry_id, symptom_id, severity, body_area_id, symptom, body_area in rows:
+            self.reactions[pk] = _ReactionNames(symptom, severity, body_area or "")
+            reactions[dates[entry_id]].append(flagging.ReactionFact(symptom_id, severity, body_area_id, pk))
+        self.days: dict[datetime.date, flagging.DayFacts] = {
+            date: flagging.DayFacts(date, tuple(reactions[date]), grams[date]) for date in self.entry_ids
+        }
 
     def evidence_day(self, match: flagging.Match) -> dict:
         day: dict = {"date": match.date.isoformat(), "reactions": []}
@@ -94,10 +112,10 @@ class _Facts:
             reaction = self.reactions[fact.reaction_id]
             day["reactions"].append(
                 {
-                    "symptom": reaction.symptom.name,
+                    "symptom": reaction.symptom,
                     "severity": reaction.severity,
-                    "severity_label": reaction.get_severity_display(),
-                    "body_area": reaction.body_area.name if reaction.body_area else "",
+                    "severity_label": Severity(reaction.severity).label,
+                    "body_area": reaction.body_area,
                 }
             )
         if match.present_since:
@@ -125,6 +143,19 @@ def _matches(facts: _Facts, start, end, courses, sign_rules, limit_rules) -> lis
     ]
 
 
+def _rules() -> tuple[list[flagging.SignRule], list[flagging.LimitRule]]:
+    return [_sign_rule(s) for s in WarningSign.objects.all()], [_limit_rule(a) for a in AmountLimit.objects.all()]
+
+
+def rules_now() -> tuple[list[flagging.SignRule], list[flagging.LimitRule]]:
+    """The warning signs and amount limits as the evaluation takes them: read once per reference version.
+
+    Every save evaluates them; the reference version (one small read) says whether the copy is current, so a
+    rule edited in admin applies from the next save in every process.
+    """
+    return for_reference("flag-rules", version=reference_version(), compute=_rules)
+
+
 @transaction.atomic
 def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify: bool = True) -> list[Flag]:
     """Check the days a change can affect against the warning-sign rules and raise, update or withdraw flags.
@@ -135,10 +166,7 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
     dates = set(dates)
     if not dates:
         return []
-    # Drug and symptom are loaded lazily, only for the few rules whose flags change (cheaper per save).
-    signs = {s.pk: s for s in WarningSign.objects.all()}
-    limits = {a.pk: a for a in AmountLimit.objects.all()}
-    sign_rules = [_sign_rule(s) for s in signs.values()]
+    sign_rules, limit_rules = rules_now()
     active = list(Flag.objects.for_patient(patient).active())
     start, end = flagging.evaluation_window(dates, _flag_states(active), sign_rules)
     end = min(end, max(patient.today(), max(dates)))
@@ -149,7 +177,6 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         flagging.CourseFacts(drug_id, started_on, ended_on)
         for drug_id, started_on, ended_on in patient.treatments.values_list("drug_id", "started_on", "ended_on")
     ]
-    limit_rules = [_limit_rule(a) for a in limits.values()]
     first = start - datetime.timedelta(days=flagging.lookback_days(sign_rules))
     facts = _Facts(patient, first, end)
     matches = _matches(facts, start, end, courses, sign_rules, limit_rules)
@@ -165,6 +192,10 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         for match in flagging.evaluate_scores(day, itch=facts.itch, poems=facts.poems)
     ]
     plan = flagging.plan_flags(start=start, end=end, matches=matches, flags=_flag_states(flags.values()))
+    # The rules' rows (wording, advice, drug) only for the flags that change: none on most saves.
+    changes = [*plan.raise_, *plan.update, *plan.refresh]
+    signs = WarningSign.objects.in_bulk([rule_id for (kind, rule_id) in (c.rule for c in changes) if kind == "sign"])
+    limits = AmountLimit.objects.in_bulk([rule_id for (kind, rule_id) in (c.rule for c in changes) if kind == "limit"])
 
     changed: list[Flag] = []
     for change in plan.raise_ + plan.update:
@@ -185,7 +216,7 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
         )
         flag.status = change.status
         flag.first_seen, flag.last_seen = change.first_seen, change.last_seen
-        flag.entry = facts.entries.get(change.first_seen) or flag.entry
+        flag.entry_id = facts.entry_ids.get(change.first_seen) or flag.entry_id
         flag.evidence = _evidence(flag.evidence, change, facts, start, end, rule, flag.advice)
         flag.save()
         changed.append(flag)

@@ -1,4 +1,5 @@
 import datetime
+import functools
 import json
 from decimal import Decimal
 from types import TracebackType
@@ -7,7 +8,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
-from diary import scores, widgets
+from diary import fragments, scores, widgets
 from diary.models import AmountUnit, Flag, Patient, Treatment
 from diary.timezones import TIME_ZONE_INVALID, time_zone_aliases, time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
@@ -171,6 +172,8 @@ def _nrs_field(scale: scores.Nrs) -> forms.TypedChoiceField:
 
 
 class EntryForm(forms.Form):
+    reference_fields = ("itch", "sleep_loss")  # diary/fragments.py: rendered once per value
+
     itch = _nrs_field(scores.PEAK_ITCH)
     sleep_loss = _nrs_field(scores.SLEEP_LOSS)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
@@ -242,8 +245,13 @@ class ReactionForm(forms.Form):
         error_messages={"invalid_choice": "Choose Mild, Moderate or Severe."},
     )
 
-    def __init__(self, *args, patient, courses: list[Treatment] | None = None, **kwargs):
-        """`courses`: the patient's courses running that day; they set the defaults and order the symptoms."""
+    reference_fields = ("symptom", "body_area")  # diary/fragments.py: rendered once per reference version
+
+    def __init__(
+        self, *args, patient, courses: list[Treatment] | None = None, reference_version: int | None = None, **kwargs
+    ):
+        """`courses`: the patient's courses running that day; they set the defaults and order the symptoms.
+        `reference_version`: read the symptom groups from the cache of that version (diary/fragments.py)."""
         courses = courses or []
         # Defaults that save taps: where the courses are applied (when that is one area), and the course
         # when there is only one.
@@ -254,8 +262,17 @@ class ReactionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
-        grouped = symptom_groups(drug_ids=[course.drug_id for course in courses])
-        self.fields["symptom"].widget.choices = [("", self.fields["symptom"].empty_label), *grouped]
+        drug_ids = [course.drug_id for course in courses]
+        self.choices_key = tuple(sorted(set(drug_ids)))
+        empty = ("", self.fields["symptom"].empty_label)
+
+        @functools.cache
+        def choices() -> list:  # read only if the picker is rendered (a valid post never needs it), then kept
+            if reference_version is None:
+                return [empty, *symptom_groups(drug_ids=drug_ids)]
+            return [empty, *fragments.symptom_choices(drug_ids=drug_ids, version=reference_version)]
+
+        self.fields["symptom"].widget.choices = choices
 
 
 class HelpAnswerForm(forms.Form):
@@ -311,6 +328,8 @@ def _flat(choices):
 
 
 class PhotoForm(forms.Form):
+    reference_fields = ("upload", "body_area", "caption")  # diary/fragments.py: rendered once per reference version
+
     # A plain FileField: diary/imaging.py does the real validation (formats, size, pixels) when the
     # service processes the upload, and its refusals come back as errors on this field.
     upload = forms.FileField(

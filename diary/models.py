@@ -342,7 +342,11 @@ class Application(models.Model):
 
     @property
     def grams(self) -> Decimal:
-        return self.amount * GRAMS_PER_FTU if self.unit == AmountUnit.FTU else self.amount
+        return self.grams_of(self.amount, self.unit)
+
+    @staticmethod
+    def grams_of(amount: Decimal, unit: str) -> Decimal:
+        return amount * GRAMS_PER_FTU if unit == AmountUnit.FTU else amount
 
     @property
     def amount_display(self) -> str:

@@ -38,6 +38,7 @@ from diary.reauth import reauthentication_required
 from diary.storage import photo_storage
 from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
+from drugs.selectors import reference_version
 
 HISTORY_PAGE_SIZE = 20
 
@@ -124,6 +125,7 @@ def _placed(request, regions: set[str]) -> dict[str, list]:
 def _render_day(request, patient: Patient, day: datetime.date, **forms):
     """The diary page of one day, with any bound forms that came back with errors."""
     today = patient.today()
+    version = reference_version()
     entry = selectors.entry_on(patient=patient, day=day)
     undo_pk = request.GET.get("undo", "")
     progress = selectors.course_progress(patient=patient, day=day, is_today=day == today)
@@ -148,8 +150,9 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "notices": _placed(request, {"reactions", "photos"} | ({"alerts"} if alerts.flags else set())),
         "apply_form": forms.get("apply_form"),
         "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
+        "reference_version": version,
         "reaction_form": forms.get("reaction_form")
-        or ReactionForm(patient=patient, courses=[course.treatment for course in progress]),
+        or ReactionForm(patient=patient, courses=[course.treatment for course in progress], reference_version=version),
         "entry_form": forms.get("entry_form")
         or EntryForm(
             initial={"itch": entry.itch, "sleep_loss": entry.sleep_loss, "notes": entry.notes} if entry else None

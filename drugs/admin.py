@@ -15,6 +15,28 @@ from drugs.models import (
     Symptom,
     WarningSign,
 )
+from drugs.services import reference_version_bump
+
+
+class ReferenceAdmin(admin.ModelAdmin):
+    """Every admin of reference data: each change it logs (add, edit, list edit, delete) bumps the reference
+    version, in the change's own transaction, so pages cached from the reference are made again."""
+
+    def log_addition(self, request, obj, message):
+        reference_version_bump()
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        reference_version_bump()
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        reference_version_bump()
+        return super().log_deletions(request, queryset)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        reference_version_bump()  # again after the rows are gone: "delete selected" logs before it deletes
 
 
 class AnyMedicineSelect(AutocompleteSelect):
@@ -35,20 +57,20 @@ class MedicineFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ReferenceAdmin):
     list_display = ["title", "url"]
     search_fields = ["title", "url"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Symptom)
-class SymptomAdmin(admin.ModelAdmin):
+class SymptomAdmin(ReferenceAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code", "description"]
 
 
 @admin.register(BodyArea)
-class BodyAreaAdmin(admin.ModelAdmin):
+class BodyAreaAdmin(ReferenceAdmin):
     list_display = ["name", "code", "adult_ftu", "adult_grams"]
     search_fields = ["name", "code"]
 
@@ -87,7 +109,7 @@ class AmountLimitInline(admin.StackedInline):
 
 
 @admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(ReferenceAdmin):
     list_display = ["generic_name", "class_group", "brands", "slug"]
     list_filter = ["class_group"]
     search_fields = ["generic_name", "brand_names", "other_names", "slug"]
@@ -120,7 +142,7 @@ class DrugAdmin(admin.ModelAdmin):
         return ", ".join(drug.brand_name_list)
 
 
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(ReferenceAdmin):
     """What warning-sign and amount-limit admins share: fast lists, visible origin, sources by search."""
 
     list_select_related = ["drug"]
@@ -181,7 +203,7 @@ class AmountLimitAdmin(RuleAdmin):
 
 
 @admin.register(Regimen)
-class RegimenAdmin(admin.ModelAdmin):
+class RegimenAdmin(ReferenceAdmin):
     list_display = ["__str__", "drug", "position"]
     list_filter = ["drug"]
     list_select_related = ["drug"]
@@ -191,7 +213,7 @@ class RegimenAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommonSideEffect)
-class CommonSideEffectAdmin(admin.ModelAdmin):
+class CommonSideEffectAdmin(ReferenceAdmin):
     list_display = ["symptom", "drug", "note", "position"]
     list_filter = ["drug", "symptom"]
     list_select_related = ["drug", "symptom"]

@@ -425,3 +425,17 @@ class LoadedRecord(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.key}"
+
+
+class ReferenceVersion(models.Model):
+    """One row whose number goes up whenever the reference data changes (`load_reference`, any admin edit).
+
+    What is made from the reference alone (the symptom and body-area pickers) is cached under this number,
+    read from the database on each request, so every process sees a change at once.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"reference version {self.number}"

@@ -33,6 +33,7 @@ from drugs.models import (
     Urgency,
     WarningSign,
 )
+from drugs.services import reference_version_bump
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "drug_reference.json"
 URGENCIES = {urgency.code: urgency for urgency in Urgency}
@@ -112,7 +113,9 @@ def load_reference(data: Record) -> LoadReport:
     if problems:
         raise ReferenceDataError(problems)
     with transaction.atomic():
-        return _Writer(data).write()
+        report = _Writer(data).write()
+        reference_version_bump()
+        return report
 
 
 # --- Checking ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from itertools import groupby
 
 from django.db.models import Prefetch, Q
 
-from drugs.models import AmountLimit, CommonSideEffect, Drug, Regimen, Symptom, Urgency, WarningSign
+from drugs.models import AmountLimit, CommonSideEffect, Drug, ReferenceVersion, Regimen, Symptom, Urgency, WarningSign
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,11 @@ def warning_signs_by_urgency(*, drug: Drug) -> list[UrgencyGroup]:
         .order_by("-urgency", "symptom__name", "min_severity", "id")
     )
     return [UrgencyGroup(Urgency(urgency), list(group)) for urgency, group in groupby(signs, key=lambda s: s.urgency)]
+
+
+def reference_version() -> int:
+    """The reference data's current version (one query): the key of anything cached from the reference."""
+    return ReferenceVersion.objects.values_list("number", flat=True).first() or 0
 
 
 EMERGENCY_SIGNS = "Emergency signs"

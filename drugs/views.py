@@ -1,10 +1,12 @@
 """The public medicine guide: no login needed."""
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
+from drugs.caching import for_reference
 from drugs.models import BodyArea, Drug, Symptom
-from drugs.selectors import drug_for_guide, warning_signs_by_urgency
+from drugs.selectors import drug_for_guide, reference_version, warning_signs_by_urgency
 
 MAX_QUERY_LENGTH = 100
 
@@ -12,21 +14,34 @@ MAX_QUERY_LENGTH = 100
 @require_safe
 def drug_list(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    drugs = Drug.objects.for_guide().search(query)
-    return render(request, "drugs/drug_list.html", {"drugs": drugs, "query": query})
+
+    def body() -> str:
+        drugs = Drug.objects.for_guide().search(query)
+        return render_to_string("drugs/_drug_list.html", {"drugs": drugs, "query": query})
+
+    # The index is the same for everyone until the reference changes; search results are made each time.
+    page = body() if query else for_reference("guide-index", version=reference_version(), compute=body)
+    return render(request, "drugs/drug_list.html", {"body": page, "query": query})
 
 
 @require_safe
 def drug_detail(request, slug):
-    drug = drug_for_guide(slug=slug)
-    if drug is None:
+    def page() -> dict | None:
+        drug = drug_for_guide(slug=slug)
+        if drug is None:
+            return None
+        context = {
+            "drug": drug,
+            "urgency_groups": warning_signs_by_urgency(drug=drug),
+            "body_areas": BodyArea.objects.all(),
+        }
+        return {"title": drug.generic_name, "body": render_to_string("drugs/_drug_detail.html", context)}
+
+    # Made from the reference alone (no request, no user): one render per medicine and reference version.
+    found = for_reference(f"guide:{slug}", version=reference_version(), compute=page)
+    if found is None:
         return render(request, "drugs/drug_not_found.html", {"slug": slug}, status=404)
-    context = {
-        "drug": drug,
-        "urgency_groups": warning_signs_by_urgency(drug=drug),
-        "body_areas": BodyArea.objects.all(),
-    }
-    return render(request, "drugs/drug_detail.html", context)
+    return render(request, "drugs/drug_detail.html", found)
 
 
 @require_safe

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 
 from tests.factories import PatientFactory, StaffFactory
 
@@ -28,6 +29,14 @@ PHONE = {"width": 390, "height": 844}
 def _private_media_root(settings, tmp_path):
     """Uploaded files go to a throwaway folder, never the developer's media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_pages_cache():
+    """The per-process "pages" cache is keyed by the reference version, which restarts with each test's database."""
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

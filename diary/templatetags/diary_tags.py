@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms, template
 from django.forms import BoundField
 
+from diary import fragments
 from diary.amounts import format_amount
 
 register = template.Library()
@@ -30,3 +31,9 @@ def error_anchor(field: BoundField) -> str:
     if isinstance(field.field.widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
         return f"{field.auto_id}_0"
     return field.auto_id
+
+
+@register.simple_tag
+def reference_field(field, version):
+    """`{% reference_field form.field reference_version %}`: `|as_crispy_field`, cached as diary/fragments.py allows."""
+    return fragments.field_html(field, version=version)

@@ -102,6 +102,19 @@ def test_rising_runs_raise_flags_through_the_real_evaluation(reference):
     assert Flag.objects.count() == before
 
 
+def test_rows_the_generator_inserted_leave_the_tables_ready_for_ordinary_writes(reference):
+    demo.generate(patients=2, days=10, seed=6)
+    patient = Patient.objects.order_by("pk").first()
+    last = max(Entry.objects.values_list("pk", flat=True))
+
+    entry = Entry.objects.create(patient=patient, date=patient.today() - datetime.timedelta(days=20))
+    reaction = Reaction.objects.create(entry=entry, symptom=Reaction.objects.first().symptom, severity=1)
+
+    assert entry.pk > last
+    assert reaction.entry.patient == patient
+    assert Entry.objects.filter(patient=patient).count() == patient.entries.count()
+
+
 def test_generate_demo_reports_what_it_made_and_refuses_to_run_twice(reference, capsys):
     call_command("generate_demo", patients=2, days=5, seed=2)
 

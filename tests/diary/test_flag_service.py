@@ -11,6 +11,7 @@ from django.core.management import call_command
 from diary import flag_services, services
 from diary.models import Entry, Flag
 from drugs.models import Drug, Symptom, Urgency, WarningSign
+from drugs.services import reference_version_bump
 from tests.factories import assign
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +261,16 @@ def test_reevaluate_flags_follows_a_rule_edited_by_a_clinician_and_is_idempotent
     rule.save()
     call_command("reevaluate_flags", verbosity=0)
     assert Flag.objects.get().status == Flag.Status.WITHDRAWN
+
+
+def test_a_rule_changed_in_the_reference_applies_from_the_next_save(patient, tacrolimus_course):
+    react(patient, 0, "swelling_local", severity=1)  # the rules are now cached under this reference version
+    assert not Flag.objects.exists()
+    rule = WarningSign.objects.get(drug__slug="tacrolimus-ointment", symptom__code="swelling_local")
+    rule.min_severity = 1
+    rule.save()
+    reference_version_bump()  # what the reference admin and load_reference do with every change
+
+    react(patient, 0, "swelling_local", severity=1)
+
+    assert Flag.objects.get().warning_sign == rule

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from diary import flag_services
 from diary.models import Patient
+from drugs.services import reference_version_bump
 
 
 class Command(BaseCommand):
@@ -21,6 +22,8 @@ class Command(BaseCommand):
             patients = patients.filter(pk=patient)
             if not patients.exists():
                 raise CommandError(f"There is no patient with id {patient}.")
+        # Rules edited other than through admin (e.g. in a shell) are read afresh here and by every process.
+        reference_version_bump()
         totals = {"patients": 0, "changed": 0}
         for each in patients.iterator():
             changed = flag_services.flags_reevaluate_all(patient=each, notify=not no_email)

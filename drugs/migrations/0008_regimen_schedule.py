@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drugs', '0006_symptom_site'),
+        ('drugs', '0007_reference_version'),
     ]
 
     operations = [

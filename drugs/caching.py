@@ -1,0 +1,28 @@
+"""What is made from the reference data alone, kept per process under the reference's version.
+
+`drugs.selectors.reference_version()` is read from the database on every request that uses this, and
+every change to the reference bumps it (`load_reference`, any reference admin), so a change made through
+any process is seen by the next request everywhere. Only reference-made values go in: never anything
+of a patient or a signed-in user. The cache is the per-process "pages" alias (settings.CACHES).
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import caches
+
+T = TypeVar("T")
+
+
+def for_reference(key: str, *, version: int, compute: Callable[[], T]) -> T:
+    """`compute()`'s value for `key` under this reference version: computed once per process and version.
+
+    None is returned as it comes and not kept (e.g. a medicine not in the guide: made-up addresses fill nothing)."""
+    pages = caches["pages"]
+    full_key = f"ref:{version}:{key}"
+    value = pages.get(full_key)
+    if value is None:
+        value = compute()
+        if value is not None:
+            pages.set(full_key, value, None)
+    return value

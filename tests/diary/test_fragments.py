@@ -1,0 +1,139 @@
+"""The cache of reference-made form fields on the day page (diary/fragments.py): the rules it must keep.
+
+A reference change shows at once, wherever it was made; one patient's values never reach another's page;
+a patient's own write shows on the next view.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+from diary import services
+from drugs.models import BodyArea, Drug, Symptom
+from drugs.selectors import reference_version
+from drugs.services import reference_version_bump
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _today(client, user) -> str:
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _selected(page: str, select_id: str) -> str | None:
+    select = re.search(rf'<select[^>]*id="{select_id}".*?</select>', page, re.S).group(0)
+    chosen = re.search(r'<option value="([^"]*)"[^>]*selected', select)
+    return chosen.group(1) if chosen else None
+
+
+def _course(patient, area_code: str):
+    return services.treatment_create(
+        patient=patient,
+        drug=Drug.objects.get(slug="tacrolimus-ointment"),
+        strength="0.1% ointment (1 mg/g)",
+        body_areas=[BodyArea.objects.get(code=area_code)],
+        schedule_kind="daily",
+        schedule_times=2,
+        started_on=patient.today() - datetime.timedelta(days=5),
+    )
+
+
+def test_a_symptom_renamed_in_admin_shows_on_the_next_today_page(client, reference, patient):
+    burning = Symptom.objects.get(code="burning")
+    assert f">{burning.name}<" in _today(client, patient.user)  # the pickers are cached now
+
+    editor = StaffFactory(is_superuser=True)
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:drugs_symptom_change", args=[burning.pk]),
+        {"name": "Burning or hot skin", "code": burning.code, "description": burning.description, "site": burning.site},
+    )
+    assert response.status_code == 302
+
+    page = _today(client, patient.user)
+    assert ">Burning or hot skin<" in page
+    assert f">{burning.name}<" not in page
+
+
+def test_a_body_area_deleted_in_admin_leaves_the_pickers_at_once(client, reference, patient):
+    area = BodyArea.objects.create(code="test_area", name="Test area", adult_ftu=1)
+    assert ">Test area<" in _today(client, patient.user)
+
+    client.force_login(StaffFactory(is_superuser=True))
+    client.post(
+        reverse("admin:drugs_bodyarea_changelist"),
+        {"action": "delete_selected", admin.helpers.ACTION_CHECKBOX_NAME: [area.pk], "post": "yes"},
+    )
+
+    assert not BodyArea.objects.filter(pk=area.pk).exists()
+    assert ">Test area<" not in _today(client, patient.user)
+
+
+def test_a_reference_change_from_another_process_shows_once_it_bumps_the_version(client, reference, patient):
+    burning = Symptom.objects.get(code="burning")
+    _today(client, patient.user)
+    Symptom.objects.filter(pk=burning.pk).update(name="Renamed elsewhere")
+
+    # The cache answers by version: an unannounced change is not seen...
+    assert ">Renamed elsewhere<" not in _today(client, patient.user)
+    # ...and the bump every reference write makes (loader, admin) is read from the database on each view.
+    reference_version_bump()
+    assert ">Renamed elsewhere<" in _today(client, patient.user)
+
+
+def test_loading_the_reference_gives_a_new_version(reference):
+    before = reference_version()
+
+    call_command("load_reference", verbosity=0)
+
+    assert reference_version() > before
+
+
+def test_each_patient_sees_their_own_defaults_and_scores_never_anothers(client, reference, patient, other_patient):
+    _course(patient, "face_neck")
+    _course(other_patient, "scalp")
+    services.entry_update(patient=patient, date=patient.today(), itch=7, sleep_loss=None, notes="Alice's own words")
+    services.entry_update(
+        patient=other_patient, date=other_patient.today(), itch=2, sleep_loss=None, notes="Bob's own words"
+    )
+    face, scalp = BodyArea.objects.get(code="face_neck"), BodyArea.objects.get(code="scalp")
+
+    first = _today(client, patient.user)
+    second = _today(client, other_patient.user)
+    first_again = _today(client, patient.user)
+
+    assert _selected(first, "id_itch") == _selected(first_again, "id_itch") == "7"
+    assert _selected(second, "id_itch") == "2"
+    assert _selected(first, "id_body_area") == _selected(first_again, "id_body_area") == str(face.pk)
+    assert _selected(second, "id_body_area") == str(scalp.pk)
+    assert "Alice's own words" not in second and "Bob's own words" not in first_again
+
+
+def test_a_saved_itch_score_shows_on_the_next_view(client, reference, patient):
+    assert _selected(_today(client, patient.user), "id_itch") == ""
+
+    response = client.post(
+        reverse("diary:entry-save", args=[patient.today()]), {"itch": "5", "sleep_loss": "", "notes": ""}
+    )
+    assert response.status_code == 302
+
+    assert _selected(_today(client, patient.user), "id_itch") == "5"
+
+
+def test_a_form_sent_back_with_errors_is_rendered_afresh_with_what_was_typed(client, reference, patient):
+    _today(client, patient.user)
+
+    response = client.post(reverse("diary:reaction-add", args=[patient.today()]), {"severity": "2", "symptom": ""})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose what you noticed, then tap how bad it is." in page
+    assert 'aria-invalid="true"' in page

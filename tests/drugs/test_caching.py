@@ -1,0 +1,66 @@
+"""The guide's pages are made once per reference version (drugs/caching.py): what that must never change."""
+
+import pytest
+from django.core.cache import caches
+from django.urls import reverse
+
+from drugs.models import Drug, Urgency, WarningSign
+from drugs.services import reference_version_bump
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_rule_deleted_in_admin_leaves_its_guide_page_at_once(client, reference):
+    url = reverse("drugs:drug-detail", args=["tacrolimus-ointment"])
+    sign = WarningSign.objects.create(
+        drug=Drug.objects.get(slug="tacrolimus-ointment"),
+        symptom=WarningSign.objects.first().symptom,
+        min_severity=3,
+        urgency=Urgency.TODAY,
+        advice="A rule about to be deleted.",
+    )
+    reference_version_bump()
+    assert "A rule about to be deleted." in client.get(url).content.decode()  # cached now
+
+    client.force_login(StaffFactory(is_superuser=True))
+    response = client.post(reverse("admin:drugs_warningsign_delete", args=[sign.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    client.logout()
+
+    assert "A rule about to be deleted." not in client.get(url).content.decode()
+
+
+def test_a_new_rule_shows_once_the_reference_version_moves(client, reference):
+    url = reverse("drugs:drug-detail", args=["tacrolimus-ointment"])
+    client.get(url)
+    WarningSign.objects.create(
+        drug=Drug.objects.get(slug="tacrolimus-ointment"),
+        symptom=WarningSign.objects.first().symptom,
+        min_severity=3,
+        urgency=Urgency.TODAY,
+        advice="A rule added a moment ago.",
+    )
+    reference_version_bump()  # what the admin and the loader do with every change
+
+    assert "A rule added a moment ago." in client.get(url).content.decode()
+
+
+def test_the_cached_guide_keeps_each_visitors_own_header(client, reference, patient):
+    url = reverse("drugs:drug-list")
+    client.force_login(patient.user)
+    signed_in = client.get(url).content.decode()
+    client.logout()
+    anonymous = client.get(url).content.decode()
+
+    assert "Log out" in signed_in and patient.user.get_username() in signed_in
+    assert "Log out" not in anonymous and patient.user.get_username() not in anonymous
+
+
+def test_an_unknown_medicine_is_a_404_that_fills_no_cache(client, reference):
+    caches["pages"].clear()
+
+    for _ in range(2):
+        assert client.get(reverse("drugs:drug-detail", args=["no-such-medicine"])).status_code == 404
+
+    assert not any("no-such-medicine" in key for key in caches["pages"]._cache)
