@@ -143,7 +143,8 @@
 
   // --- Recording while offline ---------------------------------------------------------------
   function queued(form, event) {
-    var action = form.getAttribute("action") || "";
+    // The address without its fragment: the reaction form opens at "#reactions" after a failed post.
+    var action = (form.getAttribute("action") || "").split("#")[0];
     var kind = /\/applications\/$/.test(action) ? "application" : /\/reactions\/$/.test(action) ? "reaction" : "";
     if (!kind) {
       return null;
