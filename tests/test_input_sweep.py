@@ -3,6 +3,7 @@ a 500 (a bug) or a 503 (reserved for a database that cannot be reached). Runs on
 in CI (`make test-postgres`); examples are bounded to keep it to a few seconds."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
@@ -11,6 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from diary.reauth import mark_reauthenticated
 from tests.factories import (
     ApplicationFactory,
     BodyAreaFactory,
@@ -64,8 +66,12 @@ def _values(names):
 
 @pytest.fixture
 def patient_client(patient):
+    """Signed in, with the password given a moment ago, so that forms behind re-authentication are reached."""
     client = Client(raise_request_exception=False)
     client.force_login(patient.user)
+    session = client.session
+    mark_reauthenticated(SimpleNamespace(session=session))
+    session.save()
     return client
 
 
@@ -110,7 +116,7 @@ def patient_forms(diary) -> list[tuple[str, list[str]]]:
             ["drug", "body_areas", "started_on", "ended_on", "schedule_times", "usual_amount"],
         ),
         (reverse("diary:treatment-stop", args=[diary["course"].pk]), ["ended_on", "date"]),
-        (reverse("diary:application-add", args=[day]), ["treatment", "time"]),
+        (reverse("diary:application-add", args=[day]), ["treatment", "time", "confirm"]),
         (
             reverse("diary:application-edit", args=[diary["application"].pk]),
             ["treatment", "time", "body_areas", "amount", "unit"],
@@ -126,6 +132,16 @@ def patient_forms(diary) -> list[tuple[str, list[str]]]:
         (reverse("diary:photo-compare"), ["before", "after", "area"]),
         (reverse("diary:history"), ["drug", "symptom", "before", "month", "page"]),
         (reverse("drugs:drug-list"), ["q", "page"]),
+        (reverse("diary:share-link-add"), ["label", "start", "end", "days", "include_photos"]),
+        (reverse("clinics:join"), ["code", "agree", "photos"]),
+        (
+            reverse("reminders:settings"),
+            ["channel", "email_fallback", "quiet_start", "quiet_end", "check_in", "check_in_time"],
+        ),
+        (
+            reverse("reminders:schedule-edit", args=[diary["course"].pk]),
+            ["time_0", "time_1", "time_5", "time_99", "weekdays"],
+        ),
     ]
 
 
