@@ -22,6 +22,7 @@ from diary import admin_selectors, admin_summary, admin_views, audit, flag_servi
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
 from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from drugs.models import Drug
 
 
 class PatientFilter(admin.SimpleListFilter):
@@ -322,6 +323,11 @@ class MedicineFilter(admin.RelatedOnlyFieldListFilter):
         super().__init__(field, request, params, model, model_admin, field_path)
         self.title = "medicine"
         self.empty_value_display = "Any medicine"
+
+    def field_choices(self, field, request, model_admin):
+        # Names only: a medicine's row is mostly its guide text, which the filter never shows.
+        drugs = model_admin.get_queryset(request).order_by().values("drug")
+        return list(Drug.objects.filter(pk__in=drugs).order_by("generic_name").values_list("pk", "generic_name"))
 
 
 def urgency_badge_html(urgency: int, label: str):
