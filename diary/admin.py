@@ -124,7 +124,17 @@ class PatientEnteredAdmin(PatientScopedAdmin):
 
 
 class PatientChangeList(ChangeList):
-    """The patient list, with each row's adherence read after pagination: for the page's rows only."""
+    """The patient list: its sortable columns (last entry, days logged, open flags) as annotations of the list's
+    query only (the patient's own pages and the timeline do not pay for them), and each row's adherence read
+    after pagination, for the page's rows only."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        scoped = self.root_queryset
+        self.root_queryset = admin_selectors.patients_for_changelist(queryset=scoped)
+        try:
+            return super().get_queryset(request, exclude_parameters)
+        finally:
+            self.root_queryset = scoped
 
     def get_results(self, request):
         super().get_results(request)
@@ -151,7 +161,7 @@ class PatientAdmin(PatientScopedAdmin):
     readonly_fields = ["patient_name", "callback_phone", "time_zone", "timeline_link", "created"]
 
     def get_queryset(self, request):
-        return admin_selectors.patients_for_changelist(queryset=super().get_queryset(request).select_related("user"))
+        return super().get_queryset(request).select_related("user")
 
     def get_changelist(self, request, **kwargs):
         return PatientChangeList

@@ -548,6 +548,17 @@ def test_the_patient_list_shows_last_entry_days_logged_flags_and_adherence(clien
     assert reverse("admin:diary_patient_timeline", args=[mine[Patient].pk]) in listing.text
 
 
+def test_the_patient_list_sorts_by_last_entry_days_logged_and_open_flags(client, derm, mine):
+    client.force_login(derm)
+    quiet = PatientFactory(user__username="quiet", dermatologist=derm)
+    for column in ["1", "2", "3"]:  # last entry, days logged, open flags
+        rows = client.get(url(Patient, "changelist"), {"o": column}).context["cl"].result_list
+        assert [row.pk for row in rows] == [quiet.pk, mine[Patient].pk]
+        rows = client.get(url(Patient, "changelist"), {"o": f"-{column}"}).context["cl"].result_list
+        assert [row.pk for row in rows] == [mine[Patient].pk, quiet.pk]
+        assert rows[0].adherence_figures.percent is not None
+
+
 # --- The timeline -------------------------------------------------------------------------------------
 
 
