@@ -299,10 +299,15 @@ class Entry(models.Model):
 
     @property
     def is_late(self) -> bool:
-        """First written more than LATE_AFTER_DAYS days after its date, in the patient's zone."""
-        if self.created is None:
+        return self.written_late(patient=self.patient, date=self.date, created=self.created)
+
+    @staticmethod
+    def written_late(*, patient: Patient, date: datetime.date, created: datetime.datetime | None) -> bool:
+        """First written more than LATE_AFTER_DAYS days after its date, in the patient's zone (History reads rows
+        as tuples and asks this directly)."""
+        if created is None:
             return False
-        return (self.patient.local_date(self.created) - self.date).days > LATE_AFTER_DAYS
+        return (patient.local_date(created) - date).days > LATE_AFTER_DAYS
 
 
 class Application(models.Model):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinics import selectors as care
 from diary import audit, flag_services, idempotency, selectors, services
+from diary import history as history_reads
 from diary import progress as progress_reads
 from diary.export import patient_archive
 from diary.forms import (
@@ -36,7 +37,7 @@ from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Tre
 from diary.reauth import reauthentication_required
 from diary.storage import photo_storage
 from diary.validators import validate_diary_day
-from drugs.models import BodyArea, Drug, Symptom
+from drugs.models import BodyArea
 from drugs.selectors import reference_version
 
 HISTORY_PAGE_SIZE = 20
@@ -361,27 +362,16 @@ def reaction_delete(request, pk):
 @patient_page
 def history(request):
     patient = _patient(request)
-    drugs = list(Drug.objects.filter(pk__in=Treatment.objects.filter(patient=patient).values("drug_id")))
-    symptoms = list(Symptom.objects.all())
-    drug_slug, symptom_code = request.GET.get("drug", ""), request.GET.get("symptom", "")
-    ignored = []
-    if drug_slug and drug_slug not in {d.slug for d in drugs}:
-        ignored, drug_slug = [*ignored, "medicine"], ""
-    if symptom_code and symptom_code not in {s.code for s in symptoms}:
-        ignored, symptom_code = [*ignored, "symptom"], ""
-    entries = selectors.history(patient=patient, drug_slug=drug_slug, symptom_code=symptom_code)
-    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "drugs": drugs,
-        "symptoms": symptoms,
-        "drug_slug": drug_slug,
-        "symptom_code": symptom_code,
-        "ignored": ignored,
-        "patient": patient,
-        "today": patient.today(),
-    }
-    return render(request, "diary/entry_list.html", context)
+    before, understood = history_reads.page_start(
+        before=request.GET.get("before", ""), month=request.GET.get("month", ""), today=patient.today()
+    )
+    page = history_reads.history_page(
+        patient=patient,
+        before=before,
+        drug_slug=request.GET.get("drug", ""),
+        symptom_code=request.GET.get("symptom", ""),
+    )
+    return render(request, "diary/entry_list.html", {"page": page, "before": before, "date_ignored": not understood})
 
 
 # --- Treatments ----------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def patient_forms(diary) -> list[tuple[str, list[str]]]:
         (reverse("diary:settings"), ["time_zone", "date_of_birth"]),
         (reverse("diary:day-pick"), ["date", "day"]),
         (reverse("diary:photo-compare"), ["before", "after", "area"]),
-        (reverse("diary:history"), ["drug", "symptom", "page", "start", "end"]),
+        (reverse("diary:history"), ["drug", "symptom", "before", "month", "page"]),
         (reverse("drugs:drug-list"), ["q", "page"]),
     ]
 

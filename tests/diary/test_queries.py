@@ -20,6 +20,8 @@ NOW = datetime.datetime(2026, 12, 31, 12, tzinfo=UTC)
 # The first view in a process reads the reference pickers (cold); later views take them from the cache.
 TODAY_QUERIES = 21
 TODAY_QUERIES_WARM = 16
+# session, user, patient + the medicines and symptoms (filter), the page's days, their applications, reactions,
+# photos and alerts; +1 on an older page (where the newer days start)
 HISTORY_QUERIES = 10
 
 
@@ -95,9 +97,13 @@ def test_history_costs_the_same_queries_for_three_days_or_a_year(client, patient
         client.force_login(patient.user)
         with django_assert_num_queries(HISTORY_QUERIES):
             response = client.get(reverse("diary:history"))
-        filtered = _queries(client, reverse("diary:history"), drug="tacrolimus-ointment", symptom="burning", page=2)
-    assert response.content.decode().count("<article") == min(days, 20)
+        older = _queries(client, reverse("diary:history"), before="2026-12-30")
+        filtered = _queries(client, reverse("diary:history"), drug="tacrolimus-ointment", symptom="burning")
+    text = response.content.decode()
+    assert text.count("<article") == min(days, 20)
+    assert text.count("Rule ") == len(range(0, min(days, 20), 7))  # each week's alert on its day
     assert filtered == HISTORY_QUERIES
+    assert older == HISTORY_QUERIES + 1  # where the page of newer days starts
 
 
 def test_an_earlier_day_costs_the_same_queries_as_today(client, patient):

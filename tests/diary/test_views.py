@@ -469,18 +469,6 @@ def test_history_lists_days_newest_first_with_severity_badges(client, patient, d
     assert "text-bg-orange" in text and "Moderate" in text
 
 
-def test_history_is_paginated_by_twenty(client, patient):
-    for n in range(25):
-        EntryFactory(patient=patient, date=TODAY - datetime.timedelta(days=n))
-    client.force_login(patient.user)
-
-    first = client.get(reverse("diary:history"))
-    second = client.get(reverse("diary:history"), {"page": 2})
-
-    assert len(first.context["page"]) == 20
-    assert len(second.context["page"]) == 5
-
-
 def test_history_filters_by_medicine_and_symptom(client, patient, diary, mometasone, face, redness):
     other = EntryFactory(patient=patient, date=datetime.date(2026, 3, 8), notes="Mometasone day")
     from tests.factories import TreatmentFactory
