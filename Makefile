@@ -64,7 +64,7 @@ test-postgres: $(DEV_STAMP)
 # The key screens (phone, and the dermatologist's on a desktop) as PNGs in screenshots/ (git-ignored), taken by
 # the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json.
 screenshots: $(DEV_STAMP)
-	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_journeys.py tests/browser/test_progress.py tests/browser/test_care_team.py $(PYTEST_ARGS)
+	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_journeys.py tests/browser/test_progress.py tests/browser/test_care_team.py tests/browser/test_alerts.py tests/browser/test_admin.py $(PYTEST_ARGS)
 	@ls screenshots
 
 lint: $(DEV_STAMP)

@@ -71,6 +71,11 @@ def most_a_day(course: Treatment) -> int:
     return 1 if course.schedule_kind == Treatment.ScheduleKind.WEEKLY else course.schedule_times
 
 
+def is_extra_dose(course: Treatment, *, logged_that_day: int) -> bool:
+    """Whether one more application of a course on a day goes beyond what its schedule counts for that day."""
+    return logged_that_day >= most_a_day(course)
+
+
 def doses_counted(course: Treatment, applications_per_day: Iterable[int]) -> int:
     """The doses a run of days' applications of a course count for: each day's, capped at the day's most."""
     return sum(min(n, most_a_day(course)) for n in applications_per_day)

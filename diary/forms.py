@@ -1,5 +1,6 @@
 import datetime
 import functools
+import json
 from decimal import Decimal
 from types import TracebackType
 
@@ -11,7 +12,7 @@ from diary import fragments, scores, widgets
 from diary.models import AmountUnit, Flag, Patient, Treatment
 from diary.timezones import TIME_ZONE_INVALID, time_zone_aliases, time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
-from drugs.selectors import symptom_groups
+from drugs.selectors import symptom_groups, usual_schedules
 
 # --- A service's refusals ------------------------------------------------------------------
 
@@ -123,11 +124,30 @@ class TreatmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         drugs = list(self.fields["drug"].queryset)
         self.drugs = drugs
+        if not self.is_bound and "schedule_times" not in self.initial:
+            self._suggest_schedule(drugs)
         self.fields["strength"].choices = [("", "Choose a strength")] + [
             (str(drug), [(s, s) for s in drug.strength_list]) for drug in drugs if drug.strength_list
         ]
         self.fields["drug"].widget.attrs["data-drug-select"] = "true"
         self.fields["strength"].widget.attrs["data-strength-select"] = "true"
+
+    def _suggest_schedule(self, drugs: list[Drug]) -> None:
+        """A new course starts from the guide's usual schedule for its medicine (the one asked for, or the only
+        one); static/js/diary.js does the same when the patient picks another, unless they changed the schedule."""
+        usual = usual_schedules()
+        chosen = self.initial.get("drug") or (drugs[0] if len(drugs) == 1 else None)
+        chosen = getattr(chosen, "pk", chosen)
+        if chosen in usual:
+            self.initial = {
+                **self.initial,
+                "drug": chosen,
+                "schedule_times": usual[chosen].times,
+                "schedule_kind": usual[chosen].kind,
+            }
+        self.fields["drug"].widget.attrs["data-usual-schedules"] = json.dumps(
+            {str(pk): {"times": schedule.times, "kind": schedule.kind} for pk, schedule in usual.items()}
+        )
 
     def clean(self):
         cleaned = super().clean()

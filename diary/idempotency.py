@@ -30,6 +30,11 @@ def key_from(data) -> str:
     return key if isinstance(key, str) and _VALID.match(key) else ""
 
 
+def was_used(*, user, key: str) -> bool:
+    """Whether a write with this key has already been stored (a repeat is answered with the first result)."""
+    return bool(key) and IdempotencyKey.objects.filter(user=user, key=key).exists()
+
+
 @dataclass(frozen=True)
 class Outcome:
     result: dict

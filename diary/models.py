@@ -18,7 +18,17 @@ from diary.flagging import ACKNOWLEDGED, OPEN, RESOLVED, WITHDRAWN
 from diary.scores import Band, poem_band
 from diary.timezones import validate_time_zone
 from diary.validators import validate_course_dates, validate_date_of_birth, validate_diary_day, validate_phone_number
-from drugs.models import GRAMS_PER_FTU, AmountLimit, BodyArea, Drug, Severity, Symptom, Urgency, WarningSign
+from drugs.models import (
+    GRAMS_PER_FTU,
+    AmountLimit,
+    BodyArea,
+    Drug,
+    ScheduleKind,
+    Severity,
+    Symptom,
+    Urgency,
+    WarningSign,
+)
 
 # An entry first written more than this many days after its date is shown as "recorded late".
 LATE_AFTER_DAYS = 2
@@ -153,9 +163,7 @@ class TreatmentQuerySet(models.QuerySet):
 class Treatment(models.Model):
     """A course of one drug, applied on a schedule to some body areas."""
 
-    class ScheduleKind(models.TextChoices):
-        DAILY = "daily", "times a day"
-        WEEKLY = "weekly", "days a week"
+    ScheduleKind = ScheduleKind  # one definition, shared with the guide's regimens
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="treatments")
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+")

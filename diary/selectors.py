@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clinics import selectors as care
-from diary.adherence import doses_counted
+from diary.adherence import doses_counted, is_extra_dose
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import BodyArea, Urgency
 
@@ -59,6 +59,17 @@ def course_progress(*, patient: Patient, day: datetime.date, is_today: bool) -> 
         done = doses_counted(course, (applied[course.pk, d] for d in days if course.is_active_on(d)))
         progress.append(CourseProgress(treatment=course, done=done, due=course.schedule_times, period=period))
     return progress
+
+
+def extra_dose(*, treatment: Treatment, day: datetime.date, excluding: Application | None = None) -> int | None:
+    """The applications of a course already logged on a day, when one more would go beyond its schedule
+    (diary.adherence); None when one more is within it."""
+    logged = (
+        Application.objects.filter(treatment=treatment, entry__date=day)
+        .exclude(pk=excluding.pk if excluding else None)
+        .count()
+    )
+    return logged if is_extra_dose(treatment, logged_that_day=logged) else None
 
 
 def history(*, patient: Patient, drug_slug: str = "", symptom_code: str = "") -> QuerySet[Entry]:

@@ -20,6 +20,7 @@ from clinics import selectors as care
 from diary import audit, flag_services, idempotency, selectors, services
 from diary import history as history_reads
 from diary import progress as progress_reads
+from diary.adherence import most_a_day
 from diary.export import patient_archive
 from diary.forms import (
     AccountDeleteForm,
@@ -85,16 +86,41 @@ def _day_url(patient: Patient, day: datetime.date) -> str:
     return reverse("home") if day == patient.today() else reverse("diary:day", args=[day])
 
 
-def _after_write(patient: Patient, day: datetime.date, anchor: str = "", query: str = "") -> str:
+def _after_write(
+    request, patient: Patient, day: datetime.date, *, message: str = "", anchor: str = "", query: str = ""
+) -> str:
     """Where to go after a write that may have matched a warning sign: its advice first, if it did.
 
-    An emergency opens at the call button's box (the browser focuses the fragment's target)."""
+    An emergency opens at the call button's box (the browser focuses the fragment's target). The write's
+    confirmation `message` is shown where the page opens (see `_placed`), not above it, out of sight."""
     alerts = selectors.alerts_on(patient=patient, day=day, care_links=[])  # only where to go: no phone needed
     if alerts.emergency:
         anchor = "#emergency"
     elif alerts.flags:
         anchor = "#alerts"
+    if message:
+        _confirm(request, message, anchor)
     return f"{_day_url(patient, day)}{query}{anchor}"
+
+
+# The regions of a day's page a write may open at; a confirmation for one is shown inside it.
+DAY_REGIONS = {"#alerts": "alerts", "#emergency": "alerts", "#reactions": "reactions", "#photos": "photos"}
+
+
+def _confirm(request, message: str, anchor: str = "") -> None:
+    """A success message for the day's page, tagged with the region the page opens at."""
+    region = DAY_REGIONS.get(anchor, "")
+    messages.success(request, message, extra_tags=f"day-{region}" if region else "")
+
+
+def _placed(request, regions: set[str]) -> dict[str, list]:
+    """The pending messages by the region of the day's page that shows them: the one the page opens at, if the
+    page has it now, else the top of the page ("top")."""
+    placed: dict[str, list] = {"top": [], **{region: [] for region in regions}}
+    for message in messages.get_messages(request):
+        region = message.extra_tags.removeprefix("day-") if message.extra_tags.startswith("day-") else "top"
+        placed[region if region in regions else "top"].append(message)
+    return placed
 
 
 def _render_day(request, patient: Patient, day: datetime.date, **forms):
@@ -107,6 +133,9 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
     # The page names the clinics it is shared with (the care_team context processor's list): read them once, here,
     # for that note and for the clinic's phone on "today" alerts.
     care_links = [] if request.user.is_staff else care.care_for(patient_user=request.user)
+    alerts = selectors.alerts_on(
+        patient=patient, day=day, courses=[course.treatment for course in progress], care_links=care_links
+    )
     context = {
         "care_links": care_links,
         "patient": patient,
@@ -118,9 +147,8 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "entry": entry,
         "undo": next((a for a in entry.applications.all() if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,
-        "alerts": selectors.alerts_on(
-            patient=patient, day=day, courses=[course.treatment for course in progress], care_links=care_links
-        ),
+        "alerts": alerts,
+        "notices": _placed(request, {"reactions", "photos"} | ({"alerts"} if alerts.flags else set())),
         "apply_form": forms.get("apply_form"),
         "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
         "reference_version": version,
@@ -214,17 +242,52 @@ def day_pick(request):
     return redirect("home")
 
 
+EXTRA_DOSE_CONFIRMED = "extra_dose"  # posted by the question's "Log another" button
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _extra_dose_question(request, *, patient: Patient, treatment: Treatment, day: datetime.date, excluding=None):
+    """The page that asks before storing an application beyond what the course's schedule counts on that day
+    (nothing is stored until the patient confirms); None when there is nothing to ask."""
+    key = idempotency.key_from(request.POST)
+    if request.POST.get(EXTRA_DOSE_CONFIRMED) == "yes" or idempotency.was_used(user=request.user, key=key):
+        return None  # confirmed, or a repeat of a post already stored: answered with its first result
+    logged = selectors.extra_dose(treatment=treatment, day=day, excluding=excluding)
+    if logged is None:
+        return None
+    when = "today" if day == patient.today() else f"on {day.day} {day:%B}"
+    prescribed = "as prescribed" if logged == most_a_day(treatment) else f"and your schedule is {treatment.schedule}"
+    context = {
+        "question": f"You have already applied {treatment.drug} {_times(logged)} {when}, {prescribed}.",
+        "posted": [
+            (name, value)
+            for name in request.POST
+            if name != "csrfmiddlewaretoken"
+            for value in request.POST.getlist(name)
+        ],
+        "confirm_field": EXTRA_DOSE_CONFIRMED,
+        "back": _day_url(patient, day),
+    }
+    return render(request, "diary/application_confirm.html", context)
+
+
 @day_write
 def application_add(request, patient, day):
     form = ApplyForm(request.POST, patient=patient, day=day)
     if form.is_valid():
+        treatment = form.cleaned_data["treatment"]
+        if question := _extra_dose_question(request, patient=patient, treatment=treatment, day=day):
+            return question
         with Refusals(form):
             outcome = idempotency.once(
                 user=request.user,
                 key=idempotency.key_from(request.POST),
                 action=lambda: {"pk": services.application_create(patient=patient, date=day, **form.cleaned_data).pk},
             )
-            return redirect(_after_write(patient, day, query=f"?undo={outcome.result['pk']}"))
+            return redirect(_after_write(request, patient, day, query=f"?undo={outcome.result['pk']}"))
     return _render_day(request, patient, day, apply_form=form)
 
 
@@ -240,8 +303,7 @@ def reaction_add(request, patient, day):
                     services.reaction_create(patient=patient, date=day, **form.cleaned_data)
                 ),
             )
-            messages.success(request, outcome.result["message"])
-            return redirect(_after_write(patient, day, "#reactions"))
+            return redirect(_after_write(request, patient, day, message=outcome.result["message"], anchor="#reactions"))
     return _render_day(request, patient, day, reaction_form=form)
 
 
@@ -284,7 +346,7 @@ def _delete_from_day(request, item, delete, what: str, done: str, anchor: str = 
     if request.method != "POST":
         return _confirm_delete(request, what, item.entry.date)
     delete(patient=item.entry.patient, **{item._meta.model_name: item})
-    messages.success(request, done)
+    _confirm(request, done, anchor)
     return redirect(_day_url(item.entry.patient, item.entry.date) + anchor)
 
 
@@ -318,10 +380,16 @@ def application_edit(request, pk):
     }
     form = ApplicationForm(request.POST or None, initial=initial, patient=patient)
     if request.method == "POST" and form.is_valid():
+        treatment, day = form.cleaned_data["treatment"], application.entry.date
+        if treatment != application.treatment and (
+            question := _extra_dose_question(
+                request, patient=patient, treatment=treatment, day=day, excluding=application
+            )
+        ):
+            return question
         with Refusals(form):
             services.application_update(patient=patient, application=application, **form.cleaned_data)
-            messages.success(request, "Application saved.")
-            return redirect(_after_write(patient, application.entry.date))
+            return redirect(_after_write(request, patient, application.entry.date, message="Application saved."))
     return render(request, "diary/application_form.html", {"form": form, "application": application})
 
 
@@ -344,8 +412,9 @@ def reaction_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         with Refusals(form):
             services.reaction_update(patient=patient, reaction=reaction, **form.cleaned_data)
-            messages.success(request, "Reaction saved.")
-            return redirect(_after_write(patient, reaction.entry.date, "#reactions"))
+            return redirect(
+                _after_write(request, patient, reaction.entry.date, message="Reaction saved.", anchor="#reactions")
+            )
     return render(request, "diary/reaction_form.html", {"form": form, "reaction": reaction})
 
 
@@ -395,7 +464,9 @@ def treatment_list(request):
 @patient_page
 def treatment_add(request):
     patient = _patient(request)
-    form = TreatmentForm(request.POST or None, initial={"started_on": patient.today()})
+    # Opened for one medicine (the guide's "Start this medicine"): it is chosen, with its usual schedule.
+    drug = Drug.objects.filter(slug=request.GET.get("drug", "")).first()
+    form = TreatmentForm(request.POST or None, initial={"started_on": patient.today(), "drug": drug})
     if request.method == "POST" and form.is_valid():
         with Refusals(form):
             treatment = services.treatment_create(patient=patient, **form.cleaned_data)
@@ -459,7 +530,7 @@ def alert_help(request, pk):
     else:
         with Refusals() as refusal:
             flag_services.flag_help_record(patient=patient, flag=flag, answer=form.cleaned_data["answer"])
-            messages.success(request, "Thank you. Your answer is kept with this alert for your dermatologist.")
+            _confirm(request, "Thank you. Your answer is kept with this alert for your dermatologist.", "#alerts")
         if refusal.message:
             messages.error(request, refusal.message)
     return redirect(f"{_day_url(patient, flag.last_seen)}#alerts")
@@ -487,7 +558,7 @@ def photo_add(request, patient, day):
         # A refusal (format, size, the same photo twice) comes back next to the file field.
         with Refusals(form):
             photo = services.photo_create(patient=patient, date=day, **form.cleaned_data)
-            messages.success(request, f"Added a photo of your {photo.body_area.name.lower()}.")
+            _confirm(request, f"Added a photo of your {photo.body_area.name.lower()}.", "#photos")
             return redirect(_day_url(patient, day) + "#photos")
     return _render_day(request, patient, day, photo_form=form)
 

@@ -206,6 +206,13 @@ class Drug(models.Model):
         return _lines(self.interactions)
 
 
+class ScheduleKind(models.TextChoices):
+    """How a schedule counts: doses a day, or days a week (the values a diary course uses too)."""
+
+    DAILY = "daily", "times a day"
+    WEEKLY = "weekly", "days a week"
+
+
 class Regimen(models.Model):
     """How often and how long, for one indication and population (or product)."""
 
@@ -215,11 +222,22 @@ class Regimen(models.Model):
     indication = models.TextField(blank=True)
     product = models.TextField(blank=True)
     frequency = models.TextField()
+    # The frequency as a schedule a course can take (e.g. "twice daily" is 2 times a day), when it is one
+    # plain number; a new course of the medicine starts from the first regimen that has one.
+    schedule_times = models.PositiveSmallIntegerField(null=True, blank=True)
+    schedule_kind = models.CharField(max_length=6, choices=ScheduleKind.choices, blank=True)
     duration_limits = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, related_name="regimens", blank=True)
 
     class Meta:
         ordering = ["drug", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(schedule_times__isnull=True, schedule_kind="")
+                | Q(schedule_times__gte=1, schedule_times__lte=7, schedule_kind__in=ScheduleKind.values),
+                name="regimen_schedule_complete",
+            )
+        ]
 
     def __str__(self):
         return self.indication or self.product or self.population or self.frequency[:60]

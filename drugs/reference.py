@@ -26,6 +26,7 @@ from drugs.models import (
     Drug,
     LoadedRecord,
     Regimen,
+    ScheduleKind,
     Severity,
     Source,
     Symptom,
@@ -39,6 +40,8 @@ URGENCIES = {urgency.code: urgency for urgency in Urgency}
 URGENCY_NAMES = ", ".join(URGENCIES)
 SECTIONS = ("symptoms", "body_areas", "drugs", "warning_signs", "amount_limits")
 LIST_FIELDS = ("brand_names", "other_names", "indications", "strengths", "how_to_apply", "interactions")
+# A regimen's "schedule": {"times": 2, "per": "day"} is its frequency as a course's schedule.
+SCHEDULE_PER = {"day": ScheduleKind.DAILY, "week": ScheduleKind.WEEKLY}
 POPULATIONS = {"children": "children", "pregnancy": "pregnancy", "breastfeeding": "breastfeeding"}
 # A medicine's plain-language summary: the file's keys and the Drug fields they fill.
 SUMMARY_FIELDS = {
@@ -271,6 +274,12 @@ def validate(data: Any) -> list[str]:
             check.text(where, regimen, "frequency")
             for name in ("population", "indication", "product", "duration_limits"):
                 check.text(where, regimen, name, required=False)
+            schedule = regimen.get("schedule")
+            if schedule is not None:
+                if not isinstance(schedule, dict) or schedule.get("per") not in SCHEDULE_PER:
+                    check.problem(where, f"schedule must be an object with times and per ({', '.join(SCHEDULE_PER)})")
+                else:
+                    check.count(f"{where}, schedule", schedule, "times", 1, 7)
             check.sources(where, regimen)
         effects = record.get("common_side_effects") or []
         for index, effect in enumerate(effects):
@@ -594,7 +603,12 @@ def _summary_values(summary: Record) -> Record:
 
 
 def _regimen_values(record: Record) -> Record:
-    return _pick(record, "population", "indication", "product", "frequency", "duration_limits")
+    schedule = record.get("schedule") or {}
+    return {
+        **_pick(record, "population", "indication", "product", "frequency", "duration_limits"),
+        "schedule_times": schedule.get("times"),
+        "schedule_kind": SCHEDULE_PER.get(schedule.get("per"), ""),
+    }
 
 
 def _all_sources(data: Record) -> Iterable[Record]:

@@ -72,3 +72,18 @@ def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, st
         for label, symptoms in groups.items()
         if symptoms
     ]
+
+
+@dataclass(frozen=True)
+class UsualSchedule:
+    times: int
+    kind: str  # ScheduleKind
+
+
+def usual_schedules() -> dict[int, UsualSchedule]:
+    """Each medicine's usual schedule: that of its first regimen with one (the guide lists the usual first)."""
+    schedules: dict[int, UsualSchedule] = {}
+    regimens = Regimen.objects.filter(schedule_times__isnull=False).order_by("drug_id", "position", "id")
+    for drug_id, times, kind in regimens.values_list("drug_id", "schedule_times", "schedule_kind"):
+        schedules.setdefault(drug_id, UsualSchedule(times=times, kind=kind))
+    return schedules

@@ -2,7 +2,8 @@
 
 from decimal import Decimal
 
-from django import template
+from django import forms, template
+from django.forms import BoundField
 
 from diary import fragments
 from diary.amounts import format_amount
@@ -21,6 +22,15 @@ def severity_badge(severity: int) -> str:
 def amount(value, unit: str = "") -> str:
     """An amount as the diary writes it everywhere: `{{ application.amount|amount:application.unit }}`."""
     return format_amount(Decimal(value), unit or None)
+
+
+@register.filter
+def error_anchor(field: BoundField) -> str:
+    """The id an error summary links to: the field's control, or its first choice for radios and checkboxes
+    (a group of them has no element of its own to focus)."""
+    if isinstance(field.field.widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
+        return f"{field.auto_id}_0"
+    return field.auto_id
 
 
 @register.simple_tag

@@ -30,6 +30,40 @@
     urgent.focus();
   }
 
+  // A form that came back with errors: focus its first field in error (the message is next to it), or its
+  // summary of errors. The page may be long; focus brings the field into view on a phone.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary && !urgent) {
+    var form = summary.closest("form") || document;
+    var field = form.querySelector(
+      "[aria-invalid='true']:not([type='hidden']), [data-invalid] input, [data-invalid] button, .is-invalid"
+    );
+    var focusError = function () {
+      (field || summary).focus();
+      (field || summary).scrollIntoView({ block: "center" });
+    };
+    // A page opened at a fragment (the form's section) is scrolled there once loaded, which drops focus:
+    // focus after that.
+    if (document.readyState === "complete") {
+      focusError();
+    } else {
+      window.addEventListener("load", function () {
+        window.setTimeout(focusError, 0);
+      });
+    }
+  }
+  // A link in the summary focuses its field (a fragment alone only scrolls to it in some browsers).
+  document.querySelectorAll("[data-error-summary] a[href^='#']").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (target) {
+        event.preventDefault();
+        target.focus();
+        target.scrollIntoView({ block: "center" });
+      }
+    });
+  });
+
   // One tap, one record: a second tap while the page is submitting does nothing.
   document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -1,4 +1,5 @@
-// Treatment form: show only the chosen medicine's strengths and how-to-apply summary.
+// Treatment form: show only the chosen medicine's strengths and how-to-apply summary, and start a new course
+// from the medicine's usual schedule.
 // Progressive enhancement: without this script every strength and every summary is listed.
 (function () {
   "use strict";
@@ -42,6 +43,39 @@
     }
   }
 
+  // A new course: the chosen medicine's usual schedule from the guide, unless the patient set the schedule.
+  var usual = {};
+  try {
+    usual = JSON.parse(drugSelect.dataset.usualSchedules || "{}");
+  } catch (e) {
+    usual = {};
+  }
+  var timesInput = document.querySelector("input[name='schedule_times']");
+  var kindInputs = document.querySelectorAll("input[name='schedule_kind']");
+  var scheduleSetByPatient = false;
+  [timesInput].concat(Array.prototype.slice.call(kindInputs)).forEach(function (input) {
+    if (input) {
+      input.addEventListener("input", function () {
+        scheduleSetByPatient = true;
+      });
+      input.addEventListener("change", function () {
+        scheduleSetByPatient = true;
+      });
+    }
+  });
+
+  function suggestSchedule() {
+    var schedule = usual[drugSelect.value];
+    if (!schedule || scheduleSetByPatient || !timesInput) {
+      return;
+    }
+    timesInput.value = schedule.times;
+    kindInputs.forEach(function (input) {
+      input.checked = input.value === schedule.kind;
+    });
+  }
+
   drugSelect.addEventListener("change", update);
+  drugSelect.addEventListener("change", suggestSchedule);
   update();
 })();

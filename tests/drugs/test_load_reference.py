@@ -19,6 +19,7 @@ from drugs.models import (
     WarningSign,
 )
 from drugs.reference import DEFAULT_PATH, validate
+from drugs.selectors import UsualSchedule, usual_schedules
 
 MODELS = [Source, Symptom, BodyArea, Drug, Regimen, CommonSideEffect, WarningSign, AmountLimit]
 
@@ -156,6 +157,13 @@ def _set(section, index, key, value):
     return change
 
 
+def _regimen_schedule(drug, regimen, value):
+    def change(data):
+        data["drugs"][drug]["regimens"][regimen]["schedule"] = value
+
+    return change
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -188,6 +196,8 @@ def _set(section, index, key, value):
             _set("drugs", 2, "common_side_effects", [{"symptom": "glowing"}]),
             "drugs[2] (imiquimod-cream), common_side_effects[0]: symptom 'glowing' is not one of the file's symptoms",
         ),
+        (_regimen_schedule(0, 0, {"times": 2, "per": "fortnight"}), "regimens[0]: schedule must be an object"),
+        (_regimen_schedule(0, 0, {"times": 9, "per": "day"}), "regimens[0], schedule: times 9 is not 1 to 7"),
         (_set("body_areas", 0, "adult_ftu", -1), "body_areas[0] (face_neck): adult_ftu -1"),
         (_set("symptoms", 1, "code", "burning"), "symptoms: code 'burning' appears more than once"),
     ],
@@ -242,3 +252,32 @@ def test_every_loaded_rule_has_a_source_and_advice(reference):
 def test_the_reference_fixture_loads_everything(reference):
     assert Drug.objects.count() == 8
     assert WarningSign.objects.exclude(reference_key="").count() == 84
+
+
+# How each frequency the file words as a plain number reads; its schedule must say the same.
+SCHEDULE_WORDS = {
+    (1, "daily"): ["once daily"],
+    (2, "daily"): ["twice daily"],
+    (2, "weekly"): ["2 times per week", "twice a week"],
+    (3, "weekly"): ["3 times per week"],
+    (5, "weekly"): ["5 times per week"],
+}
+
+
+def test_each_regimens_schedule_says_what_its_sourced_frequency_says(reference):
+    scheduled = Regimen.objects.filter(schedule_times__isnull=False)
+
+    assert scheduled.count() >= 8  # every medicine of the guide has one
+    for regimen in scheduled:
+        words = SCHEDULE_WORDS[regimen.schedule_times, regimen.schedule_kind]
+        assert any(word in regimen.frequency.lower() for word in words), regimen
+        assert regimen.sources.exists(), regimen
+    assert set(Drug.objects.values_list("pk", flat=True)) == set(scheduled.values_list("drug", flat=True))
+
+
+def test_tacrolimus_is_usually_applied_twice_a_day_and_mometasone_once(reference):
+    usual = usual_schedules()
+
+    assert usual[Drug.objects.get(slug="tacrolimus-ointment").pk] == UsualSchedule(times=2, kind="daily")
+    assert usual[Drug.objects.get(slug="mometasone-furoate").pk] == UsualSchedule(times=1, kind="daily")
+    assert usual[Drug.objects.get(slug="imiquimod-cream").pk] == UsualSchedule(times=2, kind="weekly")
