@@ -109,15 +109,19 @@ def _issue_link(invitation: LinkInvitation) -> str:
     return link_token
 
 
-@transaction.atomic
-def invitation_send(*, clinic: Clinic, email: str, dermatologist, invited_by) -> Invitation:
-    """Create an invitation and e-mail its single-use link (valid INVITATION_DAYS days)."""
-    invitation = Invitation(clinic=clinic, email=email, dermatologist=dermatologist, invited_by=invited_by)
+def _send_new(invitation: LinkInvitation) -> LinkInvitation:
+    """Check and store a new invitation of either kind, then e-mail its link."""
     link_token = _issue_link(invitation)
     invitation.full_clean()
     invitation.save()
-    _send(*_email_of(invitation, link_token), to=email)
+    _send(*_email_of(invitation, link_token), to=invitation.email)
     return invitation
+
+
+@transaction.atomic
+def invitation_send(*, clinic: Clinic, email: str, dermatologist, invited_by) -> Invitation:
+    """Create an invitation and e-mail its single-use link (valid INVITATION_DAYS days)."""
+    return _send_new(Invitation(clinic=clinic, email=email, dermatologist=dermatologist, invited_by=invited_by))
 
 
 @transaction.atomic
@@ -148,12 +152,7 @@ def staff_invitation_send(*, clinic: Clinic, email: str, role: str, invited_by) 
     """A clinic's manager (or a superuser) invites someone to work at the clinic in `role`, by e-mailed link."""
     if not selectors.managed_clinics(invited_by).filter(pk=clinic.pk).exists():
         raise ValidationError("Only the clinic's managers can invite people to work there.")
-    invitation = StaffInvitation(clinic=clinic, email=email, role=role, invited_by=invited_by)
-    link_token = _issue_link(invitation)
-    invitation.full_clean()
-    invitation.save()
-    _send(*_email_of(invitation, link_token), to=email)
-    return invitation
+    return _send_new(StaffInvitation(clinic=clinic, email=email, role=role, invited_by=invited_by))
 
 
 @transaction.atomic

@@ -38,7 +38,7 @@ from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Tre
 from diary.reauth import reauthentication_required
 from diary.storage import photo_storage
 from diary.validators import validate_diary_day
-from drugs.models import BodyArea
+from drugs.models import BodyArea, Drug
 from drugs.selectors import reference_version
 
 HISTORY_PAGE_SIZE = 20
