@@ -12,8 +12,9 @@ For one course over a window of days [start, end]:
 - A diary's adherence sums done and expected over its courses; the percentage is done / expected, and there
   is none when nothing was expected.
 
-`adherence` computes it from loaded rows (the timeline, one day at a time); `annotate_adherence` is its SQL
-twin for a list of patients (the admin patient list, in a fixed number of queries). A property-based test
+`adherence` computes it from loaded rows (the timeline, one day at a time); `adherence_by_patient` feeds it the
+rows of a few patients in two queries (the admin patient list: the page's rows only, after pagination);
+`annotate_adherence` is its SQL twin, for a query that must filter or sort by it. A property-based test
 generates diaries and checks that the two agree.
 """
 
@@ -100,6 +101,27 @@ def adherence(
         expected += course_expected
         done += min(course_done, course_expected)
     return Adherence(done=done, expected=expected)
+
+
+def adherence_by_patient(
+    *, patient_ids: Iterable[int], start: datetime.date, end: datetime.date
+) -> dict[int, Adherence]:
+    """`adherence` over [start, end] for each of these patients, in two queries (their courses, and their
+    applications counted per course and day); a patient with no course overlapping gets nothing expected."""
+    patient_ids = list(patient_ids)
+    courses: dict[int, list[Treatment]] = {pk: [] for pk in patient_ids}
+    for course in Treatment.objects.filter(patient_id__in=patient_ids).overlapping(start, end).order_by("pk"):
+        courses[course.patient_id].append(course)
+    applied = dict(
+        ((treatment_id, day), n)
+        for treatment_id, day, n in Application.objects.filter(
+            entry__patient_id__in=patient_ids, entry__date__range=(start, end)
+        )
+        .order_by()
+        .values_list("treatment_id", "entry__date")
+        .annotate(n=Count("pk"))
+    )
+    return {pk: adherence(courses=courses[pk], applied=applied, start=start, end=end) for pk in patient_ids}
 
 
 # --- The SQL twin ------------------------------------------------------------------------------------

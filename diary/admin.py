@@ -5,6 +5,7 @@ from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import F, QuerySet, Value
 from django.db.models.constants import LOOKUP_SEP
@@ -18,10 +19,10 @@ from django.views.decorators.http import require_POST
 from clinics import selectors as care
 from clinics.models import display_name
 from diary import admin_selectors, admin_summary, admin_views, audit, flag_services, services
-from diary.adherence import adherence_percent
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
 from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from drugs.models import Drug
 
 
 class PatientFilter(admin.SimpleListFilter):
@@ -122,6 +123,26 @@ class PatientEnteredAdmin(PatientScopedAdmin):
         return request.user.is_superuser
 
 
+class PatientChangeList(ChangeList):
+    """The patient list: its sortable columns (last entry, days logged, open flags) as annotations of the list's
+    query only (the patient's own pages and the timeline do not pay for them), and each row's adherence read
+    after pagination, for the page's rows only."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        scoped = self.root_queryset
+        self.root_queryset = admin_selectors.patients_for_changelist(queryset=scoped)
+        try:
+            return super().get_queryset(request, exclude_parameters)
+        finally:
+            self.root_queryset = scoped
+
+    def get_results(self, request):
+        super().get_results(request)
+        figures = admin_selectors.adherence_for_rows(patients=list(self.result_list))
+        for patient in self.result_list:
+            patient.adherence_figures = figures[patient.pk]
+
+
 @admin.register(Patient)
 class PatientAdmin(PatientScopedAdmin):
     patient_path = ""
@@ -140,7 +161,10 @@ class PatientAdmin(PatientScopedAdmin):
     readonly_fields = ["patient_name", "callback_phone", "time_zone", "timeline_link", "created"]
 
     def get_queryset(self, request):
-        return admin_selectors.patients_for_changelist(queryset=super().get_queryset(request).select_related("user"))
+        return super().get_queryset(request).select_related("user")
+
+    def get_changelist(self, request, **kwargs):
+        return PatientChangeList
 
     def has_add_permission(self, request):
         return False  # patients sign up themselves (or follow a clinic's invitation)
@@ -202,8 +226,8 @@ class PatientAdmin(PatientScopedAdmin):
 
     @admin.display(description="adherence (14 d)", empty_value="-")
     def adherence(self, patient):
-        percent = adherence_percent(patient.adherence_done, patient.adherence_expected)
-        return None if percent is None else format_html("{} %", percent)
+        percent = patient.adherence_figures.percent
+        return None if percent is None else f"{percent} %"
 
     @admin.display(description="diary")
     def timeline_link(self, patient):
@@ -309,6 +333,11 @@ class MedicineFilter(admin.RelatedOnlyFieldListFilter):
         super().__init__(field, request, params, model, model_admin, field_path)
         self.title = "medicine"
         self.empty_value_display = "Any medicine"
+
+    def field_choices(self, field, request, model_admin):
+        # Names only: a medicine's row is mostly its guide text, which the filter never shows.
+        drugs = model_admin.get_queryset(request).order_by().values("drug")
+        return list(Drug.objects.filter(pk__in=drugs).order_by("generic_name").values_list("pk", "generic_name"))
 
 
 def urgency_badge_html(urgency: int, label: str):

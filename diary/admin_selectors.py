@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinics import selectors as care
-from diary.adherence import Adherence, adherence, annotate_adherence
+from diary.adherence import Adherence, adherence, adherence_by_patient
 from diary.amounts import format_amount
 from diary.models import Entry, Flag, Patient, Photo, Treatment
 from drugs.models import Urgency
@@ -44,8 +44,8 @@ def adherence_window(*, today: datetime.date | None = None) -> tuple[datetime.da
 
 
 def patients_for_changelist(*, queryset: QuerySet[Patient], today: datetime.date | None = None) -> QuerySet[Patient]:
-    """Patients with last entry date, days logged and adherence (diary.adherence) over the last 14 days, and
-    active flags."""
+    """Patients with last entry date, days logged over the last 14 days, and active flags: the sortable columns.
+    Adherence is read for the page's rows only (`adherence_for_rows`)."""
     start, end = adherence_window(today=today)
     entries = Entry.objects.filter(patient=OuterRef("pk"))
     last_entry = entries.order_by("-date").values("date")[:1]
@@ -59,12 +59,17 @@ def patients_for_changelist(*, queryset: QuerySet[Patient], today: datetime.date
         .annotate(n=Count("pk"))
         .values("n")
     )
-    annotated = queryset.annotate(
+    return queryset.annotate(
         last_entry_date=Subquery(last_entry),
         days_logged=Coalesce(Subquery(days_logged, output_field=IntegerField()), 0),
         active_flag_count=Coalesce(Subquery(active_flags, output_field=IntegerField()), 0),
     )
-    return annotate_adherence(annotated, start=start, end=end)
+
+
+def adherence_for_rows(*, patients: list[Patient], today: datetime.date | None = None) -> dict[int, Adherence]:
+    """Adherence (diary.adherence) over the last 14 days for these patients (a page of the list), in two queries."""
+    start, end = adherence_window(today=today)
+    return adherence_by_patient(patient_ids=[patient.pk for patient in patients], start=start, end=end)
 
 
 @dataclass(frozen=True)
