@@ -138,6 +138,11 @@ def generate(
             if progress:
                 progress(f"  {result.patients}/{patients} patients, {result.entries} entries")
     result.seconds["rows"] = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        # Rows written this fast leave PostgreSQL's planner without statistics until autovacuum comes round;
+        # without them the evaluation's join of applications, entries and courses took a minute per patient.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     if flags:
         started = time.perf_counter()
         result.flags = evaluate_flags(Patient.objects.filter(user__username__startswith=f"{prefix}-p"), batch=batch)
