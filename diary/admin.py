@@ -209,7 +209,8 @@ class PatientAdmin(PatientScopedAdmin):
     def summary_pdf_view(self, request, object_id):
         return admin_summary.patient_summary_pdf(self, request, object_id)
 
-    @admin.display(description="last entry", ordering="last_entry_date", empty_value="never")
+    # "Never" sorts before any date and after it in reverse, on SQLite and PostgreSQL alike.
+    @admin.display(description="last entry", ordering=F("last_entry_date").asc(nulls_first=True), empty_value="never")
     def last_entry(self, patient):
         return patient.last_entry_date
 
