@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from whitenoise.compress import Compressor
 
 from tests.conftest import RecordedPage
@@ -60,6 +61,17 @@ def whitenoise_gzip(body: bytes) -> int:
     """What whitenoise's collectstatic stores (gzip level 9); it keeps the .gz only when it saves 5% or more."""
     compressed = len(Compressor.compress_gzip(body))
     return compressed if compressed <= 0.95 * len(body) else len(body)
+
+
+def open_main_menu(page) -> None:
+    """Unfold the main menu where it is folded (phones) and wait until Bootstrap has finished opening it.
+
+    A click on a menu item while the menu is still sliding open can land on nothing: the browser keeps the page
+    where it was (once in about seven runs, a "Log out" tap did not log out)."""
+    toggler = page.get_by_role("button", name="Open menu")
+    if toggler.is_visible():
+        toggler.click()
+        expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
 
 
 def take_screenshot(page, name: str) -> None:

@@ -8,6 +8,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from diary.models import Application, Entry, Reaction, Treatment
+from tests.browser.journeys import open_main_menu
 from tests.conftest import PHONE
 from tests.factories import (
     ApplicationFactory,
@@ -32,7 +33,7 @@ def _sign_in(page, live_server, user) -> None:
 
 
 def _open_menu(page, link: str) -> None:
-    page.get_by_role("button", name="Open menu").click()
+    open_main_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
 
 

@@ -3,12 +3,14 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.journeys import open_main_menu
+
 pytestmark = pytest.mark.browser
 
 
 def test_a_visitor_searches_elidel_and_reads_the_warning_signs_of_pimecrolimus(phone, reference):
     phone.goto("/")
-    phone.get_by_role("button", name="Open menu").click()
+    open_main_menu(phone)
     phone.get_by_role("link", name="Medicine guide").click()
     expect(phone.get_by_role("heading", name="Medicine guide")).to_be_visible()
 

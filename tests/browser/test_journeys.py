@@ -18,7 +18,7 @@ from diary import services
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction
 from diary.permissions import ensure_dermatologists_group
 from drugs.models import BodyArea, Drug, Symptom
-from tests.browser.journeys import BUDGET, PageChecks, take_screenshot
+from tests.browser.journeys import BUDGET, PageChecks, open_main_menu, take_screenshot
 from tests.browser.test_admin import current_code
 from tests.conftest import PHONE, RecordedPage, sign_in
 from tests.diary.test_admin import diary_for
@@ -67,9 +67,7 @@ def journey_report(request):
 
 def open_menu(page, link: str) -> None:
     """Follow a link of the main menu, opening it first where it is folded (phones)."""
-    toggler = page.get_by_role("button", name="Open menu")
-    if toggler.is_visible():
-        toggler.click()
+    open_main_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
 
 

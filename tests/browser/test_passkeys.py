@@ -11,6 +11,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from diary.reauth import REAUTHENTICATED_AT
+from tests.browser.journeys import open_main_menu
 from tests.factories import PASSWORD, PatientFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_two_factor]
@@ -66,7 +67,7 @@ def test_a_patient_adds_a_passkey_signs_out_and_signs_in_with_the_passkey_alone(
     problems["passkeys listed"] = axe_violations(phone)
     assert WebAuthnCredential.objects.get().user.username == "alice"
 
-    phone.get_by_role("button", name="Open menu").click()
+    open_main_menu(phone)
     phone.get_by_role("button", name=re.compile("Log out")).click()
     expect(phone.get_by_role("link", name="Log in")).to_be_visible()
     # The log-in page offers the browser's passkeys for this site in the username field (conditional UI); the
