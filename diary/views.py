@@ -145,7 +145,7 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1) if day < today else None,
         "entry": entry,
-        "undo": next((a for a in entry.applications.all() if str(a.pk) == undo_pk), None) if entry else None,
+        "undo": next((a for a in entry.applications if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,
         "alerts": alerts,
         "notices": _placed(request, {"reactions", "photos"} | ({"alerts"} if alerts.flags else set())),
