@@ -85,3 +85,24 @@ def test_a_rolled_back_change_never_lends_its_version_number_to_the_next_change(
     assert reference_version_bump() != rolled_back
     page = client.get(url).content.decode()
     assert "The edit that stays." in page and "An edit that is rolled back." not in page
+
+
+def test_a_page_made_by_one_worker_is_read_by_the_next_from_the_shared_cache_until_the_reference_changes(
+    client, reference
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("drugs:drug-detail", args=["tacrolimus-ointment"])
+    made = client.get(url).content.decode()
+    caches["pages"].clear()  # another worker, or this one restarted: its own memory is empty
+    with CaptureQueriesContext(connection) as queries:
+        read = client.get(url).content.decode()
+    assert read == made
+    assert not [q["sql"] for q in queries if "drugs_warningsign" in q["sql"]]
+
+    sign = WarningSign.objects.filter(drug__slug="tacrolimus-ointment").first()
+    WarningSign.objects.filter(pk=sign.pk).update(advice="Advice changed in admin.")
+    reference_version_bump()
+    caches["pages"].clear()
+    assert "Advice changed in admin." in client.get(url).content.decode()
