@@ -19,6 +19,7 @@ NOW = datetime.datetime(2026, 12, 31, 12, tzinfo=UTC)
 # answered (Today only: the diary's course is tacrolimus, which treats eczema) + the symptom picker's groups
 # (3 queries for the 1 of a flat list)
 # The first view in a process reads the reference pickers (cold); later views take them from the cache.
+# (A cold view also reads and fills the shared cache: those queries are counted apart.)
 TODAY_QUERIES = 20
 TODAY_QUERIES_WARM = 15
 # session, user, patient + the medicines and symptoms (filter), the page's days, their applications, reactions,
@@ -71,11 +72,19 @@ def _fill_diary(patient, days: int) -> None:
     )
 
 
+def _own(queries: list[dict]) -> list[dict]:
+    """The page's own queries: without those of the shared cache of reference-made values, which the first view of
+    a deployment fills (reads, and a write in a savepoint, of its table for each value, however long the diary:
+    drugs/caching.py). The pages counted here write nothing else."""
+    shared_cache = ('"django_cache"', "SAVEPOINT", "RELEASE SAVEPOINT")
+    return [query for query in queries if not any(part in query["sql"] for part in shared_cache)]
+
+
 def _queries(client, url, **params) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, params)
     assert response.status_code == 200
-    return len(captured.captured_queries)
+    return len(_own(captured.captured_queries))
 
 
 @pytest.mark.parametrize("days", [3, 365])
@@ -83,8 +92,9 @@ def test_today_costs_the_same_queries_for_three_days_or_a_year(client, patient, 
     with frozen(NOW):
         _fill_diary(patient, days)
         client.force_login(patient.user)
-        with django_assert_num_queries(TODAY_QUERIES):
+        with CaptureQueriesContext(connection) as cold:
             response = client.get(reverse("home"))
+        assert len(_own(cold.captured_queries)) == TODAY_QUERIES
         with django_assert_num_queries(TODAY_QUERIES_WARM):
             again = client.get(reverse("home"))
     assert "1 of 2 done today" in response.content.decode()
