@@ -10,6 +10,7 @@ from django.urls import reverse
 from diary.models import Application, Entry, Flag, Reaction
 from tests.diary.conftest import UTC, frozen
 from tests.factories import BodyAreaFactory, SymptomFactory, TreatmentFactory
+from tests.query_counts import own
 
 pytestmark = pytest.mark.django_db
 
@@ -72,19 +73,11 @@ def _fill_diary(patient, days: int) -> None:
     )
 
 
-def _own(queries: list[dict]) -> list[dict]:
-    """The page's own queries: without those of the shared cache of reference-made values, which the first view of
-    a deployment fills (reads, and a write in a savepoint, of its table for each value, however long the diary:
-    drugs/caching.py). The pages counted here write nothing else."""
-    shared_cache = ('"django_cache"', "SAVEPOINT", "RELEASE SAVEPOINT")
-    return [query for query in queries if not any(part in query["sql"] for part in shared_cache)]
-
-
 def _queries(client, url, **params) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, params)
     assert response.status_code == 200
-    return len(_own(captured.captured_queries))
+    return len(own(captured.captured_queries))
 
 
 @pytest.mark.parametrize("days", [3, 365])
@@ -94,7 +87,7 @@ def test_today_costs_the_same_queries_for_three_days_or_a_year(client, patient, 
         client.force_login(patient.user)
         with CaptureQueriesContext(connection) as cold:
             response = client.get(reverse("home"))
-        assert len(_own(cold.captured_queries)) == TODAY_QUERIES
+        assert len(own(cold.captured_queries)) == TODAY_QUERIES
         with django_assert_num_queries(TODAY_QUERIES_WARM):
             again = client.get(reverse("home"))
     assert "1 of 2 done today" in response.content.decode()
