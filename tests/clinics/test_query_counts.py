@@ -60,7 +60,7 @@ def queries(client, user, url) -> int:
     client.force_login(user)
     # Every page measured as the first view of the reference version: the reference-made parts made, not cached.
     caches["pages"].clear()
-    caches["default"].clear()
+    caches["reference"].clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, url
