@@ -32,11 +32,17 @@ def _private_media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _empty_pages_cache():
-    """The per-process "pages" cache is keyed by the reference version, which restarts with each test's database."""
+def _empty_reference_caches(request, django_db_blocker):
+    """The reference caches are keyed by the reference version, which restarts with each test's database.
+
+    The per-process tier is emptied around every test. The shared tier is a table that a test's rollback empties,
+    but not a transactional test's flush (no model owns the table): it is emptied after those."""
     caches["pages"].clear()
     yield
     caches["pages"].clear()
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        with django_db_blocker.unblock():
+            caches["reference"].clear()
 
 
 @pytest.fixture(autouse=True)
