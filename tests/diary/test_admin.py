@@ -22,6 +22,7 @@ from diary.permissions import DERMATOLOGISTS, ensure_dermatologists_group
 from drugs.models import Severity, Urgency
 from tests.factories import (
     ApplicationFactory,
+    BodyAreaFactory,
     EntryFactory,
     PatientFactory,
     PhotoFactory,
@@ -573,6 +574,31 @@ def test_the_timeline_shows_each_day_with_its_applications_reactions_itch_notes_
     assert "Notes of alice" in text
     assert reverse("admin:diary_flag_change", args=[mine[Flag].pk]) in text
     assert "Export CSV" in text
+
+
+def test_the_timeline_lists_each_application_with_its_areas_by_name_and_each_reaction_with_its_area(client, derm, mine):
+    patient, course = mine[Patient], mine[Treatment]
+    day = patient.today() - datetime.timedelta(days=1)
+    entry = EntryFactory(patient=patient, date=day)
+    ApplicationFactory(
+        entry=entry,
+        treatment=course,
+        amount=Decimal("0.5"),
+        body_areas=[BodyAreaFactory(code="neck", name="Neck"), BodyAreaFactory(code="elbows", name="Elbows")],
+    )
+    ReactionFactory(
+        entry=entry, treatment=course, severity=Severity.MILD, body_area=BodyAreaFactory(code="wrist", name="Wrist")
+    )
+    ReactionFactory(entry=entry, treatment=course, severity=Severity.SEVERE, body_area=None)
+    client.force_login(derm)
+    text = client.get(reverse("admin:diary_patient_timeline", args=[patient.pk])).text
+    article = text.split(f'id="day-{day:%Y-%m-%d}"')[1].split("</article>")[0]
+    assert "<td>Tacrolimus ointment 0.1%</td><td>Elbows, Neck</td><td>0.5 FTU</td>" in article
+    severe = article.index('<span class="badge severity-3">Severe</span>')
+    mild = article.index('<span class="badge severity-1">Mild</span>')
+    assert severe < mild  # the most severe first
+    assert "(Wrist)</li>" in article[mild:]
+    assert "()" not in article
 
 
 def test_the_timeline_shows_times_in_the_patients_own_zone(client, derm, other_patient, face):
