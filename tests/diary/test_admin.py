@@ -601,6 +601,19 @@ def test_the_timeline_lists_each_application_with_its_areas_by_name_and_each_rea
     assert "()" not in article
 
 
+def test_the_timeline_prints_notes_escaped_with_their_line_breaks(client, derm, mine):
+    patient = mine[Patient]
+    day = patient.today() - datetime.timedelta(days=2)
+    EntryFactory(patient=patient, date=day, notes='Worse <b>tonight</b> & "red"\nBetter by noon')
+    client.force_login(derm)
+    text = client.get(reverse("admin:diary_patient_timeline", args=[patient.pk])).text
+    assert (
+        '<blockquote class="timeline-notes">Worse &lt;b&gt;tonight&lt;/b&gt; &amp; &quot;red&quot;<br>Better by noon'
+        "</blockquote>"
+    ) in text
+    assert "<b>tonight" not in text
+
+
 def test_the_timeline_shows_times_in_the_patients_own_zone(client, derm, other_patient, face):
     assign(other_patient, derm)
     rows = diary_for(other_patient, datetime.date(2026, 1, 15))  # New York, 09:00 local is 14:00 UTC
