@@ -2,7 +2,8 @@
 
 A month of days, each with its flags, applications, reactions and photos, and the charts' table of numbers
 cost more through the template engine (a node, a lookup and an escape per value) than all of the page's reads;
-the markup is the same as the template's was, and every value is escaped by `format_html`.
+the markup is the same as the template's was, and every value is escaped by `format_html`. Dates are written
+with `strftime`, as the charts' labels are: English names, as Django's `date` filter prints them with USE_I18N off.
 """
 
 from django.template.defaultfilters import linebreaksbr
@@ -28,7 +29,7 @@ def table_rows_html(*, timeline: Timeline, severities: list[list[int | None]]) -
         '<tr><th scope="row">{}</th><td>{}</td><td>{}</td>{}</tr>',
         (
             (
-                date_format(day.date, "D d M Y"),
+                f"{day.date:%a %d %b %Y}",
                 _or_none(day.entry.itch) if day.entry else "",  # no entry: an empty cell, as before
                 NONE if day.adherence is None else f"{day.adherence} %",
                 format_html_join("", "<td>{}</td>", ((_or_none(value),) for value in values)),
@@ -43,7 +44,7 @@ def _or_none(value) -> str:
 
 
 def _day(day: TimelineDay, shows_photos: bool) -> SafeString:
-    parts = [format_html("<h3>{}</h3>", date_format(day.date, "l d F Y"))]
+    parts = [format_html("<h3>{}</h3>", f"{day.date:%A %d %B %Y}")]
     parts.extend(
         format_html(
             '<p class="timeline-flag"><span class="badge urgency-{}">{}</span>\n  <a href="{}">{}</a> ({})</p>',
