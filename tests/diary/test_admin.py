@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin as django_admin
+from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from diary import admin_rows
 from diary.admin_selectors import adherence_for_rows, patients_for_changelist
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.permissions import DERMATOLOGISTS, ensure_dermatologists_group
@@ -547,6 +549,26 @@ def test_the_patient_list_shows_last_entry_days_logged_flags_and_adherence(clien
     assert f"{url(Flag, 'changelist')}?patient={mine[Patient].pk}" in listing.text
     assert "%" in listing.text
     assert reverse("admin:diary_patient_timeline", args=[mine[Patient].pk]) in listing.text
+
+
+@pytest.mark.parametrize("who", ["superuser", "derm"])
+@pytest.mark.parametrize("query", [{}, {"o": "-2"}, {"q": "alice", "o": "3"}, {"_popup": "1"}])
+def test_the_patient_list_rows_are_the_markup_django_writes(request, client, who, mine, query):
+    # The list's rows are written by diary.admin_rows; Django's items_for_result must agree cell for cell
+    # (the superuser's rows have a selection checkbox; a filtered list's links keep its filters).
+    PatientFactory(user__username="quiet", user__first_name="", dermatologist=request.getfixturevalue("derm"))
+    client.force_login(request.getfixturevalue(who))
+    listing = client.get(url(Patient, "changelist"), query)
+    cl = listing.context["cl"]
+    django_rows = ["".join(items_for_result(cl, result, None)) for result in cl.result_list]
+    assert django_rows
+    for row in django_rows:
+        assert f"<tr>{row}</tr>" in listing.text
+    if query.get("_popup"):  # a popup (choosing a patient for another form) is left to Django
+        assert "data-popup-opener" in django_rows[0]
+    else:
+        assert list(admin_rows.rows(cl)) == django_rows
+        assert ("action-checkbox" in django_rows[0]) == (who == "superuser")
 
 
 def test_the_patient_list_sorts_by_last_entry_days_logged_and_open_flags(client, derm, mine):
