@@ -11,10 +11,10 @@ method) fall back to Django's own `result_list`.
 import datetime
 
 from django.contrib.admin.templatetags import admin_list
-from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.utils import display_for_value
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters, admin_urlname
+from django.contrib.admin.utils import display_for_value, quote
 from django.core.exceptions import FieldDoesNotExist
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
@@ -65,6 +65,10 @@ def rows(cl):
         empty = getattr(method, "empty_value_display", default_empty)
         columns.append((method, empty, getattr(method, "boolean", False), css, tag, links))
     preserved = {"preserved_filters": cl.preserved_filters, "opts": cl.opts}
+    try:
+        change_url = pk_url_maker(admin_urlname(cl.opts, "change"), current_app=model_admin.admin_site.name)
+    except NoReverseMatch:  # no change page: the first column is text, as Django writes it then
+        change_url = None
     for result in cl.result_list:
         cells = []
         for method, empty, boolean, css, tag, links in columns:
@@ -74,12 +78,21 @@ def rows(cl):
             shown = conditional_escape(display_for_value(value, empty, boolean))
             if isinstance(value, (datetime.date, datetime.time)):
                 css = f"{css} nowrap"
-            if links:
-                try:
-                    url = add_preserved_filters(preserved, cl.url_for_result(result))
-                except NoReverseMatch:
-                    pass
-                else:
-                    shown = f'<a href="{conditional_escape(url)}">{shown}</a>'
+            if links and change_url:
+                url = add_preserved_filters(preserved, change_url(getattr(result, cl.pk_attname)))
+                shown = f'<a href="{conditional_escape(url)}">{shown}</a>'
             cells.append(f'<{tag} class="{css}">{shown}</{tag}>')
         yield mark_safe("".join(cells))  # noqa: S308 - every value above is escaped
+
+
+def pk_url_maker(viewname: str, current_app: str | None = None):
+    """`reverse(viewname, args=[pk])` for many integer pks at the cost of one `reverse()` (a page of rows)."""
+    marker = "0123456789"  # digits: reverse() leaves them as they are, as it does any integer's
+    prefix, _, suffix = reverse(viewname, args=[marker], current_app=current_app).rpartition(marker)
+
+    def url(pk) -> str:
+        if isinstance(pk, int):
+            return f"{prefix}{pk}{suffix}"
+        return reverse(viewname, args=[quote(pk)], current_app=current_app)
+
+    return url
