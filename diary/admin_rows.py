@@ -13,7 +13,7 @@ import datetime
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters, admin_urlname
 from django.contrib.admin.utils import display_for_value, quote
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -72,12 +72,16 @@ def rows(cl):
     for result in cl.result_list:
         cells = []
         for method, empty, boolean, css, tag, links in columns:
-            value = method(result)
-            if isinstance(value, str) and value.strip() == "":
-                value = ""
-            shown = conditional_escape(display_for_value(value, empty, boolean))
-            if isinstance(value, (datetime.date, datetime.time)):
-                css = f"{css} nowrap"
+            try:
+                value = method(result)
+            except ObjectDoesNotExist:  # as Django: a missing related row shows the list's empty value
+                shown = conditional_escape(default_empty)
+            else:
+                if isinstance(value, str) and value.strip() == "":
+                    value = ""
+                shown = conditional_escape(display_for_value(value, empty, boolean))
+                if isinstance(value, (datetime.date, datetime.time)):
+                    css = f"{css} nowrap"
             if links and change_url:
                 url = add_preserved_filters(preserved, change_url(getattr(result, cl.pk_attname)))
                 shown = f'<a href="{conditional_escape(url)}">{shown}</a>'
