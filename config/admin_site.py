@@ -1,13 +1,17 @@
-"""The project's admin site: Django's, with one guard every registered admin shares (ours and third-party ones).
+"""The project's admin site: Django's, with what every registered admin shares (ours and third-party ones).
 
-An action posted with a selection that is not a list of ids (a garbled or forged form: `_selected_action=abc`)
-gets a message on the list instead of Django's ValueError, a server error.
+- An action posted with a selection that is not a list of ids (a garbled or forged form: `_selected_action=abc`)
+  gets a message on the list instead of Django's ValueError, a server error.
+- A list's row checkbox is the same HTML as Django's, written with one `format_html` instead of a checkbox
+  widget rendered through the form templates for every row (a fifth of the flag queue's time).
 """
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from diary.forms import BIGGEST_ID
 
@@ -24,7 +28,23 @@ def selection_is_valid(model_admin: admin.ModelAdmin, selected: list[str]) -> bo
     return all(not isinstance(value, int) or abs(value) <= BIGGEST_ID for value in values)
 
 
+def action_checkbox(obj) -> str:
+    """What ModelAdmin.action_checkbox renders, attribute for attribute."""
+    label = format_html(_("Select this object for an action - {}"), str(obj))
+    return format_html(
+        '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+        helpers.ACTION_CHECKBOX_NAME,
+        str(obj.pk),
+        label,
+    )
+
+
 class ProjectAdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        super().register(model_or_iterable, admin_class, **options)
+        for model_admin in self._registry.values():
+            model_admin.action_checkbox = action_checkbox
+
     def admin_view(self, view, cacheable=False):
         model_admin = getattr(view, "__self__", None)
         if isinstance(model_admin, admin.ModelAdmin) and view.__name__ == "changelist_view":

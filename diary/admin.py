@@ -24,18 +24,29 @@ from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import Drug
 
+# Up to this many patients, the patient filter lists them all; beyond it, a list of names is too long to use (and
+# rendering hundreds of links was most of the flag queue's time): the search box finds a patient by name.
+PATIENT_FILTER_LIMIT = 30
+
 
 class PatientFilter(admin.SimpleListFilter):
-    """Filter by patient, offering only the patients the signed-in user may see."""
+    """Filter by patient, offering only the patients the signed-in user may see: all of them in a small clinic,
+    otherwise only the one chosen through a link (the patient list's "open flags", the timeline)."""
 
     title = "patient"
     parameter_name = "patient"
 
     def lookups(self, request, model_admin):
-        patients = (
-            admin_selectors.visible_patients(user=request.user).select_related("user").order_by("user__first_name")
-        )
-        return [(patient.pk, display_name(patient.user)) for patient in patients]
+        patients = admin_selectors.visible_patients(user=request.user).select_related("user")
+        listed = list(patients.order_by("user__first_name", "user__username")[: PATIENT_FILTER_LIMIT + 1])
+        if len(listed) > PATIENT_FILTER_LIMIT:
+            chosen = self.value()
+            listed = list(patients.filter(pk=chosen)) if chosen and str(chosen).isdigit() else []
+        return [(patient.pk, display_name(patient.user)) for patient in listed]
+
+    def has_output(self):
+        # A chosen patient filters the list even when it is not one the user may see (then nothing is listed).
+        return super().has_output() or self.value() is not None
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -348,6 +359,31 @@ def urgency_badge_html(urgency: int, label: str):
     return format_html('<span class="badge urgency-{}">{}</span>', urgency, label)
 
 
+# What a row of the flag queue shows (the aria-label of its checkbox included: the rule and the status).
+FLAG_ROW_FIELDS = [
+    "urgency",
+    "status",
+    "first_seen",
+    "last_seen",
+    "rule_text",
+    "patient__user__first_name",
+    "patient__user__last_name",
+    "patient__user__username",
+    "drug__generic_name",
+]
+
+
+class FlagChangeList(ChangeList):
+    """The queue reads what its rows show: not the evidence, advice and notes of each flag nor the whole guide text
+    of its medicine (the flag's own page and the actions read whole rows)."""
+
+    def get_results(self, request):
+        self.queryset = (
+            self.queryset.select_related(None).select_related("patient__user", "drug").only(*FLAG_ROW_FIELDS)
+        )
+        super().get_results(request)
+
+
 @admin.register(Flag)
 class FlagAdmin(PatientScopedAdmin):
     """The triage queue: active flags, emergency first, then oldest."""
@@ -387,6 +423,9 @@ class FlagAdmin(PatientScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("patient__user", "drug", "reviewer")
+
+    def get_changelist(self, request, **kwargs):
+        return FlagChangeList
 
     # Flags are written by the flagging service and reviewed through actions, never edited as a form.
     def has_add_permission(self, request):

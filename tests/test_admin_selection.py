@@ -77,3 +77,10 @@ def test_a_superuser_finds_and_removes_a_users_passkey_in_admin(superuser_client
 
     assert "alice" in listed.content.decode()
     assert not WebAuthnCredential.objects.exists()
+
+
+def test_every_list_s_row_checkbox_is_django_s_html_written_without_the_widget_templates(patient):
+    flag = make_flag(patient)
+    for model_admin in admin.site._registry.values():
+        assert model_admin.action_checkbox(flag) == admin.ModelAdmin.action_checkbox(model_admin, flag)
+    assert 'aria-label="Select this object for an action - ' in admin.site._registry[Flag].action_checkbox(flag)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diary import admin_rows
+from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
 from diary.admin_selectors import adherence_for_rows, patients_for_changelist
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.permissions import DERMATOLOGISTS, ensure_dermatologists_group
@@ -233,6 +234,41 @@ def test_the_patient_filter_offers_only_own_patients_and_ignores_others(client, 
     assert filtered.context["cl"].result_count == 0
     own = client.get(url(model, "changelist"), {"patient": mine[Patient].pk})
     assert own.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize("model", [Entry, Flag], ids=lambda m: m.__name__)
+def test_a_big_clinic_finds_a_patient_by_search_and_a_chosen_patient_stays_shown(client, derm, mine, theirs, model):
+    """Beyond PATIENT_FILTER_LIMIT patients the sidebar lists none (a list of hundreds of names is unusable and
+    cost most of the flag queue's time); the search box finds them by name, and a patient chosen through a link
+    (the patient list's "open flags", the timeline) is still shown as the filter's choice and still filters."""
+    client.force_login(derm)
+    for number in range(PATIENT_FILTER_LIMIT):
+        assign(PatientFactory(user__username=f"p{number:03}"), derm)
+
+    def patient_filter(listing):
+        return next((f for f in listing.context["cl"].filter_specs if isinstance(f, PatientFilter)), None)
+
+    listing = client.get(url(model, "changelist"))
+    assert patient_filter(listing) is None
+    assert "p000" not in listing.text and "By patient" not in listing.text
+    chosen = client.get(url(model, "changelist"), {"patient": mine[Patient].pk})
+    assert [label for _, label in patient_filter(chosen).lookup_choices] == ["alice"]
+    assert chosen.context["cl"].result_count == 1
+    assert 'class="selected"' in chosen.text and "alice" in chosen.text
+    others = client.get(url(model, "changelist"), {"patient": theirs[Patient].pk})
+    assert others.context["cl"].result_count == 0
+    assert "bob" not in others.text
+
+
+def test_the_flag_queue_reads_no_patient_rows_for_its_filter_as_the_clinic_grows(client, derm, mine):
+    client.force_login(derm)
+    for number in range(PATIENT_FILTER_LIMIT + 5):
+        assign(PatientFactory(user__username=f"p{number:03}"), derm)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url(Flag, "changelist"))
+    patient_rows = [q["sql"] for q in queries if q["sql"].startswith('SELECT "diary_patient"."id"')]
+    assert len(patient_rows) == 1
+    assert "LIMIT" in patient_rows[0]
 
 
 @pytest.mark.parametrize("model_name", ["flag", "entry", "treatment"])
@@ -923,3 +959,14 @@ def test_every_diary_list_shows_the_patient_and_sorts_by_it(client, derm, mine, 
     listing = client.get(url(model, "changelist"), {"o": str(model_admin.list_display.index("patient_name") + 1)})
     assert listing.status_code == 200
     assert re.search(r'class="field-patient_name">(<a href="[^"]+">)?alice<', listing.text)
+
+
+def test_the_flag_queue_reads_what_its_rows_show_not_the_evidence_or_the_medicine_s_guide_text(client, derm, mine):
+    client.force_login(derm)
+    with CaptureQueriesContext(connection) as queries:
+        listing = client.get(url(Flag, "changelist"))
+    assert listing.context["cl"].result_count == 1  # the flag of `mine`
+    rows = [q["sql"] for q in queries if q["sql"].startswith('SELECT "diary_flag"."id"')]
+    assert len(rows) == 1
+    assert '"diary_flag"."evidence"' not in rows[0] and '"drugs_drug"."boxed_warning"' not in rows[0]
+    assert '"diary_flag"."rule_text"' in rows[0]

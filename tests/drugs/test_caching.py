@@ -64,3 +64,45 @@ def test_an_unknown_medicine_is_a_404_that_fills_no_cache(client, reference):
         assert client.get(reverse("drugs:drug-detail", args=["no-such-medicine"])).status_code == 404
 
     assert not any("no-such-medicine" in key for key in caches["pages"]._cache)
+
+
+def test_a_rolled_back_change_never_lends_its_version_number_to_the_next_change(client, reference):
+    """A page cached while a reference change was under way (its version visible only inside that transaction) is
+    never served for a later change: a rolled-back bump's number is not handed out again."""
+    from django.db import transaction
+
+    url = reverse("drugs:drug-detail", args=["tacrolimus-ointment"])
+    sign = WarningSign.objects.filter(drug__slug="tacrolimus-ointment").first()
+    try:
+        with transaction.atomic():
+            WarningSign.objects.filter(pk=sign.pk).update(advice="An edit that is rolled back.")
+            rolled_back = reference_version_bump()
+            assert "An edit that is rolled back." in client.get(url).content.decode()  # cached under that number
+            raise RuntimeError("the admin's save failed")
+    except RuntimeError:
+        pass
+    WarningSign.objects.filter(pk=sign.pk).update(advice="The edit that stays.")
+    assert reference_version_bump() != rolled_back
+    page = client.get(url).content.decode()
+    assert "The edit that stays." in page and "An edit that is rolled back." not in page
+
+
+def test_a_page_made_by_one_worker_is_read_by_the_next_from_the_shared_cache_until_the_reference_changes(
+    client, reference
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("drugs:drug-detail", args=["tacrolimus-ointment"])
+    made = client.get(url).content.decode()
+    caches["pages"].clear()  # another worker, or this one restarted: its own memory is empty
+    with CaptureQueriesContext(connection) as queries:
+        read = client.get(url).content.decode()
+    assert read == made
+    assert not [q["sql"] for q in queries if "drugs_warningsign" in q["sql"]]
+
+    sign = WarningSign.objects.filter(drug__slug="tacrolimus-ointment").first()
+    WarningSign.objects.filter(pk=sign.pk).update(advice="Advice changed in admin.")
+    reference_version_bump()
+    caches["pages"].clear()
+    assert "Advice changed in admin." in client.get(url).content.decode()
