@@ -4,7 +4,8 @@ Run with DJANGO_SETTINGS_MODULE=config.settings_bench and BENCH_DB=<a generated 
 write targets add rows). Signs in the first generated patient (or dermatologist) as bench/sessions.py does,
 sends the target's request N times through Django's test client after one warm-up request, prints the CPU
 time per request (`time.process_time`) and the cProfile functions with the most cumulative time
-(`--sort tottime`: own time); `--top 0` skips the profile; `--cold` switches the "pages" cache off.
+(`--sort tottime`: own time); `--top 0` skips the profile; `--cold` switches both reference cache tiers off,
+`--shared` only the per-process one.
 """
 
 import argparse
@@ -17,8 +18,10 @@ import time
 
 import django
 
-if "--cold" in sys.argv:  # every request a miss of the per-process "pages" cache (config.settings_bench)
+if "--cold" in sys.argv:  # every request a miss of both reference cache tiers (config.settings_bench)
     os.environ["BENCH_PAGES_CACHE"] = "off"
+elif "--shared" in sys.argv:  # the per-process tier off: every request read from the shared tier
+    os.environ["BENCH_PAGES_CACHE"] = "shared"
 
 django.setup()
 
@@ -34,7 +37,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
-    parser.add_argument("--cold", action="store_true", help="with the pages cache off: every request a miss")
+    parser.add_argument("--cold", action="store_true", help="with the reference caches off: every request a miss")
+    parser.add_argument("--shared", action="store_true", help="with the per-process cache off: read from the shared")
     args = parser.parse_args()
     target = next(t for t in TARGETS if t.name == args.target)
 

@@ -336,14 +336,18 @@ def wrk(port: int, lines: list[str], seconds: float, connections: int, threads: 
 
 
 def measure_targets(args, env, sessions) -> list[dict]:
-    """Every target, then the cached ones again with the pages cache off (`-cold`), then hello-end."""
+    """Every target, then the cached ones again with both reference cache tiers off (`-cold`: every request a
+    miss) and with only the per-process tier off (`-shared`: a worker whose memory is empty), then hello-end."""
     chosen = [t for t in TARGETS if not args.only or t.name in args.only]
     last = [t for t in chosen if t.name == "hello-end"]
     rows = _measure(args, env, sessions, [t for t in chosen if t not in last], args.port)
     cold = [replace(t, name=f"{t.name}-cold") for t in chosen if t.cached]
+    shared = [replace(t, name=f"{t.name}-shared") for t in chosen if t.cached]
     if cold and not args.no_cold:
-        log("  (the same with the pages cache off: every request a miss)")
+        log("  (the same with the reference caches off: every request a miss)")
         rows += _measure(args, {**env, "BENCH_PAGES_CACHE": "off"}, sessions, cold, args.port + 1)
+        log("  (the same with the per-process cache off: every request read from the shared cache)")
+        rows += _measure(args, {**env, "BENCH_PAGES_CACHE": "shared"}, sessions, shared, args.port + 3)
     if last:
         rows += _measure(args, env, sessions, last, args.port + 2)
     return rows

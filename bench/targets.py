@@ -3,8 +3,9 @@
 `path` may hold {today} (the signed-in patient's today), {day} (a past day of theirs with no entry yet)
 and {patient_id} (one of the dermatologist's patients). `who` is anonymous, patient or dermatologist.
 `optional=True`: a 404 at the first request means "not built yet": the target is skipped with a note.
-`cached=True`: the page uses the per-process "pages" cache; `make bench` measures it again with that cache
-switched off (`<name>-cold`: every request a miss, as right after a reference change or in a new worker).
+`cached=True`: the page uses the reference caches (drugs/caching.py); `make bench` measures it again with both
+tiers off (`<name>-cold`: every request a miss, as the first request after a reference change) and with the
+per-process tier off (`<name>-shared`: a new worker reading what another made).
 """
 
 from dataclasses import dataclass

@@ -137,11 +137,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # deployment shares: a table in the database by default (created by migration clinics 0003, or by
 # `manage.py createcachetable`), needing no other service. Point it at Redis or Memcached with these two
 # variables (docs/operations.md). Per-process caches get aliases of their own, never "default".
+_SHARED_CACHE = {
+    "BACKEND": env_str("DJANGO_CACHE_BACKEND") or "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": env_str("DJANGO_CACHE_LOCATION") or "django_cache",
+}
 CACHES = {
-    "default": {
-        "BACKEND": env_str("DJANGO_CACHE_BACKEND") or "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": env_str("DJANGO_CACHE_LOCATION") or "django_cache",
-    },
+    "default": _SHARED_CACHE,
+    # Shared by all workers (the same store as "default"): what is made from the reference data alone, keyed by its
+    # version, made once for all (drugs/caching.py); old versions' values expire after a week.
+    "reference": {**_SHARED_CACHE, "TIMEOUT": 7 * 24 * 3600},
     # Per process, never shared: what is made from the reference data alone, keyed by its version
     # (drugs/caching.py). Nothing of a patient's diary goes in it.
     "pages": {

@@ -41,6 +41,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
-# `make bench` measures cached pages a second time with the per-process "pages" cache off: every request a miss.
+# `make bench` measures cached pages again with the reference caches off (drugs/caching.py):
+# BENCH_PAGES_CACHE=off, both tiers off: every request a miss, as the first request after a reference change;
+# BENCH_PAGES_CACHE=shared, only the per-process tier off: a worker whose memory holds nothing reads the shared tier.
+_DUMMY = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 if os.environ.get("BENCH_PAGES_CACHE") == "off":
-    CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405
+    CACHES = {**CACHES, "pages": _DUMMY, "reference": _DUMMY}  # noqa: F405
+elif os.environ.get("BENCH_PAGES_CACHE") == "shared":
+    CACHES = {**CACHES, "pages": _DUMMY}

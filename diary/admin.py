@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from clinics import selectors as care
 from clinics.models import display_name
-from diary import admin_selectors, admin_summary, admin_views, audit, flag_services, services
+from diary import admin_rows, admin_selectors, admin_summary, admin_views, audit, flag_services, services
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
 from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
@@ -150,8 +150,10 @@ class PatientChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         figures = admin_selectors.adherence_for_rows(patients=list(self.result_list))
+        timeline_url = admin_rows.pk_url_maker("admin:diary_patient_timeline")
         for patient in self.result_list:
             patient.adherence_figures = figures[patient.pk]
+            patient.timeline_url = timeline_url(patient.pk)
 
 
 @admin.register(Patient)
@@ -245,7 +247,8 @@ class PatientAdmin(PatientScopedAdmin):
     def timeline_link(self, patient):
         if not patient.pk:
             return "-"
-        return format_html('<a href="{}">Timeline</a>', reverse("admin:diary_patient_timeline", args=[patient.pk]))
+        url = getattr(patient, "timeline_url", None) or reverse("admin:diary_patient_timeline", args=[patient.pk])
+        return format_html('<a href="{}">Timeline</a>', url)
 
 
 @admin.register(Treatment)

@@ -18,8 +18,8 @@ from django.utils import timezone
 from clinics import selectors as care
 from diary.adherence import Adherence, adherence, adherence_by_patient
 from diary.amounts import format_amount
-from diary.models import Entry, Flag, Patient, Photo, Treatment
-from drugs.models import Urgency
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from drugs.models import Severity, Urgency
 
 ADHERENCE_DAYS = 14
 
@@ -88,6 +88,25 @@ def active_flag_counts(*, user: AbstractUser) -> list[UrgencyCount]:
 # --- The timeline ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AppliedLine:
+    """An application as the timeline prints it, read as plain values."""
+
+    treatment_id: int
+    time: str  # HH:MM in the patient's zone
+    medicine: str  # the course: medicine and strength
+    areas: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class ReactionLine:
+    symptom: str
+    severity: int
+    severity_label: str
+    body_area: str  # "" when none was named
+
+
 @dataclass
 class TimelineDay:
     date: datetime.date
@@ -95,6 +114,9 @@ class TimelineDay:
     flags: list[Flag] = field(default_factory=list)
     expected: float = 0.0
     done: float = 0.0
+    applications: list[AppliedLine] = field(default_factory=list)  # oldest first
+    reactions: list[ReactionLine] = field(default_factory=list)  # most severe first
+    photos: list[Photo] = field(default_factory=list)  # oldest upload first
 
     @property
     def adherence(self) -> int | None:
@@ -116,17 +138,16 @@ class Timeline:
 
     def severity_series(self) -> dict[str, list[tuple[datetime.date, int | None]]]:
         """Per symptom, the maximum severity reported each day (None on days it was not reported)."""
-        names = sorted({r.symptom.name for d in self.days if d.entry for r in d.entry.reactions.all()})
-        series: dict[str, list[tuple[datetime.date, int | None]]] = {}
-        for name in names:
-            points = []
-            for day in self.days:
-                severities = (
-                    [r.severity for r in day.entry.reactions.all() if r.symptom.name == name] if day.entry else []
-                )
-                points.append((day.date, max(severities) if severities else None))
-            series[name] = points
-        return series
+        peaks: list[dict[str, int]] = []
+        for day in self.days:
+            peak: dict[str, int] = {}
+            for reaction in day.reactions:
+                peak[reaction.symptom] = max(peak.get(reaction.symptom, 0), reaction.severity)
+            peaks.append(peak)
+        names = sorted({name for peak in peaks for name in peak})
+        return {
+            name: [(day.date, peak.get(name)) for day, peak in zip(self.days, peaks, strict=True)] for name in names
+        }
 
     def itch_series(self) -> list[tuple[datetime.date, int | None]]:
         return [(day.date, day.entry.itch if day.entry else None) for day in self.days]
@@ -146,10 +167,14 @@ def flag_photos(*, flag: Flag) -> list[Photo]:
 
 
 def timeline(*, patient: Patient, start: datetime.date, end: datetime.date) -> Timeline:
-    """Every day from start to end with its entry, the flags touching it and that day's adherence (diary.adherence)."""
-    entries = {
-        e.date: e for e in Entry.objects.with_details().with_photos().filter(patient=patient, date__range=(start, end))
-    }
+    """Every day from start to end with its entry, what it recorded, the flags touching it and that day's adherence
+    (diary.adherence).
+
+    Applications and reactions are read as plain values (their course, symptom and area names joined in SQL)
+    rather than model instances with prefetches: a month holds a few hundred rows, and Django's prefetching
+    costs a queryset per row.
+    """
+    entries = {e.date: e for e in Entry.objects.filter(patient=patient, date__range=(start, end))}
     courses = list(Treatment.objects.filter(patient=patient).overlapping(start, end))
     flags = list(
         Flag.objects.filter(patient=patient, first_seen__lte=end, last_seen__gte=start)
@@ -167,14 +192,65 @@ def timeline(*, patient: Patient, start: datetime.date, end: datetime.date) -> T
         for date in sorted(set(dates)):
             if date in by_date:
                 by_date[date].flags.append(flag)
+    _add_details(patient=patient, start=start, end=end, by_date=by_date)
     applied: dict[tuple[int, datetime.date], int] = defaultdict(int)
-    for entry in entries.values():
-        for application in entry.applications.all():
-            applied[application.treatment_id, entry.date] += 1
+    for timeline_day in days:
+        for line in timeline_day.applications:
+            applied[line.treatment_id, timeline_day.date] += 1
     for timeline_day in days:
         figures = adherence(courses=courses, applied=applied, start=timeline_day.date, end=timeline_day.date)
         timeline_day.expected, timeline_day.done = figures.expected, figures.done
     return Timeline(patient=patient, start=start, end=end, days=days, flags=flags)
+
+
+def _add_details(
+    *, patient: Patient, start: datetime.date, end: datetime.date, by_date: dict[datetime.date, TimelineDay]
+) -> None:
+    """The range's applications (with their areas), reactions and photos onto their days: four queries."""
+    in_range = {"entry__patient": patient, "entry__date__range": (start, end)}
+    area_names: dict[int, list[str]] = defaultdict(list)
+    through = Application.body_areas.through.objects.filter(
+        application__entry__patient=patient, application__entry__date__range=(start, end)
+    )
+    for application_id, name in through.order_by("bodyarea__name", "bodyarea_id").values_list(
+        "application_id", "bodyarea__name"
+    ):
+        area_names[application_id].append(name)
+    zone = patient.zone
+    for pk, date, treatment_id, applied_at, amount, unit, drug, strength in (
+        Application.objects.filter(**in_range)
+        .order_by("applied_at", "id")
+        .values_list(
+            "pk",
+            "entry__date",
+            "treatment_id",
+            "applied_at",
+            "amount",
+            "unit",
+            "treatment__drug__generic_name",
+            "treatment__strength",
+        )
+    ):
+        by_date[date].applications.append(
+            AppliedLine(
+                treatment_id=treatment_id,
+                time=f"{timezone.localtime(applied_at, zone):%H:%M}",
+                medicine=f"{drug} {strength}".strip(),  # as Treatment.__str__
+                areas=", ".join(area_names.get(pk, ())),
+                amount=format_amount(amount, unit),
+            )
+        )
+    labels = dict(Severity.choices)
+    for date, symptom, severity, area in (
+        Reaction.objects.filter(**in_range)
+        .order_by("-severity", "id")
+        .values_list("entry__date", "symptom__name", "severity", "body_area__name")
+    ):
+        by_date[date].reactions.append(
+            ReactionLine(symptom=symptom, severity=severity, severity_label=labels[severity], body_area=area or "")
+        )
+    for photo in Photo.objects.filter(**in_range).select_related("body_area", "entry").order_by("created", "pk"):
+        by_date[photo.entry.date].photos.append(photo)
 
 
 # --- Export ---------------------------------------------------------------------------------------

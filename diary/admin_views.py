@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from clinics import selectors as care
-from diary import admin_charts, admin_selectors, audit, flag_services
+from diary import admin_charts, admin_selectors, admin_timeline_html, audit, flag_services
 from diary.admin_charts import Series
 from diary.admin_forms import MAX_DAYS, FlagReviewForm, ResolveNoteForm, TimelineRangeForm
 from diary.export import safe_cell
@@ -91,13 +91,8 @@ def patient_timeline(model_admin, request, object_id):
     timeline = admin_selectors.timeline(patient=patient, start=start, end=end)
     audit.record_view(request, patient, f"timeline {start} to {end}")
     symptoms = list(timeline.severity_series().items())
-    table = [
-        {
-            "day": day,
-            "severities": [points[index][1] for _, points in symptoms],
-        }
-        for index, day in enumerate(timeline.days)
-    ]
+    severities = [[points[index][1] for _, points in symptoms] for index in range(len(timeline.days))]
+    shows_photos = care.may_view_patient(user=request.user, patient_user=patient.user, photos=True)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -108,12 +103,12 @@ def patient_timeline(model_admin, request, object_id):
         "form": form,
         "charts": _charts(timeline),
         "symptom_names": [name for name, _ in symptoms],
-        "table": table,
+        "table_rows": admin_timeline_html.table_rows_html(timeline=timeline, severities=severities),
+        "days": admin_timeline_html.days_html(timeline=timeline, shows_photos=shows_photos),
         "export_url": reverse("admin:diary_patient_export", args=[patient.pk]) + f"?start={start}&end={end}",
         "summary_url": reverse("admin:diary_patient_summary", args=[patient.pk]) + f"?start={start}&end={end}",
         "summary_pdf_url": reverse("admin:diary_patient_summary_pdf", args=[patient.pk]) + f"?start={start}&end={end}",
         "change_url": reverse("admin:diary_patient_change", args=[patient.pk]),
-        "shows_photos": care.may_view_patient(user=request.user, patient_user=patient.user, photos=True),
     }
     return TemplateResponse(request, "admin/diary/patient/timeline.html", context)
 

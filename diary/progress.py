@@ -125,8 +125,8 @@ def _buckets(timeline: admin_selectors.Timeline, poems: list[PoemScore], daily: 
             bucket.peak_itch = max(bucket.peak_itch or 0, entry.itch)
         if entry.sleep_loss is not None:
             bucket.sleep_loss = max(bucket.sleep_loss or 0, entry.sleep_loss)
-        for reaction in entry.reactions.all():
-            name = reaction.symptom.name
+        for reaction in day.reactions:
+            name = reaction.symptom
             bucket.severities[name] = max(bucket.severities.get(name, 0), reaction.severity)
     for bucket in buckets:
         figures = adherence(courses=courses, applied=applied, start=bucket.start, end=bucket.end)
@@ -179,7 +179,7 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
     courses = list(Treatment.objects.filter(patient=patient).overlapping(start, end).select_related("drug"))
     applied: dict[tuple[int, datetime.date], int] = defaultdict(int)
     for day in timeline.days:
-        for application in day.entry.applications.all() if day.entry else ():
+        for application in day.applications:
             applied[application.treatment_id, day.date] += 1
     poems = list(PoemScore.objects.for_patient(patient).filter(date__range=(start, end)).order_by("date"))
     daily = not weekly and (end - start).days + 1 <= DAILY_UP_TO
@@ -193,7 +193,7 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
         buckets=_buckets(timeline, poems, daily, courses, applied),
         poems=poems,
         amounts=weekly_amounts(patient, start, end),
-        symptom_names=sorted({r.symptom.name for d in timeline.days if d.entry for r in d.entry.reactions.all()}),
+        symptom_names=sorted({r.symptom for d in timeline.days for r in d.reactions}),
     )
 
 

@@ -5,9 +5,10 @@ every change to the reference bumps it (`load_reference`, any reference admin), 
 any process is seen by the next request everywhere. Only reference-made values go in: never anything
 of a patient or a signed-in user.
 
-Two tiers: the per-process "pages" alias (local memory) first, then the shared "default" cache (the database
-cache table), so a value is made once per reference version for all workers, and a new worker (or one whose
-local entries were culled) reads it instead of making it again.
+Two tiers: the per-process "pages" alias (local memory) first, then the shared "reference" alias (the database
+cache table, like "default"; old versions' values expire after a week), so a value is made once per reference
+version for all workers, and a new worker (or one whose local entries were culled) reads it instead of making
+it again.
 """
 
 from collections.abc import Callable
@@ -16,9 +17,6 @@ from typing import TypeVar
 from django.core.cache import caches
 
 T = TypeVar("T")
-
-# Old versions' values leave the shared cache after a week (the local tier keeps them until culled or restarted).
-SHARED_SECONDS = 7 * 24 * 3600
 
 
 def for_reference(key: str, *, version: int, compute: Callable[[], T]) -> T:
@@ -29,12 +27,12 @@ def for_reference(key: str, *, version: int, compute: Callable[[], T]) -> T:
     full_key = f"ref:{version}:{key}"
     value = pages.get(full_key)
     if value is None:
-        shared = caches["default"]
+        shared = caches["reference"]
         value = shared.get(full_key)
         if value is None:
             value = compute()
             if value is None:
                 return None
-            shared.set(full_key, value, SHARED_SECONDS)
+            shared.set(full_key, value)
         pages.set(full_key, value, None)
     return value

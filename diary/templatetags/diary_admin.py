@@ -1,8 +1,9 @@
 """Template tags for the clinician admin's own pages."""
 
 from django import template
+from django.contrib.admin.templatetags.base import InclusionAdminNode
 
-from diary import admin_selectors
+from diary import admin_rows, admin_selectors
 
 register = template.Library()
 
@@ -13,3 +14,11 @@ def open_flag_counts(user) -> list[admin_selectors.UrgencyCount]:
     if not user.is_authenticated or not user.has_perm("diary.view_flag"):
         return []
     return admin_selectors.active_flag_counts(user=user)
+
+
+@register.tag(name="fast_result_list")
+def fast_result_list_tag(parser, token):
+    """Django's `result_list`, with rows written by diary.admin_rows where it covers the list."""
+    return InclusionAdminNode(
+        parser, token, func=admin_rows.result_list, template_name="change_list_results.html", takes_context=False
+    )

@@ -361,3 +361,30 @@ def test_the_passkeys_page_reads_the_same_number_of_times_however_many_passkeys(
         add_passkey(client, SoftwarePasskey())
     assert WebAuthnCredential.objects.count() == 5
     assert queries() == one
+
+
+def test_the_diary_download_names_the_patient_s_passkeys_and_keeps_their_keys_out(client):
+    import base64
+    import io
+    import zipfile
+
+    _, passkey = patient_with_passkey()
+    use_passkey(client, passkey)
+    response = client.get(reverse("diary:account-export"))
+    data = json.loads(zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).read("diary.json"))
+
+    credential = WebAuthnCredential.objects.get()
+    assert data["sign_in"] == {
+        "two_step_codes": False,
+        "passkeys": [
+            {
+                "name": credential.name,
+                "added_at": credential.created_at.isoformat(),
+                "last_used_at": credential.last_used_at.isoformat(),
+            }
+        ],
+    }
+    text = json.dumps(data)
+    for secret in (bytes(credential.credential_id), bytes(credential.public_key)):
+        assert base64.urlsafe_b64encode(secret).decode().rstrip("=") not in text
+        assert secret.hex() not in text

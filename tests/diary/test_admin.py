@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin as django_admin
+from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from diary import admin_rows
 from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
 from diary.admin_selectors import adherence_for_rows, patients_for_changelist
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
@@ -23,6 +25,7 @@ from diary.permissions import DERMATOLOGISTS, ensure_dermatologists_group
 from drugs.models import Severity, Urgency
 from tests.factories import (
     ApplicationFactory,
+    BodyAreaFactory,
     EntryFactory,
     PatientFactory,
     PhotoFactory,
@@ -584,6 +587,26 @@ def test_the_patient_list_shows_last_entry_days_logged_flags_and_adherence(clien
     assert reverse("admin:diary_patient_timeline", args=[mine[Patient].pk]) in listing.text
 
 
+@pytest.mark.parametrize("who", ["superuser", "derm"])
+@pytest.mark.parametrize("query", [{}, {"o": "-2"}, {"q": "alice", "o": "3"}, {"_popup": "1"}])
+def test_the_patient_list_rows_are_the_markup_django_writes(request, client, who, mine, query):
+    # The list's rows are written by diary.admin_rows; Django's items_for_result must agree cell for cell
+    # (the superuser's rows have a selection checkbox; a filtered list's links keep its filters).
+    PatientFactory(user__username="quiet", user__first_name="", dermatologist=request.getfixturevalue("derm"))
+    client.force_login(request.getfixturevalue(who))
+    listing = client.get(url(Patient, "changelist"), query)
+    cl = listing.context["cl"]
+    django_rows = ["".join(items_for_result(cl, result, None)) for result in cl.result_list]
+    assert django_rows
+    for row in django_rows:
+        assert f"<tr>{row}</tr>" in listing.text
+    if query.get("_popup"):  # a popup (choosing a patient for another form) is left to Django
+        assert "data-popup-opener" in django_rows[0]
+    else:
+        assert list(admin_rows.rows(cl)) == django_rows
+        assert ("action-checkbox" in django_rows[0]) == (who == "superuser")
+
+
 def test_the_patient_list_sorts_by_last_entry_days_logged_and_open_flags(client, derm, mine):
     client.force_login(derm)
     quiet = PatientFactory(user__username="quiet", dermatologist=derm)
@@ -609,6 +632,44 @@ def test_the_timeline_shows_each_day_with_its_applications_reactions_itch_notes_
     assert "Notes of alice" in text
     assert reverse("admin:diary_flag_change", args=[mine[Flag].pk]) in text
     assert "Export CSV" in text
+
+
+def test_the_timeline_lists_each_application_with_its_areas_by_name_and_each_reaction_with_its_area(client, derm, mine):
+    patient, course = mine[Patient], mine[Treatment]
+    day = patient.today() - datetime.timedelta(days=1)
+    entry = EntryFactory(patient=patient, date=day)
+    ApplicationFactory(
+        entry=entry,
+        treatment=course,
+        amount=Decimal("0.5"),
+        body_areas=[BodyAreaFactory(code="neck", name="Neck"), BodyAreaFactory(code="elbows", name="Elbows")],
+    )
+    ReactionFactory(
+        entry=entry, treatment=course, severity=Severity.MILD, body_area=BodyAreaFactory(code="wrist", name="Wrist")
+    )
+    ReactionFactory(entry=entry, treatment=course, severity=Severity.SEVERE, body_area=None)
+    client.force_login(derm)
+    text = client.get(reverse("admin:diary_patient_timeline", args=[patient.pk])).text
+    article = text.split(f'id="day-{day:%Y-%m-%d}"')[1].split("</article>")[0]
+    assert "<td>Tacrolimus ointment 0.1%</td><td>Elbows, Neck</td><td>0.5 FTU</td>" in article
+    severe = article.index('<span class="badge severity-3">Severe</span>')
+    mild = article.index('<span class="badge severity-1">Mild</span>')
+    assert severe < mild  # the most severe first
+    assert "(Wrist)</li>" in article[mild:]
+    assert "()" not in article
+
+
+def test_the_timeline_prints_notes_escaped_with_their_line_breaks(client, derm, mine):
+    patient = mine[Patient]
+    day = patient.today() - datetime.timedelta(days=2)
+    EntryFactory(patient=patient, date=day, notes='Worse <b>tonight</b> & "red"\nBetter by noon')
+    client.force_login(derm)
+    text = client.get(reverse("admin:diary_patient_timeline", args=[patient.pk])).text
+    assert (
+        '<blockquote class="timeline-notes">Worse &lt;b&gt;tonight&lt;/b&gt; &amp; &quot;red&quot;<br>Better by noon'
+        "</blockquote>"
+    ) in text
+    assert "<b>tonight" not in text
 
 
 def test_the_timeline_shows_times_in_the_patients_own_zone(client, derm, other_patient, face):
