@@ -39,6 +39,7 @@ TARGETS = [
         note="one reaction saved + flags re-evaluated; a day with two reactions is two of these",
     ),
     Target("history", "/diary/history/", who="patient"),
+    Target("treatments", "/diary/treatments/", who="patient", note="a small signed-in page: the floor"),
     Target("progress", "/diary/progress/", who="patient", note="3 months by week: 5 SVG charts and their tables"),
     Target("progress-1y", "/diary/progress/?period=1y", who="patient"),
     Target("summary", "/diary/progress/summary/", who="patient", note="the visit summary (4 weeks) as HTML"),

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "diary.context_processors.care_team",
                 "diary.context_processors.alert_contacts",
+                "diary.context_processors.navigation",
             ],
         },
     },

@@ -6,7 +6,11 @@ function of the reference data (keyed by `drugs.selectors.reference_version()`, 
 database on every request, so an edit made through any process shows at once), of the form and
 field, and of the value shown (a default body area, an itch score). That is the whole key: a
 patient's value chooses the entry, never fills it, so two patients with the same inputs share it.
-Fields holding a patient's own text (notes) and bound forms (errors, typed input) are never cached.
+Fields holding a patient's own text (notes) or courses (the treatment select) are cached only as crispy-forms'
+wrapper around the widget (label, help text, the classes crispy gives the widget), made from the form's code
+alone and kept per process; the widget itself, with the patient's value and choices, is rendered on every
+request. Bound forms
+(errors, typed input) are never cached.
 
 The cache: `drugs.caching.for_reference`.
 """
@@ -14,6 +18,7 @@ The cache: `drugs.caching.for_reference`.
 import hashlib
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django.core.cache import caches
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,11 +33,13 @@ def symptom_choices(*, drug_ids: list[int], version: int) -> list:
 
 
 def field_html(field: BoundField, *, version: int | None) -> SafeString:
-    """`field|as_crispy_field`, from the cache when the field is one the form lists in `reference_fields`,
-    the form is unbound and the reference version is known."""
+    """`field|as_crispy_field`, from the cache when the form is unbound and the reference version is known: the
+    whole field when the form lists it in `reference_fields`, else crispy's wrapper around the widget."""
     form = field.form
-    if version is None or form.is_bound or field.name not in getattr(form, "reference_fields", ()):
+    if version is None or form.is_bound:
         return as_crispy_field(field)
+    if field.name not in getattr(form, "reference_fields", ()):
+        return _wrapped_widget(field, version=version)
     parts = ":".join(
         [
             str(version),
@@ -46,3 +53,54 @@ def field_html(field: BoundField, *, version: int | None) -> SafeString:
     )
     key = f"field:{hashlib.sha256(parts.encode()).hexdigest()}"
     return mark_safe(for_reference(key, version=version, compute=lambda: str(as_crispy_field(field))))  # noqa: S308 - crispy's own escaped output
+
+
+# Where the widget goes in crispy's wrapper: crispy prints the bound field (`str(field)`) there, and nothing a
+# form's code writes (labels, help text) holds a NUL character.
+_WIDGET = "\x00widget\x00"
+
+
+class _WidgetMark(BoundField):
+    def __str__(self) -> str:
+        return _WIDGET
+
+
+def _wrapper(field: BoundField) -> tuple[str, str]:
+    """crispy's HTML for the field with a mark where the widget goes, and the CSS class crispy gives the widget."""
+    widget = field.field.widget
+    original = widget.attrs.get("class")
+    html = str(as_crispy_field(_WidgetMark(field.form, field.field, field.name)))
+    css_class = widget.attrs["class"]
+    if original is None:
+        del widget.attrs["class"]
+    else:
+        widget.attrs["class"] = original
+    return html, css_class
+
+
+def _wrapped_widget(field: BoundField, *, version: int) -> SafeString:
+    """`field|as_crispy_field` for a field of an unbound form: crispy's wrapper, kept per form, field and id (it
+    holds the form's label and help text only), around the widget rendered now with this patient's value."""
+    form, widget = field.form, field.field.widget
+    parts = ":".join(
+        [
+            f"{type(form).__module__}.{type(form).__qualname__}",
+            form.prefix or "",
+            str(field.auto_id),
+            field.name,
+            type(widget).__name__,
+            str(widget.attrs.get("class", "")),
+            str(field.field.required),
+            str(field.label),
+            str(field.help_text),
+        ]
+    )
+    # Per process only: made from the form's code, it is cheaper to make again than to fetch from a shared cache.
+    pages, key = caches["pages"], f"wrapper:{version}:{hashlib.sha256(parts.encode()).hexdigest()}"
+    wrapper = pages.get(key)
+    if wrapper is None:
+        wrapper = _wrapper(field)
+        pages.set(key, wrapper, None)
+    html, css_class = wrapper
+    widget.attrs["class"] = css_class
+    return mark_safe(html.replace(_WIDGET, str(field)))  # noqa: S308 - crispy's escaped output and the widget's own

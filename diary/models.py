@@ -505,7 +505,12 @@ class Flag(models.Model):
 
     @property
     def matched_dates(self) -> list[datetime.date]:
-        return [datetime.date.fromisoformat(day["date"]) for day in self.evidence.get("days", [])]
+        return self.dates_in(self.evidence)
+
+    @staticmethod
+    def dates_in(evidence: dict) -> list[datetime.date]:
+        """The days a flag's evidence holds (read from rows as values too: diary.selectors.alert_anchor)."""
+        return [datetime.date.fromisoformat(day["date"]) for day in evidence.get("days", [])]
 
     @property
     def guide_url(self) -> str:

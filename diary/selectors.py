@@ -8,8 +8,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clinics import selectors as care
 from diary.adherence import doses_counted, is_extra_dose
+from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
-from drugs.models import BodyArea, Urgency
+from drugs.models import BodyArea, Severity, Urgency
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,83 @@ class CourseProgress:
         return self.done >= self.due
 
 
-def entry_on(*, patient: Patient, day: datetime.date) -> Entry | None:
-    return Entry.objects.with_details().filter(patient=patient, date=day).first()
+@dataclass(frozen=True)
+class LoggedApplication:
+    """An application as the day's page lists it."""
+
+    pk: int
+    drug: str
+    strength: str
+    applied_at: datetime.datetime
+    amount_display: str
+    areas: list[str]
+
+
+@dataclass(frozen=True)
+class LoggedReaction:
+    """A reaction as the day's page lists it ("" for no area or no medicine)."""
+
+    pk: int
+    severity: int
+    symptom: str
+    body_area: str
+    drug: str
+
+    def get_severity_display(self) -> str:
+        return Severity(self.severity).label
+
+
+@dataclass(frozen=True)
+class DayLog:
+    """What a patient logged on one day: the entry's own fields and its applications and reactions, in the
+    order the models sort them."""
+
+    pk: int
+    date: datetime.date
+    itch: int | None
+    sleep_loss: int | None
+    notes: str
+    is_late: bool
+    applications: list[LoggedApplication]
+    reactions: list[LoggedReaction]
+
+
+def entry_on(*, patient: Patient, day: datetime.date) -> DayLog | None:
+    """The day's entry with its applications and reactions, read as plain values: three queries (one when the day
+    has no entry), without model instances or prefetching (the day page shows them, nothing more)."""
+    row = Entry.objects.filter(patient=patient, date=day).values_list("pk", "itch", "sleep_loss", "notes", "created")
+    row = row.order_by().first()
+    if row is None:
+        return None
+    pk, itch, sleep_loss, notes, created = row
+    applications: dict[int, LoggedApplication] = {}
+    application_rows = Application.objects.filter(entry_id=pk).values_list(
+        "pk", "treatment__drug__generic_name", "treatment__strength", "applied_at", "amount", "unit", "body_areas__name"
+    )
+    for a_pk, drug, strength, applied_at, amount, unit, area in application_rows.order_by(
+        *Application._meta.ordering, "body_areas__name"
+    ):
+        if a_pk not in applications:
+            applications[a_pk] = LoggedApplication(a_pk, drug, strength, applied_at, format_amount(amount, unit), [])
+        if area is not None:
+            applications[a_pk].areas.append(area)
+    reaction_rows = Reaction.objects.filter(entry_id=pk).values_list(
+        "pk", "severity", "symptom__name", "body_area__name", "treatment__drug__generic_name"
+    )
+    reactions = [
+        LoggedReaction(r_pk, severity, symptom, area or "", drug or "")
+        for r_pk, severity, symptom, area, drug in reaction_rows
+    ]
+    return DayLog(
+        pk=pk,
+        date=day,
+        itch=itch,
+        sleep_loss=sleep_loss,
+        notes=notes,
+        is_late=Entry.written_late(patient=patient, date=day, created=created),
+        applications=list(applications.values()),
+        reactions=reactions,
+    )
 
 
 def active_courses(*, patient: Patient, day: datetime.date) -> QuerySet[Treatment]:
@@ -124,6 +200,20 @@ def alerts_on(
         others=len(active) - len(on_day),
         clinic_phone=clinic_phone(patient=patient, care_links=care_links) if urgent else None,
     )
+
+
+def alert_anchor(*, patient: Patient, day: datetime.date) -> str:
+    """Where a day's page opens after a write, as `alerts_on` would show the day: "#emergency" when an active
+    emergency flag's evidence includes `day`, "#alerts" when another active flag's does, else "". One query of two
+    columns (the redirect needs nothing else of the flags)."""
+    urgencies = [
+        urgency
+        for urgency, evidence in Flag.objects.for_patient(patient).active().values_list("urgency", "evidence")
+        if day in Flag.dates_in(evidence)
+    ]
+    if Urgency.EMERGENCY in urgencies:
+        return "#emergency"
+    return "#alerts" if urgencies else ""
 
 
 def alerts_for(*, patient: Patient) -> tuple[list[Flag], QuerySet[Flag]]:

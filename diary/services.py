@@ -63,10 +63,16 @@ def _entry_for(patient: Patient, date: datetime.date) -> Entry:
 
 
 def _entry_item_save(
-    item: Application | Reaction, *, patient: Patient, body_areas: Iterable[BodyArea] | None = None
+    item: Application | Reaction,
+    *,
+    patient: Patient,
+    body_areas: Iterable[BodyArea] | None = None,
+    entry_checked: bool = False,
 ) -> None:
-    """Validate and save an application or reaction, then re-evaluate its day."""
-    item.full_clean()
+    """Validate and save an application or reaction, then re-evaluate its day. `entry_checked`: the entry was got
+    or created by `_entry_for` in this transaction, so validation does not ask the database again that it exists
+    (its other checks, and the model's `clean()`, all run)."""
+    item.full_clean(exclude=["entry"] if entry_checked else None)
     item.save()
     if body_areas is not None:
         item.body_areas.set(body_areas)
@@ -266,7 +272,7 @@ def application_create(
         unit=unit or treatment.usual_unit,
     )
     areas = treatment.body_areas.all() if body_areas is None else body_areas
-    _entry_item_save(application, patient=patient, body_areas=areas)
+    _entry_item_save(application, patient=patient, body_areas=areas, entry_checked=True)
     return application
 
 
@@ -314,7 +320,7 @@ def reaction_create(
     _own(patient, treatment)
     entry = _entry_for(patient, date)
     reaction = Reaction(entry=entry, symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
-    _entry_item_save(reaction, patient=patient)
+    _entry_item_save(reaction, patient=patient, entry_checked=True)
     return reaction
 
 

@@ -93,11 +93,7 @@ def _after_write(
 
     An emergency opens at the call button's box (the browser focuses the fragment's target). The write's
     confirmation `message` is shown where the page opens (see `_placed`), not above it, out of sight."""
-    alerts = selectors.alerts_on(patient=patient, day=day, care_links=[])  # only where to go: no phone needed
-    if alerts.emergency:
-        anchor = "#emergency"
-    elif alerts.flags:
-        anchor = "#alerts"
+    anchor = selectors.alert_anchor(patient=patient, day=day) or anchor
     if message:
         _confirm(request, message, anchor)
     return f"{_day_url(patient, day)}{query}{anchor}"
@@ -145,7 +141,7 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1) if day < today else None,
         "entry": entry,
-        "undo": next((a for a in entry.applications.all() if str(a.pk) == undo_pk), None) if entry else None,
+        "undo": next((a for a in entry.applications if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,
         "alerts": alerts,
         "notices": _placed(request, {"reactions", "photos"} | ({"alerts"} if alerts.flags else set())),

@@ -2,13 +2,14 @@
 
 Django's `Select` renders `select.html`, which includes `select_option.html` (and `attrs.html`) once per
 `<option>`: on the diary's day page the 48 symptoms and 11 body areas made form widgets more than half of
-the page's server time (docs/benchmark.md). `Select` here builds the same markup with `format_html`,
-character for character (a test renders both and compares them), so ids, names, labels and the attributes
-crispy-forms adds (class, `aria-invalid`, `aria-describedby`, `required`) are unchanged.
+the page's server time (docs/benchmark.md). `Select` here builds the same markup in Python (each value and
+label escaped as the template escapes it), character for character (a test renders both and compares them),
+so ids, names, labels and the attributes crispy-forms adds (class, `aria-invalid`, `aria-describedby`,
+`required`) are unchanged.
 """
 
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -29,18 +30,28 @@ class Select(forms.Select):
     """Named `Select` on purpose: crispy-forms adds the widget's class name as a CSS class ("select")."""
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html('\n  <optgroup label="{}">', group_name))
-            parts.extend(
-                format_html(
-                    '\n  <option value="{}"{}>{}</option>\n', option["value"], _attrs(option["attrs"]), option["label"]
+        # Django's get_context() + optgroups(), without an option dict per <option>: the same choices walked the
+        # same way (a group's options, only the first matching value selected unless multiple).
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        values = self.format_value(value)
+        parts = [format_html('<select name="{}"{}>', name, _attrs(attrs))]
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if option_value is None:
+                option_value = ""
+            grouped = isinstance(option_label, list | tuple)
+            if grouped and option_value:
+                parts.append(format_html('\n  <optgroup label="{}">', option_value))
+            for subvalue, sublabel in option_label if grouped else [(option_value, option_label)]:
+                selected = (not has_selected or self.allow_multiple_selected) and str(subvalue) in values
+                has_selected |= selected
+                parts.append(
+                    f'\n  <option value="{conditional_escape(subvalue)}"{" selected" if selected else ""}>'
+                    f"{conditional_escape(sublabel)}</option>\n"
                 )
-                for option in options
-            )
-            if group_name:
+            if grouped and option_value:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - every part above is format_html's escaped output
+        return mark_safe("".join(parts))  # noqa: S308 - every value and label above is escaped

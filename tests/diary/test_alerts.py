@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from diary import flag_services, services
+from diary import flag_services, selectors, services
 from diary.models import Flag
-from drugs.models import Symptom
+from drugs.models import Symptom, Urgency
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +147,34 @@ def test_my_alerts_costs_the_same_queries_with_many_flags(
 
     with django_assert_max_num_queries(8):
         assert client.get(reverse("diary:alert-list")).status_code == 200
+
+
+def test_after_a_write_the_day_opens_where_its_own_active_alerts_are(patient, other_patient):
+    """The redirect's anchor says what the day's alerts box shows: emergency first, only active flags whose evidence
+    holds that day, only this patient's."""
+    today = patient.today()
+    yesterday = today - datetime.timedelta(days=1)
+
+    def flag(who, urgency, day, status=Flag.Status.OPEN):
+        evidence = {"days": [{"date": day.isoformat(), "reactions": []}]}
+        return Flag.objects.create(
+            patient=who, urgency=urgency, status=status, first_seen=day, last_seen=day, rule_text="R", evidence=evidence
+        )
+
+    def anchors():
+        shown = [
+            "#emergency" if alerts.emergency else "#alerts" if alerts.flags else ""
+            for alerts in (selectors.alerts_on(patient=patient, day=d) for d in (today, yesterday))
+        ]
+        assert shown == [selectors.alert_anchor(patient=patient, day=d) for d in (today, yesterday)]
+        return shown
+
+    flag(other_patient, Urgency.EMERGENCY, other_patient.today())
+    flag(patient, Urgency.EMERGENCY, today, status=Flag.Status.RESOLVED)
+    assert anchors() == ["", ""]
+    flag(patient, Urgency.TODAY, yesterday)
+    assert anchors() == ["", "#alerts"]
+    flag(patient, Urgency.ROUTINE, today, status=Flag.Status.ACKNOWLEDGED)
+    assert anchors() == ["#alerts", "#alerts"]
+    flag(patient, Urgency.EMERGENCY, today)
+    assert anchors() == ["#emergency", "#alerts"]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from diary.models import Application, Flag
 from drugs.models import Symptom
 from tests.diary.conftest import UTC, frozen
-from tests.factories import EntryFactory
+from tests.factories import ApplicationFactory, EntryFactory, ReactionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +100,24 @@ def test_a_message_for_a_region_the_page_no_longer_has_is_shown_at_the_top(clien
 
     assert 'id="alerts"' not in text
     assert 'role="status">Logged mild cold sores' in text
+
+
+def test_what_a_day_logged_is_listed_in_order_in_the_patients_time(client, patient, course, face, hands, burning):
+    """Applications by time with their areas by name, reactions worst first, each with what it names."""
+    day = datetime.date(2026, 3, 7)
+    entry = EntryFactory(patient=patient, date=day, itch=4, sleep_loss=2, notes="Dry <patch>")
+    evening = patient.at(day, datetime.time(21, 5))
+    ApplicationFactory(entry=entry, treatment=course, applied_at=evening, body_areas=[hands, face])
+    ApplicationFactory(entry=entry, treatment=course, applied_at=patient.at(day, datetime.time(7, 40)), body_areas=[])
+    ReactionFactory(entry=entry, symptom=burning, severity=1, body_area=None)
+    ReactionFactory(entry=entry, symptom=burning, severity=3, body_area=face, treatment=course)
+    client.force_login(patient.user)
+
+    with frozen(datetime.datetime(2026, 3, 10, 9, 30, tzinfo=UTC)):
+        logged = _region(client.get(reverse("diary:day", args=[day])).content.decode(), "logged")
+
+    text = re.sub(r"<[^>]+>", "", logged)
+    assert text.index("at 07:40") < text.index("at 21:05\n      · 1 FTU · Face, Hands")
+    assert "Severe\n      Burning on face · Tacrolimus ointment\n" in text
+    assert text.index("Severe") < text.index("Mild\n      Burning\n")
+    assert "Peak itch: 4 of 10" in text and "Sleep loss: 2 of 10" in text and "Dry &lt;patch&gt;" in logged

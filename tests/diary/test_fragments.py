@@ -8,11 +8,13 @@ import datetime
 import re
 
 import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 
-from diary import services
+from diary import fragments, services
+from diary.forms import EntryForm, ReactionForm
 from drugs.models import BodyArea, Drug, Symptom
 from drugs.selectors import reference_version
 from drugs.services import reference_version_bump
@@ -137,3 +139,26 @@ def test_a_form_sent_back_with_errors_is_rendered_afresh_with_what_was_typed(cli
     assert response.status_code == 200
     assert "Choose what you noticed, then tap how bad it is." in page
     assert 'aria-invalid="true"' in page
+
+
+def test_a_patients_own_fields_are_crispys_html_with_their_own_value_and_courses(reference, patient, other_patient):
+    """Notes and the treatment select: only crispy's wrapper is kept; each patient's text and courses are their own,
+    and the HTML is the one crispy-forms makes."""
+    alice, bob = _course(patient, "face_neck"), _course(other_patient, "scalp")
+    version = reference_version()
+
+    def fields(who, course, notes):
+        entry = EntryForm(initial={"notes": notes})
+        reaction = ReactionForm(patient=who, courses=[course], reference_version=version)
+        return entry["notes"], reaction["treatment"]
+
+    for who, course, notes in [
+        (patient, alice, "Alice <own> words"),
+        (other_patient, bob, "Bob's"),
+        (patient, alice, ""),
+    ]:
+        cached = [str(fragments.field_html(field, version=version)) for field in fields(who, course, notes)]
+        assert cached == [str(as_crispy_field(field)) for field in fields(who, course, notes)]
+        assert "Alice &lt;own&gt; words" in cached[0] if notes.startswith("Alice") else "Alice" not in cached[0]
+        assert f'<option value="{course.pk}" selected>' in cached[1]
+        assert str(alice.pk if who == other_patient else bob.pk) not in re.findall(r'value="(\d+)"', cached[1])

@@ -268,3 +268,17 @@ def test_the_symptom_filter_offers_the_symptoms_the_patient_reported(client, pat
 
     assert '<option value="burning">Burning</option>' in text
     assert 'value="redness"' not in text
+
+
+def test_what_a_patient_typed_is_shown_as_text_on_their_card_never_as_markup(client, patient, course):
+    EntryFactory(patient=patient, date=EARLIER, notes='<script>alert("x")</script>\nSecond & "last" line')
+    EntryFactory(patient=patient, date=EARLIER - datetime.timedelta(days=1))  # a page with nothing on it
+    client.force_login(patient.user)
+
+    text = client.get(HISTORY).content.decode()
+
+    assert "<script>alert" not in text
+    assert "<dd>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>Second &amp; &quot;last&quot; line</dd>" in text
+    assert text.count('<p class="mb-0">Nothing logged.</p>') == 1
+    card = re.search(r'<article class="card history-day" aria-labelledby="day-2026-03-07">.*?</article>', text, re.S)
+    assert "<div><dt>Notes</dt><dd>&lt;script&gt;" in card.group(0)

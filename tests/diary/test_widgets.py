@@ -4,6 +4,7 @@ so a screen reader hears the same labels, ids, selected option and error attribu
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
+from django.utils.safestring import mark_safe
 
 from diary import widgets
 from diary.forms import ReactionForm, SettingsForm, TreatmentForm
@@ -13,6 +14,14 @@ CHOICES = [
     ("a", "Tom & Jerry's"),
     ('Group "x"', [("1", "one"), ("2", "two")]),
     (3, "three"),
+]
+# Edge cases of Django's walk through choices: a None value, a group without a name, a value twice (only the first
+# is selected), a label already marked safe.
+ODD_CHOICES = [
+    (None, "nothing"),
+    ("", [("a", "in a nameless group")]),
+    ("a", "a again"),
+    ("b", mark_safe("<b>bold</b>")),
 ]
 
 
@@ -25,6 +34,13 @@ def test_a_select_renders_exactly_as_djangos_template_widget(value, attrs):
     expected = forms.Select(choices=CHOICES).render("pick", value, attrs)
 
     assert widgets.Select(choices=CHOICES).render("pick", value, attrs) == expected
+
+
+@pytest.mark.parametrize("value", ["", "a", "b", None])
+def test_odd_choices_render_exactly_as_djangos_template_widget(value):
+    expected = forms.Select(choices=ODD_CHOICES).render("pick", value, {"id": "id_pick"})
+
+    assert widgets.Select(choices=ODD_CHOICES).render("pick", value, {"id": "id_pick"}) == expected
 
 
 def _as_django(form: forms.Form, name: str) -> forms.Form:
