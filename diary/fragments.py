@@ -52,7 +52,9 @@ def field_html(field: BoundField, *, version: int | None) -> SafeString:
         ]
     )
     key = f"field:{hashlib.sha256(parts.encode()).hexdigest()}"
-    return mark_safe(for_reference(key, version=version, compute=lambda: str(as_crispy_field(field))))  # noqa: S308 - crispy's own escaped output
+    # One key per form, field, choices and value (hundreds across patients): kept per process only.
+    html = for_reference(key, version=version, compute=lambda: str(as_crispy_field(field)), shared=False)
+    return mark_safe(html)  # noqa: S308 - crispy's own escaped output
 
 
 # Where the widget goes in crispy's wrapper: crispy prints the bound field (`str(field)`) there, and nothing a

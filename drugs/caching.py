@@ -19,20 +19,22 @@ from django.core.cache import caches
 T = TypeVar("T")
 
 
-def for_reference(key: str, *, version: int, compute: Callable[[], T]) -> T:
+def for_reference(key: str, *, version: int, compute: Callable[[], T], shared: bool = True) -> T:
     """`compute()`'s value for `key` under this reference version: computed once per reference version (see the module).
 
+    `shared=False` keeps it in the process only: for values of many keys that are cheaper to make than to fetch
+    (and whose first making would otherwise write to the shared store on a page view).
     None is returned as it comes and not kept (e.g. a medicine not in the guide: made-up addresses fill nothing)."""
     pages = caches["pages"]
     full_key = f"ref:{version}:{key}"
     value = pages.get(full_key)
     if value is None:
-        shared = caches["reference"]
-        value = shared.get(full_key)
+        value = caches["reference"].get(full_key) if shared else None
         if value is None:
             value = compute()
             if value is None:
                 return None
-            shared.set(full_key, value)
+            if shared:
+                caches["reference"].set(full_key, value)
         pages.set(full_key, value, None)
     return value

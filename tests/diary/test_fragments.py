@@ -162,3 +162,18 @@ def test_a_patients_own_fields_are_crispys_html_with_their_own_value_and_courses
         assert "Alice &lt;own&gt; words" in cached[0] if notes.startswith("Alice") else "Alice" not in cached[0]
         assert f'<option value="{course.pk}" selected>' in cached[1]
         assert str(alice.pk if who == other_patient else bob.pk) not in re.findall(r'value="(\d+)"', cached[1])
+
+
+def test_a_today_page_keeps_its_pickers_html_in_the_process_and_shares_only_the_symptom_groups(
+    client, reference, patient
+):
+    """The pickers' HTML has one key per form, field and value (hundreds across patients): making one must not
+    write to the shared store on a page view. The symptom groups (one per set of medicines) are shared."""
+    from django.db import connection
+
+    _course(patient, "face_neck")
+    _today(client, patient.user)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM django_cache")
+        shared = [key for (key,) in cursor.fetchall()]
+    assert shared and all(":symptoms:" in key or ":flag-rules" in key for key in shared), shared
