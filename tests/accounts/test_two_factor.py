@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django_otp.oath import totp
+from django_otp.oath import hotp, totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,10 +15,17 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.real_two_factor]
 
 
-def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
-    """The code the app shows now (or `steps_ahead` 30-second steps later: a code is accepted only once)."""
-    t0 = device.t0 - steps_ahead * device.step
-    return f"{totp(device.bin_key, step=device.step, t0=t0, digits=device.digits):0{device.digits}d}"
+def code_for(device: TOTPDevice) -> str:
+    """The code the app shows now."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+def next_code(device: TOTPDevice) -> str:
+    """The app's code for the 30-second step after the last one used (a code is accepted only once): accepted
+    whether or not a step boundary passed since, which "the code one step from now" is not (the device counts
+    from the step it last accepted)."""
+    device.refresh_from_db()
+    return f"{hotp(device.bin_key, device.last_t + 1, digits=device.digits):0{device.digits}d}"
 
 
 def log_in(client, username: str, path: str = "login"):
@@ -125,7 +132,7 @@ def test_a_patient_who_opted_in_must_type_a_code_on_every_new_log_in(client, pat
 
     assert response["Location"].startswith(reverse("two-factor-verify"))
     device = TOTPDevice.objects.get(user=patient.user)
-    client.post(reverse("two-factor-verify"), {"token": code_for(device, steps_ahead=1)})
+    client.post(reverse("two-factor-verify"), {"token": next_code(device)})
     assert client.get(reverse("diary:history")).status_code == 200
 
 
