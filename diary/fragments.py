@@ -9,8 +9,7 @@ patient's value chooses the entry, never fills it, so two patients with the same
 Fields holding a patient's own text (notes) or courses (the treatment select) are cached only as crispy-forms'
 wrapper around the widget (label, help text, the classes crispy gives the widget), made from the form's code
 alone and kept per process; the widget itself, with the patient's value and choices, is rendered on every
-request. Bound forms
-(errors, typed input) are never cached.
+request. Bound forms (errors, typed input) are never cached.
 
 The cache: `drugs.caching.for_reference`.
 """
@@ -18,7 +17,6 @@ The cache: `drugs.caching.for_reference`.
 import hashlib
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
-from django.core.cache import caches
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
@@ -98,11 +96,7 @@ def _wrapped_widget(field: BoundField, *, version: int) -> SafeString:
         ]
     )
     # Per process only: made from the form's code, it is cheaper to make again than to fetch from a shared cache.
-    pages, key = caches["pages"], f"wrapper:{version}:{hashlib.sha256(parts.encode()).hexdigest()}"
-    wrapper = pages.get(key)
-    if wrapper is None:
-        wrapper = _wrapper(field)
-        pages.set(key, wrapper, None)
-    html, css_class = wrapper
+    key = f"wrapper:{hashlib.sha256(parts.encode()).hexdigest()}"
+    html, css_class = for_reference(key, version=version, compute=lambda: _wrapper(field), shared=False)
     widget.attrs["class"] = css_class
     return mark_safe(html.replace(_WIDGET, str(field)))  # noqa: S308 - crispy's escaped output and the widget's own
