@@ -49,7 +49,8 @@ run: $(STAMP)
 	@echo "Serving on http://localhost:8000/ (Ctrl-C stops it; passkeys need the name localhost, not 127.0.0.1)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# The suite runs on PYTEST_WORKERS processes (pytest-xdist); the browser tests take turns on one of them.
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist) that take the tests one at a time, the long ones
+# first (tests/conftest.py, start_order), so that both finish together.
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 

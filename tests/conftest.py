@@ -243,22 +243,22 @@ def sign_in(page, live_server, user) -> None:
 REPORT_PROPERTY = "report_line"
 
 
-BROWSER_GROUPS = 2
+def start_order(item) -> int:
+    """Where a test starts in the run: the long tests (marker `long`) first, then the browser tests, then the rest.
 
-
-def browser_groups(nodeids: list[str], groups: int = BROWSER_GROUPS) -> dict[str, str]:
-    """Each browser test's xdist group: the tests dealt in turn, in file order, into `groups` groups, so that
-    the two long journeys of one file (the phone's and the desktop's) land in different groups."""
-    return {nodeid: f"browser-{index % groups}" for index, nodeid in enumerate(nodeids)}
+    `make test` runs two pytest-xdist workers that take the tests one at a time in this order (`--dist loadgroup`,
+    no groups): started first, the long tests end early on one worker while the other takes what comes next, and
+    the many short tests at the end keep both workers busy until the last one. A long test started last would
+    run alone for minutes while the other worker has nothing left to do."""
+    if item.get_closest_marker("long"):
+        return 0
+    if item.get_closest_marker("browser"):
+        return 1
+    return 2
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests are dealt into two xdist groups (`-n 2 --dist loadgroup`, make test): each group runs on
-    one worker with its own Chromium and live server, and the rest of the suite fills the gaps on both."""
-    browser_items = [item for item in items if item.get_closest_marker("browser")]
-    groups = browser_groups([item.nodeid for item in browser_items])
-    for item in browser_items:
-        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    items.sort(key=start_order)  # stable: file order within each kind
 
 
 # The lines gathered by pytest_runtest_logreport, in the process that prints the summary.

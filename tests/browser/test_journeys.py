@@ -236,6 +236,7 @@ def check_everything(checks: PageChecks, page, journey_report) -> None:
     assert checks.over_budget() == {}, f"pages over {BUDGET // 1024} KB compressed"
 
 
+@pytest.mark.long
 def test_a_new_patient_on_a_phone_logs_a_week_follows_an_alert_to_the_guide_and_finds_it_all_in_history(
     open_page, reference, journey_report
 ):
@@ -247,6 +248,7 @@ def test_a_new_patient_on_a_phone_logs_a_week_follows_an_alert_to_the_guide_and_
     check_everything(checks, recorded.page, journey_report)
 
 
+@pytest.mark.long
 def test_a_new_patient_on_a_desktop_logs_a_week_follows_an_alert_to_the_guide_and_finds_it_all_in_history(
     open_page, reference, journey_report
 ):
@@ -361,6 +363,7 @@ def test_a_patient_finds_nothing_at_the_addresses_of_another_patients_entries_ph
 # --- The dermatologist's review -------------------------------------------------------------------------------------
 
 
+@pytest.mark.long
 @pytest.mark.real_two_factor
 def test_a_dermatologist_reviews_the_flag_from_the_queue_with_the_timeline_and_a_photo_and_the_patient_sees_the_note(
     open_page, live_server, reference, journey_report
