@@ -243,18 +243,32 @@ def sign_in(page, live_server, user) -> None:
 REPORT_PROPERTY = "report_line"
 
 
-def start_order(item) -> int:
-    """Where a test starts in the run: the long tests (marker `long`) first, then the browser tests, then the rest.
+def database_kind(item) -> int:
+    """pytest-django's order, as Django's runner: 0 tests in a rolled-back transaction, 1 transactional tests
+    (live_server, transactional_db), 2 tests without the database.
+
+    A transactional test empties every table afterwards, the rows that migrations made too (the groups and their
+    permissions): the tests that need those rows have to run before any transactional test on the same worker."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    if {"transactional_db", "live_server"} & set(fixtures) or (
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ):
+        return 1
+    if marker or "db" in fixtures:
+        return 0
+    return 2
+
+
+def start_order(item) -> tuple[int, int]:
+    """Where a test starts in the run: in pytest-django's order of database kinds, and within each kind the long
+    tests (marker `long`) first.
 
     `make test` runs two pytest-xdist workers that take the tests one at a time in this order (`--dist loadgroup`,
-    no groups): started first, the long tests end early on one worker while the other takes what comes next, and
-    the many short tests at the end keep both workers busy until the last one. A long test started last would
-    run alone for minutes while the other worker has nothing left to do."""
-    if item.get_closest_marker("long"):
-        return 0
-    if item.get_closest_marker("browser"):
-        return 1
-    return 2
+    no groups): started first in their kind, the long tests (the browser journeys are transactional) end while the
+    other worker takes what comes next, and the many short tests after them keep both workers busy until the end.
+    A long test started last would run alone for a minute or more while the other worker has nothing left to do."""
+    return database_kind(item), 0 if item.get_closest_marker("long") else 1
 
 
 def pytest_collection_modifyitems(config, items):
