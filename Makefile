@@ -63,7 +63,8 @@ test-postgres: $(DEV_STAMP)
 	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The key screens (phone, and the dermatologist's on a desktop) as PNGs in screenshots/ (git-ignored), taken by
-# the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json.
+# the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json and
+# axe-*.json (layout checks in layout-*.json).
 screenshots: $(DEV_STAMP)
 	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_journeys.py tests/browser/test_progress.py tests/browser/test_care_team.py tests/browser/test_alerts.py tests/browser/test_admin.py $(PYTEST_ARGS)
 	@ls screenshots

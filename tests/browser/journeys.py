@@ -159,29 +159,30 @@ class PageChecks:
             if weight["gzip_6"] >= BUDGET or weight["production"] >= BUDGET
         }
 
-    def save(self) -> Path:
-        """Write the figures next to the screenshots (git-ignored), one file per label.
+    def save(self) -> list[Path]:
+        """Write the figures next to the screenshots (git-ignored): one file per label and kind of check made.
 
-        The tests that share a label (a journey's axe-core results, its pages' weights and layouts) each add
-        what they measured to the file, keeping what the others wrote."""
+        page-weights-<label>.json, layout-<label>.json and axe-<label>.json: the tests that check a journey's pages
+        in parts (its axe-core results, then the pages' weights and layouts) each write their own files, never one
+        that another worker may be writing at the same time."""
         SCREENSHOTS.mkdir(exist_ok=True)
-        target = SCREENSHOTS / f"page-weights-{self.label}.json"
-        figures = json.loads(target.read_text()) if target.exists() else {}
+        figures = {}
         if self.weights:
-            figures["viewport"] = self.viewport
-            figures["pages"] = self.weights
+            figures["page-weights"] = {"viewport": self.viewport, "pages": self.weights}
         if self.laid_out:
-            earlier = figures.get("layout_problems", {})
-            kept = {key: value for key, value in earlier.items() if key.split(" ", 1)[0] not in self.laid_out}
-            figures["layout_problems"] = kept | self.layout_problems
+            figures["layout"] = {"layouts": sorted(self.laid_out), "layout_problems": self.layout_problems}
         if self.rules_checked:
             figures["axe"] = {
                 "rules_checked": sorted(self.rules_checked),
                 "serious_or_critical": self.axe_problems,
                 "minor_or_moderate": self.axe_minor,
             }
-        target.write_text(json.dumps(figures, indent=2))
-        return target
+        written = []
+        for kind, content in figures.items():
+            target = SCREENSHOTS / f"{kind}-{self.label}.json"
+            target.write_text(json.dumps(content, indent=2))
+            written.append(target)
+        return written
 
     def summary_lines(self) -> list[str]:
         lines = []

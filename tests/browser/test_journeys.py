@@ -386,7 +386,8 @@ def test_every_page_of_the_first_week_transfers_under_200_kb_compressed_on_a_col
 def test_every_page_of_the_first_week_reflows_at_320_px_and_keeps_its_text_at_200_percent_zoom(
     open_page, live_server, first_week, layout
 ):
-    checks = PageChecks("layout", open_page, LAYOUTS[layout]["viewport"], visits=first_week_pages(first_week))
+    viewport = LAYOUTS[layout]["viewport"]
+    checks = PageChecks(f"first-week-{layout}", open_page, viewport, visits=first_week_pages(first_week))
 
     checks.lay_out(signed_in_state(open_page, live_server, first_week.user), layout)
 
