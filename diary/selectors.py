@@ -133,6 +133,12 @@ def entry_on(*, patient: Patient, day: datetime.date) -> DayLog | None:
 
 
 @prepared
+def courses_of(*, patient_id: int):
+    """All the patient's courses with their medicine, in the courses' order (the reaction form's select)."""
+    return Treatment.objects.filter(patient_id=patient_id).select_related("drug")
+
+
+@prepared
 def _active_course_rows(*, patient_id: int, day: datetime.date):
     courses = Treatment.objects.filter(patient_id=patient_id).active_on(day).select_related("drug")
     return courses.order_by("started_on", "id")
