@@ -25,4 +25,3 @@ def test_the_store_reads_its_own_row_and_forgets_an_unknown_key(db):
     unknown = SessionStore(session_key="x" * 32)
     assert unknown.load() == {}
     assert unknown.session_key is None  # a new key will be made, never the one the browser sent
-
