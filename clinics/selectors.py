@@ -22,6 +22,7 @@ from clinics.models import (
     normalise_code,
 )
 from clinics.tokens import digest_of_link
+from prepared import prepared
 
 
 def patients_visible_to(user: AbstractBaseUser, *, photos: bool = False) -> QuerySet:
@@ -82,9 +83,15 @@ def managed_clinics(user: AbstractBaseUser) -> QuerySet[Clinic]:
     return Clinic.objects.filter(memberships__user=user, memberships__role=Membership.Role.MANAGER)
 
 
-def care_for(*, patient_user: AbstractBaseUser) -> list[CareLink]:
-    """The patient's active links, with clinic and dermatologist, for pages that say who sees the diary."""
-    return list(CareLink.objects.active().filter(patient=patient_user).select_related("clinic", "dermatologist"))
+@prepared
+def _active_links(*, patient_user_id: int):
+    return CareLink.objects.active().filter(patient_id=patient_user_id).select_related("clinic", "dermatologist")
+
+
+def care_for(*, patient_user: AbstractBaseUser | int) -> list[CareLink]:
+    """The patient's active links, with clinic and dermatologist, for pages that say who sees the diary (the user
+    or their id)."""
+    return _active_links(patient_user_id=patient_user if isinstance(patient_user, int) else patient_user.pk)
 
 
 def care_history(*, patient_user: AbstractBaseUser) -> dict:

@@ -22,3 +22,4 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+PREPARED_READS_CHECK = True  # every prepared read is also compiled by the ORM and compared (prepared/__init__.py)

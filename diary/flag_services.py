@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from diary import flagging, notifications
 from diary.amounts import format_amount
-from diary.models import Application, Entry, Flag, Patient, PoemScore, Reaction, Severity
+from diary.models import Application, Entry, Flag, Patient, PoemScore, Reaction, Severity, Treatment
 from drugs.caching import for_reference
 from drugs.models import AmountLimit, Urgency, WarningSign
 from drugs.selectors import reference_version
+from prepared import prepared
 
 
 def _sign_rule(sign: WarningSign) -> flagging.SignRule:
@@ -66,6 +67,48 @@ class _ReactionNames:
     body_area: str
 
 
+# What a re-evaluation reads on every save, as prepared reads (prepared/: the SQL built once per process).
+
+
+@prepared
+def _entry_facts(*, patient_id: int, first: datetime.date, last: datetime.date):
+    return Entry.objects.filter(patient_id=patient_id, date__range=(first, last)).values_list("pk", "date", "itch")
+
+
+@prepared
+def _poem_facts(*, patient_id: int, last: datetime.date):
+    return PoemScore.objects.filter(patient_id=patient_id, date__lte=last).order_by("date").values_list("date", "total")
+
+
+@prepared
+def _application_facts(*, patient_id: int, first: datetime.date, last: datetime.date):
+    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(first, last))
+    return applications.values_list("entry_id", "treatment__drug_id", "amount", "unit")
+
+
+@prepared
+def _reaction_facts(*, patient_id: int, first: datetime.date, last: datetime.date):
+    reactions = Reaction.objects.filter(entry__patient_id=patient_id, entry__date__range=(first, last))
+    return reactions.order_by(*Reaction._meta.ordering).values_list(
+        "pk", "entry_id", "symptom_id", "severity", "body_area_id", "symptom__name", "body_area__name"
+    )
+
+
+@prepared
+def _active_flags(*, patient_id: int):
+    return Flag.objects.filter(patient_id=patient_id).active()
+
+
+@prepared
+def _recent_closed_flags(*, patient_id: int, start: datetime.date):
+    return Flag.objects.filter(patient_id=patient_id, last_seen__gte=start).exclude(status__in=Flag.ACTIVE)
+
+
+@prepared
+def _course_facts(*, patient_id: int):
+    return Treatment.objects.filter(patient_id=patient_id).values_list("drug_id", "started_on", "ended_on")
+
+
 class _Facts:
     """The patient's diary between two dates, loaded once, as the rules see it and with names for evidence.
 
@@ -74,32 +117,21 @@ class _Facts:
     """
 
     def __init__(self, patient: Patient, first: datetime.date, last: datetime.date):
-        in_range = {"entry__patient": patient, "entry__date__range": (first, last)}
+        in_range = {"patient_id": patient.pk, "first": first, "last": last}
         self.entry_ids: dict[datetime.date, int] = {}
         self.itch: dict[datetime.date, int | None] = {}
         dates: dict[int, datetime.date] = {}
-        for pk, date, itch in Entry.objects.filter(patient=patient, date__range=(first, last)).values_list(
-            "pk", "date", "itch"
-        ):
+        for pk, date, itch in _entry_facts(**in_range):
             self.entry_ids[date], self.itch[date], dates[pk] = pk, itch, date
         # Every POEM total up to `last`: a rise is measured against the previous score, however long ago.
-        self.poems = dict(
-            PoemScore.objects.for_patient(patient).filter(date__lte=last).order_by("date").values_list("date", "total")
-        )
+        self.poems = dict(_poem_facts(patient_id=patient.pk, last=last))
         grams: dict[datetime.date, dict[int, Decimal]] = {date: {} for date in self.entry_ids}
-        for entry_id, drug_id, amount, unit in Application.objects.filter(**in_range).values_list(
-            "entry_id", "treatment__drug_id", "amount", "unit"
-        ):
+        for entry_id, drug_id, amount, unit in _application_facts(**in_range):
             day = grams[dates[entry_id]]
             day[drug_id] = day.get(drug_id, Decimal(0)) + Application.grams_of(amount, unit)
         reactions: dict[datetime.date, list[flagging.ReactionFact]] = {date: [] for date in self.entry_ids}
         self.reactions: dict[int, _ReactionNames] = {}
-        rows = (
-            Reaction.objects.filter(**in_range)
-            .order_by(*Reaction._meta.ordering)
-            .values_list("pk", "entry_id", "symptom_id", "severity", "body_area_id", "symptom__name", "body_area__name")
-        )
-        for pk, entry_id, symptom_id, severity, body_area_id, symptom, body_area in rows:
+        for pk, entry_id, symptom_id, severity, body_area_id, symptom, body_area in _reaction_facts(**in_range):
             self.reactions[pk] = _ReactionNames(symptom, severity, body_area or "")
             reactions[dates[entry_id]].append(flagging.ReactionFact(symptom_id, severity, body_area_id, pk))
         self.days: dict[datetime.date, flagging.DayFacts] = {
@@ -167,15 +199,15 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
     if not dates:
         return []
     sign_rules, limit_rules = rules_now()
-    active = list(Flag.objects.for_patient(patient).active())
+    active = _active_flags(patient_id=patient.pk)
     start, end = flagging.evaluation_window(dates, _flag_states(active), sign_rules)
     end = min(end, max(patient.today(), max(dates)))
-    others = Flag.objects.for_patient(patient).exclude(status__in=Flag.ACTIVE).filter(last_seen__gte=start)
+    others = _recent_closed_flags(patient_id=patient.pk, start=start)
     flags = {f.pk: f for f in [*active, *others]}
 
     courses = [
         flagging.CourseFacts(drug_id, started_on, ended_on)
-        for drug_id, started_on, ended_on in patient.treatments.values_list("drug_id", "started_on", "ended_on")
+        for drug_id, started_on, ended_on in _course_facts(patient_id=patient.pk)
     ]
     first = start - datetime.timedelta(days=flagging.lookback_days(sign_rules))
     facts = _Facts(patient, first, end)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from diary import fragments, scores, widgets
 from diary.models import AmountUnit, Flag, Patient, Treatment
+from diary.selectors import courses_of
 from diary.timezones import TIME_ZONE_INVALID, time_zone_aliases, time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
 from drugs.selectors import symptom_groups, usual_schedules
@@ -260,8 +261,16 @@ class ReactionForm(forms.Form):
         initial["treatment"] = courses[0].pk if len(courses) == 1 else None
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
-        self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
-        self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
+        treatment = self.fields["treatment"]
+        treatment.queryset = Treatment.objects.filter(patient=patient).select_related("drug")  # checks a post
+        treatment.error_messages["invalid_choice"] = "That treatment is not one of yours."
+
+        @functools.cache
+        def treatment_choices() -> list:  # the same courses, read only if the select is rendered (prepared: SQL once)
+            labels = [(c.pk, treatment.label_from_instance(c)) for c in courses_of(patient_id=patient.pk)]
+            return [("", treatment.empty_label), *labels]
+
+        treatment.widget.choices = treatment_choices
         drug_ids = [course.drug_id for course in courses]
         self.choices_key = tuple(sorted(set(drug_ids)))
         empty = ("", self.fields["symptom"].empty_label)

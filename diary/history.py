@@ -21,6 +21,7 @@ from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.templatetags.diary_tags import severity_badge
 from drugs.models import Severity, Symptom, Urgency
+from prepared import prepared
 
 PAGE_SIZE = 20
 EARLIEST = datetime.date(1900, 1, 1)  # an address before this names no diary day
@@ -178,31 +179,29 @@ def history_page(
     before: datetime.date | None = None,
     drug_slug: str = "",
     symptom_code: str = "",
-    size: int = PAGE_SIZE,
 ) -> HistoryPage:
-    """The `size` newest logged days before `before` (all days when None), optionally only days with that
+    """The PAGE_SIZE newest logged days before `before` (all days when None), optionally only days with that
     medicine applied or that symptom; without a filter, days inside a course with nothing logged show as gaps."""
     today = patient.today()
-    reported = Reaction.objects.filter(entry__patient=patient).values("symptom_id")
-    symptoms = list(Symptom.objects.filter(pk__in=reported).values_list("code", "name"))
-    courses = list(
-        Treatment.objects.filter(patient=patient).values_list(
-            "pk", "drug__slug", "drug__generic_name", "strength", "started_on", "ended_on"
-        )
-    )
+    symptoms = _reported_symptoms(patient_id=patient.pk)
+    courses = _courses(patient_id=patient.pk)
     drugs = sorted({(slug, name) for _, slug, name, *_ in courses}, key=lambda drug: drug[1])
     ignored = []
     if drug_slug and drug_slug not in {slug for slug, _ in drugs}:
         ignored, drug_slug = [*ignored, "medicine"], ""
     if symptom_code and symptom_code not in {code for code, _ in symptoms}:
         ignored, symptom_code = [*ignored, "symptom"], ""
-    logged = _matching(patient=patient, drug_slug=drug_slug, symptom_code=symptom_code)
-    page_of = logged.filter(date__lt=before) if before else logged
-    rows = page_of.order_by("-date").values_list("pk", "date", "itch", "sleep_loss", "notes", "created")
-    entries = list(rows[: size + 1])
-    older = entries[size - 1][1] if len(entries) > size else None
-    entries = entries[:size]
-    newer, has_newer = _newer(logged=logged, before=before, size=size)
+    if drug_slug or symptom_code:
+        logged = _matching(patient=patient, drug_slug=drug_slug, symptom_code=symptom_code)
+        entries = list(_page(logged, before=before or datetime.date.max))
+        after = list(_after(logged, before=before)) if before else []
+    else:  # the usual page: prepared reads of the same two queries
+        entries = _page_rows(patient_id=patient.pk, before=before or datetime.date.max)
+        after = _after_rows(patient_id=patient.pk, before=before) if before else []
+    older = entries[PAGE_SIZE - 1][1] if len(entries) > PAGE_SIZE else None
+    entries = entries[:PAGE_SIZE]
+    newer = after[PAGE_SIZE][0] if len(after) > PAGE_SIZE else None
+    has_newer = bool(after)
     days = _days(patient=patient, entries=entries, courses=courses, today=today)
     if drug_slug or symptom_code or not courses:
         items: list = list(days)
@@ -253,12 +252,70 @@ def _matching(*, patient: Patient, drug_slug: str, symptom_code: str) -> QuerySe
     return entries
 
 
-def _newer(*, logged: QuerySet[Entry], before: datetime.date | None, size: int) -> tuple[datetime.date | None, bool]:
-    """Where the page of newer days starts: the `before` that shows the `size` days just after this page."""
-    if before is None:
-        return None, False
-    after = list(logged.filter(date__gte=before).order_by("date").values_list("date", flat=True)[: size + 1])
-    return (after[size] if len(after) > size else None), bool(after)
+def _page(entries: QuerySet[Entry], *, before: datetime.date) -> QuerySet:
+    """The page's entries, newest first, and one more (whether there is an older page)."""
+    rows = entries.filter(date__lt=before).order_by("-date")
+    return rows.values_list("pk", "date", "itch", "sleep_loss", "notes", "created")[: PAGE_SIZE + 1]
+
+
+def _after(entries: QuerySet[Entry], *, before: datetime.date) -> QuerySet:
+    """The dates from `before` on, oldest first: where the page of newer days starts (its PAGE_SIZE + 1st)."""
+    return entries.filter(date__gte=before).order_by("date").values_list("date")[: PAGE_SIZE + 1]
+
+
+@prepared
+def _page_rows(*, patient_id: int, before: datetime.date):
+    return _page(Entry.objects.filter(patient_id=patient_id), before=before)
+
+
+@prepared
+def _after_rows(*, patient_id: int, before: datetime.date):
+    return _after(Entry.objects.filter(patient_id=patient_id), before=before)
+
+
+@prepared
+def _reported_symptoms(*, patient_id: int):
+    reported = Reaction.objects.filter(entry__patient_id=patient_id).values("symptom_id")
+    return Symptom.objects.filter(pk__in=reported).values_list("code", "name")
+
+
+@prepared
+def _courses(*, patient_id: int):
+    return Treatment.objects.filter(patient_id=patient_id).values_list(
+        "pk", "drug__slug", "drug__generic_name", "strength", "started_on", "ended_on"
+    )
+
+
+# The page's applications, reactions, photos and alerts are read by patient and the page's dates (prepared: a list
+# of ids would change the SQL with its length); with a medicine or symptom filter the range also holds days the
+# page does not show, and those rows are skipped.
+
+
+@prepared
+def _application_rows(*, patient_id: int, oldest: datetime.date, newest: datetime.date):
+    rows = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(oldest, newest))
+    return rows.order_by("applied_at", "pk", "body_areas__name").values_list(
+        "pk", "entry_id", "treatment_id", "applied_at", "amount", "unit", "body_areas__name"
+    )
+
+
+@prepared
+def _reaction_rows(*, patient_id: int, oldest: datetime.date, newest: datetime.date):
+    rows = Reaction.objects.filter(entry__patient_id=patient_id, entry__date__range=(oldest, newest))
+    return rows.order_by("-severity", "pk").values_list("entry_id", "symptom__name", "severity", "body_area__name")
+
+
+@prepared
+def _photo_counts(*, patient_id: int, oldest: datetime.date, newest: datetime.date):
+    photos = Photo.objects.filter(entry__patient_id=patient_id, entry__date__range=(oldest, newest))
+    return photos.values("entry_id").annotate(n=Count("pk")).order_by().values_list("entry_id", "n")
+
+
+@prepared
+def _alert_rows(*, patient_id: int, newest: datetime.date, oldest: datetime.date):
+    flags = Flag.objects.filter(patient_id=patient_id, first_seen__lte=newest, last_seen__gte=oldest)
+    flags = flags.exclude(status=Flag.Status.WITHDRAWN).order_by("-urgency", "pk")
+    return flags.values_list("pk", "rule_text", "urgency", "status", "evidence")
 
 
 def _days(*, patient: Patient, entries: list[tuple], courses: list, today: datetime.date) -> list[Day]:
@@ -281,31 +338,28 @@ def _days(*, patient: Patient, entries: list[tuple], courses: list, today: datet
         for pk, date, itch, sleep_loss, notes, created in entries
     }
     names = {pk: f"{drug} {strength}".strip() for pk, _, drug, strength, *_ in courses}
-    for entry_id, lines in _applied(patient=patient, ids=list(days), names=names).items():
-        days[entry_id].applied = lines
-    reactions = Reaction.objects.filter(entry_id__in=list(days)).order_by("-severity", "pk")
-    for entry_id, symptom, severity, area in reactions.values_list(
-        "entry_id", "symptom__name", "severity", "body_area__name"
-    ):
-        days[entry_id].reactions.append(Reported(f"{symptom} on {area.lower()}" if area else symptom, severity))
-    photos = Photo.objects.filter(entry_id__in=list(days)).values("entry_id").annotate(n=Count("pk")).order_by()
-    for entry_id, count in photos.values_list("entry_id", "n"):
-        days[entry_id].photos = count
+    span = {"patient_id": patient.pk, "oldest": entries[-1][1], "newest": entries[0][1]}
+    for entry_id, lines in _applied(patient=patient, span=span, names=names).items():
+        if entry_id in days:
+            days[entry_id].applied = lines
+    for entry_id, symptom, severity, area in _reaction_rows(**span):
+        if entry_id in days:
+            days[entry_id].reactions.append(Reported(f"{symptom} on {area.lower()}" if area else symptom, severity))
+    for entry_id, count in _photo_counts(**span):
+        if entry_id in days:
+            days[entry_id].photos = count
     by_date = {day.date: day for day in days.values()}
-    for alert_day, alert in _alerts(patient=patient, newest=entries[0][1], oldest=entries[-1][1]):
+    for alert_day, alert in _alerts(**span):
         if alert_day in by_date:
             by_date[alert_day].alerts.append(alert)
     return list(days.values())
 
 
-def _applied(*, patient: Patient, ids: list[int], names: dict[int, str]) -> dict[int, list[str]]:
+def _applied(*, patient: Patient, span: dict, names: dict[int, str]) -> dict[int, list[str]]:
     """Each day's applications, one line per course: "Tacrolimus ointment 0.1% at 08:00 and 20:00 · 1 FTU each ·
     on face and neck", or each time with its own amount and areas when they differ."""
-    rows = Application.objects.filter(entry_id__in=ids).order_by("applied_at", "pk", "body_areas__name")
     doses: dict[int, tuple] = {}  # one row per application and area
-    for pk, entry_id, course, at, amount, unit, area in rows.values_list(
-        "pk", "entry_id", "treatment_id", "applied_at", "amount", "unit", "body_areas__name"
-    ):
+    for pk, entry_id, course, at, amount, unit, area in _application_rows(**span):
         if pk not in doses:
             doses[pk] = (entry_id, course, at, format_amount(Decimal(amount), unit), [])
         if area:
@@ -328,17 +382,10 @@ def _applied(*, patient: Patient, ids: list[int], names: dict[int, str]) -> dict
     return lines
 
 
-def _alerts(*, patient: Patient, newest: datetime.date, oldest: datetime.date):
+def _alerts(*, patient_id: int, newest: datetime.date, oldest: datetime.date):
     """(day, Alert) for each day of the page an alert's evidence lists; withdrawn alerts no longer match."""
     url = reverse("diary:alert-detail", args=[_SAMPLE_PK]).replace(str(_SAMPLE_PK), "{}")
-    flags = (
-        Flag.objects.for_patient(patient)
-        .filter(first_seen__lte=newest, last_seen__gte=oldest)
-        .exclude(status=Flag.Status.WITHDRAWN)
-        .order_by("-urgency", "pk")
-        .values_list("pk", "rule_text", "urgency", "status", "evidence")
-    )
-    for pk, text, urgency, status, evidence in flags:
+    for pk, text, urgency, status, evidence in _alert_rows(patient_id=patient_id, newest=newest, oldest=oldest):
         alert = Alert(url=url.format(pk), text=text, urgency=urgency, resolved=status == Flag.Status.RESOLVED)
         for matched in (evidence or {}).get("days", []):
             yield datetime.date.fromisoformat(matched["date"]), alert

@@ -17,6 +17,7 @@ from diary.adherence import adherence, adherence_percent
 from diary.admin_charts import Series
 from diary.models import Application, Patient, PoemChoice, PoemScore, Treatment
 from drugs.models import AmountLimit, Drug
+from prepared import prepared
 
 PERIODS = {"2w": ("2 weeks", 14), "3m": ("3 months", 91), "1y": ("1 year", 364)}
 DEFAULT_PERIOD = "3m"
@@ -213,8 +214,14 @@ def poem_offered(*, patient: Patient, day: datetime.date, courses: list[Treatmen
 
 def poem_due(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> bool:
     """Offered, and no POEM answered in the 7 days up to `day`."""
-    recent = PoemScore.objects.for_patient(patient).filter(date__gt=day - datetime.timedelta(days=7), date__lte=day)
-    return poem_offered(patient=patient, day=day, courses=courses) and not recent.exists()
+    if not poem_offered(patient=patient, day=day, courses=courses):
+        return False
+    return not _poem_answered(patient_id=patient.pk, after=day - datetime.timedelta(days=7), day=day)
+
+
+@prepared
+def _poem_answered(*, patient_id: int, after: datetime.date, day: datetime.date):
+    return PoemScore.objects.filter(patient_id=patient_id, date__gt=after, date__lte=day).values_list("pk")[:1]
 
 
 # --- Charts -----------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from clinics import selectors as care
 from diary.adherence import doses_counted, is_extra_dose
 from diary.amounts import format_amount
-from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment, active_on_condition
 from drugs.models import BodyArea, Severity, Urgency
+from prepared import prefetched, prepared
 
 
 @dataclass(frozen=True)
@@ -68,31 +69,56 @@ class DayLog:
     reactions: list[LoggedReaction]
 
 
+@prepared
+def _patient_rows(*, user_id: int):
+    return Patient.objects.filter(user_id=user_id).order_by("pk")[:1]
+
+
+def patient_of(*, user) -> Patient | None:
+    """The signed-in user's diary, or None for an account without one: one prepared query (every patient page)."""
+    rows = _patient_rows(user_id=user.pk)
+    return rows[0] if rows else None
+
+
+@prepared
+def _entry_row(*, patient_id: int, day: datetime.date):
+    entries = Entry.objects.filter(patient_id=patient_id, date=day).order_by("pk")
+    return entries.values_list("pk", "itch", "sleep_loss", "notes", "created")[:1]
+
+
+@prepared
+def _application_rows(*, entry_id: int):
+    applications = Application.objects.filter(entry_id=entry_id).order_by(
+        *Application._meta.ordering, "body_areas__name"
+    )
+    return applications.values_list(
+        "pk", "treatment__drug__generic_name", "treatment__strength", "applied_at", "amount", "unit", "body_areas__name"
+    )
+
+
+@prepared
+def _reaction_rows(*, entry_id: int):
+    return Reaction.objects.filter(entry_id=entry_id).values_list(
+        "pk", "severity", "symptom__name", "body_area__name", "treatment__drug__generic_name"
+    )
+
+
 def entry_on(*, patient: Patient, day: datetime.date) -> DayLog | None:
-    """The day's entry with its applications and reactions, read as plain values: three queries (one when the day
-    has no entry), without model instances or prefetching (the day page shows them, nothing more)."""
-    row = Entry.objects.filter(patient=patient, date=day).values_list("pk", "itch", "sleep_loss", "notes", "created")
-    row = row.order_by().first()
+    """The day's entry with its applications and reactions, read as plain values: three prepared queries (one when
+    the day has no entry), without model instances or prefetching (the day page shows them, nothing more)."""
+    row = next(iter(_entry_row(patient_id=patient.pk, day=day)), None)
     if row is None:
         return None
     pk, itch, sleep_loss, notes, created = row
     applications: dict[int, LoggedApplication] = {}
-    application_rows = Application.objects.filter(entry_id=pk).values_list(
-        "pk", "treatment__drug__generic_name", "treatment__strength", "applied_at", "amount", "unit", "body_areas__name"
-    )
-    for a_pk, drug, strength, applied_at, amount, unit, area in application_rows.order_by(
-        *Application._meta.ordering, "body_areas__name"
-    ):
+    for a_pk, drug, strength, applied_at, amount, unit, area in _application_rows(entry_id=pk):
         if a_pk not in applications:
             applications[a_pk] = LoggedApplication(a_pk, drug, strength, applied_at, format_amount(amount, unit), [])
         if area is not None:
             applications[a_pk].areas.append(area)
-    reaction_rows = Reaction.objects.filter(entry_id=pk).values_list(
-        "pk", "severity", "symptom__name", "body_area__name", "treatment__drug__generic_name"
-    )
     reactions = [
         LoggedReaction(r_pk, severity, symptom, area or "", drug or "")
-        for r_pk, severity, symptom, area, drug in reaction_rows
+        for r_pk, severity, symptom, area, drug in _reaction_rows(entry_id=pk)
     ]
     return DayLog(
         pk=pk,
@@ -106,25 +132,86 @@ def entry_on(*, patient: Patient, day: datetime.date) -> DayLog | None:
     )
 
 
-def active_courses(*, patient: Patient, day: datetime.date) -> QuerySet[Treatment]:
-    return (
-        Treatment.objects.filter(patient=patient)
-        .active_on(day)
-        .select_related("drug")
-        .prefetch_related("body_areas")
-        .order_by("started_on", "id")
+@prepared
+def courses_of(*, patient_id: int):
+    """All the patient's courses with their medicine, in the courses' order (the reaction form's select)."""
+    return Treatment.objects.filter(patient_id=patient_id).select_related("drug")
+
+
+@prepared
+def _active_course_rows(*, patient_id: int, day: datetime.date):
+    courses = Treatment.objects.filter(patient_id=patient_id).active_on(day).select_related("drug")
+    return courses.order_by("started_on", "id")
+
+
+@prepared
+def _active_course_area_rows(*, patient_id: int, day: datetime.date):
+    links = Treatment.body_areas.through.objects.filter(
+        active_on_condition(day, prefix="treatment__"), treatment__patient_id=patient_id
     )
+    return links.order_by("bodyarea__name").values_list("treatment_id", *(f"bodyarea__{f}" for f in AREA_FIELDS))
+
+
+@prepared
+def _course_area_rows(*, patient_id: int):
+    links = Treatment.body_areas.through.objects.filter(treatment__patient_id=patient_id)
+    return links.order_by("bodyarea__name").values_list("treatment_id", *(f"bodyarea__{f}" for f in AREA_FIELDS))
+
+
+AREA_FIELDS = ("id", "code", "name", "adult_ftu")
+
+
+def _attach_areas(courses: list[Treatment], rows: list[tuple]) -> list[Treatment]:
+    """Give each course its body areas (`course.body_areas.all()`, by name) from rows of (course id, area...)."""
+    areas: dict[int, list[BodyArea]] = {course.pk: [] for course in courses}
+    for treatment_id, *values in rows:
+        if treatment_id in areas:
+            areas[treatment_id].append(BodyArea.from_db("default", AREA_FIELDS, values))
+    for course in courses:
+        prefetched(course, "body_areas", areas[course.pk])
+    return courses
+
+
+def active_courses(*, patient: Patient, day: datetime.date) -> list[Treatment]:
+    """The courses running on `day` (oldest first) with their medicine and body areas: two prepared queries (one
+    when there is none)."""
+    courses = _active_course_rows(patient_id=patient.pk, day=day)
+    if not courses:
+        return courses
+    return _attach_areas(courses, _active_course_area_rows(patient_id=patient.pk, day=day))
+
+
+def courses_current_and_past(*, patient: Patient, today: datetime.date) -> tuple[list[Treatment], list[Treatment]]:
+    """The patient's courses with medicine and body areas (two prepared queries, one when there is none), split
+    into those not over by `today` and those that ended before it.
+
+    "Current" is wider than `active_courses(today)` on purpose: the patient's list of courses shows a course they
+    have been given but not yet begun among the current ones (it is no past course), while the Today page and the
+    schedules count only courses running on the day."""
+    courses = courses_of(patient_id=patient.pk)
+    if courses:
+        _attach_areas(courses, _course_area_rows(patient_id=patient.pk))
+    current: list[Treatment] = []
+    past: list[Treatment] = []
+    for course in courses:
+        (past if course.ended_on is not None and course.ended_on < today else current).append(course)
+    return current, past
+
+
+@prepared
+def _week_application_rows(*, patient_id: int, monday: datetime.date, day: datetime.date):
+    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(monday, day))
+    return applications.values_list("treatment_id", "entry__date")
 
 
 def course_progress(*, patient: Patient, day: datetime.date, is_today: bool) -> list[CourseProgress]:
     """Doses done against the schedule, as adherence counts them (diary.adherence: each day's applications
     capped at the day's most): on `day` for daily courses, Monday to `day` for weekly ones."""
-    courses = list(active_courses(patient=patient, day=day))
+    courses = active_courses(patient=patient, day=day)
     monday = day - datetime.timedelta(days=day.weekday())
-    rows = Application.objects.filter(entry__patient=patient, entry__date__range=(monday, day)).values_list(
-        "treatment_id", "entry__date"
+    applied: Counter[tuple[int, datetime.date]] = Counter(
+        _week_application_rows(patient_id=patient.pk, monday=monday, day=day)
     )
-    applied: Counter[tuple[int, datetime.date]] = Counter(rows)
     progress = []
     for course in courses:
         if course.schedule_kind == Treatment.ScheduleKind.WEEKLY:
@@ -181,15 +268,25 @@ def clinic_phone(*, patient: Patient, care_links: list | None = None) -> str | N
     return next((link.clinic.phone for link in links if link.clinic.phone), None)
 
 
+@prepared
+def _active_flags(*, patient_id: int):
+    return (
+        Flag.objects.filter(patient_id=patient_id).active().select_related("drug", "patient").order_by("-urgency", "id")
+    )
+
+
+@prepared
+def _active_flag_urgencies(*, patient_id: int):
+    return Flag.objects.filter(patient_id=patient_id).active().values_list("urgency", "evidence")
+
+
 def alerts_on(
     *, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None, care_links: list | None = None
 ) -> DayAlerts:
     """Active flags whose evidence includes `day`; one query, plus one for the clinic's phone when a "today" or
     emergency flag matched and the page's `care_links` were not passed. Any-drug rules link to the first course's
     guide."""
-    active = list(
-        Flag.objects.for_patient(patient).active().select_related("drug", "patient").order_by("-urgency", "id")
-    )
+    active = _active_flags(patient_id=patient.pk)
     on_day = [flag for flag in active if day in flag.matched_dates]
     guide_drug = courses[0].drug if courses else None
     for flag in on_day:
@@ -207,9 +304,7 @@ def alert_anchor(*, patient: Patient, day: datetime.date) -> str:
     emergency flag's evidence includes `day`, "#alerts" when another active flag's does, else "". One query of two
     columns (the redirect needs nothing else of the flags)."""
     urgencies = [
-        urgency
-        for urgency, evidence in Flag.objects.for_patient(patient).active().values_list("urgency", "evidence")
-        if day in Flag.dates_in(evidence)
+        urgency for urgency, evidence in _active_flag_urgencies(patient_id=patient.pk) if day in Flag.dates_in(evidence)
     ]
     if Urgency.EMERGENCY in urgencies:
         return "#emergency"
@@ -243,8 +338,14 @@ def patient_photos(*, patient: Patient) -> QuerySet[Photo]:
     return Photo.objects.for_patient(patient).select_related("entry", "body_area")
 
 
+@prepared
+def _photos_on(*, patient_id: int, day: datetime.date):
+    photos = Photo.objects.filter(entry__patient_id=patient_id, entry__date=day).select_related("entry", "body_area")
+    return photos.order_by("created", "pk")
+
+
 def photos_on(*, patient: Patient, day: datetime.date) -> list[Photo]:
-    return list(patient_photos(patient=patient).filter(entry__date=day).order_by("created", "pk"))
+    return _photos_on(patient_id=patient.pk, day=day)
 
 
 def photo_areas(*, patient: Patient) -> list[BodyArea]:

@@ -58,7 +58,10 @@ def patient_page(view):
 
 
 def _patient(request) -> Patient:
-    return get_object_or_404(Patient, user=request.user)
+    patient = selectors.patient_of(user=request.user)
+    if patient is None:
+        raise Http404("No diary for this account.")
+    return patient
 
 
 def _past_day(patient: Patient, day: datetime.date) -> datetime.date:
@@ -185,7 +188,7 @@ def home(request):
     """The landing page for visitors; a signed-in patient's diary for today."""
     if not request.user.is_authenticated:
         return render(request, "landing.html")
-    patient = Patient.objects.filter(user=request.user).first()
+    patient = selectors.patient_of(user=request.user)
     if patient is None:
         return render(request, "diary/no_diary.html")
     return _render_day(request, patient, patient.today())
@@ -450,8 +453,7 @@ def _treatment_for(request, pk) -> Treatment:
 def treatment_list(request):
     patient = _patient(request)
     today = patient.today()
-    treatments = Treatment.objects.filter(patient=patient).select_related("drug").prefetch_related("body_areas")
-    current, past = treatments.current_and_past(today)
+    current, past = selectors.courses_current_and_past(patient=patient, today=today)
     stoppable = {treatment.pk for treatment in current if treatment.can_stop_on(today)}
     context = {"current": current, "past": past, "today": today, "stoppable": stoppable}
     return render(request, "diary/treatment_list.html", context)

@@ -6,6 +6,7 @@ from itertools import groupby
 from django.db.models import Prefetch, Q
 
 from drugs.models import AmountLimit, CommonSideEffect, Drug, ReferenceVersion, Regimen, Symptom, Urgency, WarningSign
+from prepared import prepared
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,15 @@ def warning_signs_by_urgency(*, drug: Drug) -> list[UrgencyGroup]:
     return [UrgencyGroup(Urgency(urgency), list(group)) for urgency, group in groupby(signs, key=lambda s: s.urgency)]
 
 
+@prepared
+def _version_rows():
+    return ReferenceVersion.objects.order_by("pk").values_list("number")[:1]
+
+
 def reference_version() -> int:
-    """The reference data's current version (one query): the key of anything cached from the reference."""
-    return ReferenceVersion.objects.values_list("number", flat=True).first() or 0
+    """The reference data's current version (one prepared query): the key of anything cached from the reference."""
+    rows = _version_rows()
+    return rows[0][0] if rows else 0
 
 
 EMERGENCY_SIGNS = "Emergency signs"

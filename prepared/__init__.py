@@ -1,0 +1,206 @@
+"""Reads whose SQL is built once per process: the ORM's queryset, compiled once, then run with new parameters.
+
+On the pages a patient reloads all day, building and compiling a query costs far more than running it: a read of a
+few indexed rows spends about 0.5-1 ms in `QuerySet.filter()` and `SQLCompiler.as_sql()` and a few hundredths in
+the database (docs/benchmark.md, "Fifth pass"). A `@prepared` function returns the queryset of one read; the first
+call on a database connection compiles it with two sets of stand-in arguments, which shows where each argument lands
+among the SQL's parameters; every later call binds the real arguments there and runs the same SQL through the same
+cursor, converters and model constructor the ORM uses::
+
+    @prepared
+    def entry_row(*, patient_id: int, day: datetime.date):
+        return Entry.objects.filter(patient_id=patient_id, date=day).values_list("pk", "notes")[:1]
+
+    rows = entry_row(patient_id=patient.pk, day=day)  # a list of tuples (or of model instances)
+
+The rules a read must keep, because its SQL is made once and reused:
+
+- every argument is keyword-only and annotated `int`, `str`, `datetime.date` or `datetime.datetime`, and reaches
+  the SQL as it is (compared with a field, not transformed: `date__year=day.year` or `name__icontains=text` is
+  refused when the read is compiled, pass the value it needs as its own argument);
+- the function has no branches on its arguments (the SQL's shape must not depend on them), and no `__in` of a
+  list whose length varies;
+- it returns a `values_list()` queryset (rows as tuples) or a queryset of model instances, optionally with
+  `select_related()`, but without `prefetch_related()` (run that read as its own prepared read).
+
+`settings.PREPARED_READS_CHECK` (on in the tests) also builds the ORM's own SQL for every call and raises if it is
+not exactly the SQL and parameters the prepared read ran: the whole test suite proves each read equal to the ORM.
+"""
+
+import datetime
+import functools
+import inspect
+import weakref
+
+from django.conf import settings
+from django.db import connections
+from django.db.models.query import ValuesListIterable, get_related_populators
+
+KINDS = (int, str, datetime.date, datetime.datetime)
+
+
+def _stand_ins(kind, index: int) -> tuple:
+    """Two values of a kind that no real argument or constant of a query will equal."""
+    if kind is int:
+        return 7_340_000_001 + 2 * index, 7_340_000_002 + 2 * index
+    if kind is str:
+        return f"\x1eprepared-a-{index}", f"\x1eprepared-b-{index}"
+    if kind is datetime.datetime:
+        first = datetime.datetime(1901, 2, 3, 4, 5, 6, 7000 + index, tzinfo=datetime.UTC)
+        return first, first + datetime.timedelta(days=400, seconds=1)
+    if kind is datetime.date:
+        step = datetime.timedelta(days=index)
+        return datetime.date(1901, 3, 1) + step, datetime.date(1902, 5, 1) + step
+    raise TypeError(f"a prepared read's argument must be one of {KINDS}, not {kind!r}")
+
+
+def _adapt(connection, kind, value):
+    """An argument as the ORM hands it to the database (what a model field's get_db_prep_value gives)."""
+    if kind is datetime.datetime:
+        return connection.ops.adapt_datetimefield_value(value)
+    if kind is datetime.date:
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+class PreparedReadError(Exception):
+    """A read that cannot be prepared, or (with PREPARED_READS_CHECK) that ran other SQL than the ORM's."""
+
+
+class _Plan:
+    """One read compiled for one database connection: its SQL, where each argument goes, and how rows are built."""
+
+    def __init__(self, read: "PreparedRead", connection):
+        names, kinds = read.names, read.kinds
+        first = {name: _stand_ins(kinds[name], i)[0] for i, name in enumerate(names)}
+        second = {name: _stand_ins(kinds[name], i)[1] for i, name in enumerate(names)}
+        queryset = read.build(**first)
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        other_sql, other_params = read.build(**second).query.get_compiler(using=queryset.db).as_sql()
+        if sql != other_sql or len(params) != len(other_params):
+            raise PreparedReadError(f"{read.name}: the SQL's shape depends on the arguments")
+        self.sql, self.params = sql, list(params)
+        self.slots: list[tuple[int, str]] = []  # (parameter position, argument name)
+        for position, (one, other) in enumerate(zip(params, other_params, strict=True)):
+            if one == other:
+                continue
+            name = next(
+                (
+                    n
+                    for n in names
+                    if one == _adapt(connection, kinds[n], first[n])
+                    and other == _adapt(connection, kinds[n], second[n])
+                ),
+                None,
+            )
+            if name is None:
+                raise PreparedReadError(
+                    f"{read.name}: SQL parameter {position} is derived from an argument; pass it as its own argument"
+                )
+            self.slots.append((position, name))
+        unused = set(names) - {name for _, name in self.slots}
+        if unused:
+            raise PreparedReadError(f"{read.name}: arguments not in the SQL: {sorted(unused)}")
+        if queryset._prefetch_related_lookups:
+            raise PreparedReadError(f"{read.name}: prefetch_related is not supported; prepare that read on its own")
+        self.db = queryset.db
+        self.compiler = compiler
+        self.col_count = compiler.col_count if compiler.has_extra_select else None
+        self.converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
+        self.values = issubclass(queryset._iterable_class, ValuesListIterable)
+        if not self.values:
+            if queryset._iterable_class.__name__ != "ModelIterable" or compiler.annotation_col_map:
+                raise PreparedReadError(f"{read.name}: return values_list() rows or plain model instances")
+            klass_info = compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            self.model = klass_info["model"]
+            self.model_slice = slice(start, end)
+            self.init_list = [f[0].target.attname for f in compiler.select[start:end]]
+            self.related_populators = get_related_populators(klass_info, compiler.select, queryset.db)
+
+    def bind(self, connection, arguments: dict, kinds: dict) -> list:
+        params = self.params.copy()
+        for position, name in self.slots:
+            params[position] = _adapt(connection, kinds[name], arguments[name])
+        return params
+
+    def rows(self, connection, params: list) -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if self.col_count is not None:
+            rows = [row[: self.col_count] for row in rows]
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        if self.values:
+            return [tuple(row) for row in rows]
+        objects = []
+        for row in rows:
+            obj = self.model.from_db(self.db, self.init_list, row[self.model_slice])
+            for populator in self.related_populators:
+                populator.populate(row, obj)
+            objects.append(obj)
+        return objects
+
+
+class PreparedRead:
+    def __init__(self, build):
+        self.build = build
+        self.name = f"{build.__module__}.{build.__qualname__}"
+        signature = inspect.signature(build, eval_str=True)
+        self.names = list(signature.parameters)
+        self.kinds = {}
+        for name, parameter in signature.parameters.items():
+            if parameter.kind is not inspect.Parameter.KEYWORD_ONLY or parameter.annotation not in KINDS:
+                raise PreparedReadError(f"{self.name}: argument {name!r} must be keyword-only, typed as one of {KINDS}")
+            self.kinds[name] = parameter.annotation
+        # One plan per database connection object (each thread has its own), dropped with the connection.
+        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        functools.update_wrapper(self, build)
+
+    def __call__(self, **arguments) -> list:
+        connection = connections[self._alias()]
+        plan = self._plans.get(connection)
+        if plan is None:
+            plan = self._plans[connection] = _Plan(self, connection)
+        for name, kind in self.kinds.items():
+            value = arguments[name]
+            if not isinstance(value, kind) or (kind is datetime.date and isinstance(value, datetime.datetime)):
+                raise TypeError(f"{self.name}: {name} must be {kind.__name__}, not {type(value).__name__}")
+        params = plan.bind(connection, arguments, self.kinds)
+        if getattr(settings, "PREPARED_READS_CHECK", False):
+            self._check(plan, params, arguments)
+        return plan.rows(connection, params)
+
+    def _alias(self) -> str:
+        alias = getattr(self, "_db", None)
+        if alias is None:
+            # Every read of this project goes to one database; the router's choice is read once, from a compile.
+            alias = self._db = self.build(**{name: _stand_ins(kind, 0)[0] for name, kind in self.kinds.items()}).db
+        return alias
+
+    def _check(self, plan: _Plan, params: list, arguments: dict) -> None:
+        sql, orm_params = self.build(**arguments).query.get_compiler(using=plan.db).as_sql()
+        if sql != plan.sql or list(orm_params) != params:
+            raise PreparedReadError(
+                f"{self.name} ran other SQL than the ORM's for {arguments}:\n{plan.sql} {params}\n{sql} {orm_params}"
+            )
+
+
+def prepared(build) -> PreparedRead:
+    """Decorate a function that returns one read's queryset (see the module's rules)."""
+    return PreparedRead(build)
+
+
+def prefetched(instance, name: str, objects: list) -> None:
+    """Give `instance.<name>.all()` these objects, as `prefetch_related(name)` does, from a read of their own.
+
+    Like Django's prefetch, the cached queryset is the relation's own (filtered to the instance), so a further
+    `.filter()` on it still queries only the instance's related rows."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset

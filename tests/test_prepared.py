@@ -1,0 +1,157 @@
+"""Prepared reads (prepared/__init__.py): the ORM's SQL compiled once per connection, run with new arguments; the
+same rows, types and model instances as the ORM gives, one query a call, and a read that cannot be prepared
+safely is refused when it is first compiled."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from diary.models import Entry, Patient, Treatment
+from prepared import PreparedReadError, prepared
+from tests.factories import EntryFactory, PatientFactory, TreatmentFactory
+
+DAY = datetime.date(2026, 3, 10)
+
+
+@prepared
+def entry_rows(*, patient_id: int, day: datetime.date):
+    return Entry.objects.filter(patient_id=patient_id, date__lte=day).values_list("pk", "date", "notes", "created")
+
+
+@prepared
+def courses_since(*, patient_id: int, started: datetime.date):
+    return (
+        Treatment.objects.filter(patient_id=patient_id, started_on__gte=started).select_related("drug").order_by("pk")
+    )
+
+
+@prepared
+def patient_named(*, username: str):
+    return Patient.objects.filter(user__username=username).values_list("pk", "time_zone")
+
+
+def orm_entries(patient, day):
+    return list(Entry.objects.filter(patient=patient, date__lte=day).values_list("pk", "date", "notes", "created"))
+
+
+def test_a_prepared_read_gives_the_orms_rows_and_types_for_each_set_of_arguments(patient, other_patient):
+    for day in (DAY - datetime.timedelta(days=2), DAY, DAY + datetime.timedelta(days=1)):
+        EntryFactory(patient=patient, date=day, notes=f"note {day}")
+    EntryFactory(patient=other_patient, date=DAY, notes="not Alice's")
+    for owner, day in ((patient, DAY), (patient, DAY - datetime.timedelta(days=1)), (other_patient, DAY)):
+        rows = entry_rows(patient_id=owner.pk, day=day)
+        assert rows == orm_entries(owner, day)
+    rows = entry_rows(patient_id=patient.pk, day=DAY)
+    assert [row[2] for row in rows] == [f"note {DAY}", f"note {DAY - datetime.timedelta(days=2)}"]
+    assert isinstance(rows[0][1], datetime.date) and rows[0][3].tzinfo is not None  # converted as the ORM converts
+
+
+def test_a_prepared_read_of_model_instances_fills_select_related_without_another_query(patient):
+    first = TreatmentFactory(patient=patient, started_on=DAY)
+    TreatmentFactory(patient=patient, started_on=DAY - datetime.timedelta(days=30))
+    with CaptureQueriesContext(connection) as queries:
+        courses = courses_since(patient_id=patient.pk, started=DAY - datetime.timedelta(days=1))
+        names = [course.drug.generic_name for course in courses]
+    assert len(queries) == 1
+    assert [course.pk for course in courses] == [first.pk]
+    assert names == [first.drug.generic_name]
+    assert courses[0]._state.db == "default" and not courses[0]._state.adding  # saved instances, as the ORM gives
+
+
+def test_a_string_argument_and_an_empty_result(patient):
+    assert patient_named(username="alice") == [(patient.pk, "Europe/London")]
+    assert patient_named(username="nobody") == []
+    assert patient_named(username="alice' OR 1=1 --") == []  # a parameter, never SQL
+
+
+@pytest.mark.django_db
+def test_the_sql_is_built_once_per_connection(settings):
+    settings.PREPARED_READS_CHECK = False
+    calls = []
+
+    @prepared
+    def named(*, username: str):
+        calls.append(username)
+        return Patient.objects.filter(user__username=username).values_list("pk")
+
+    named(username="a")
+    built = len(calls)  # the stand-in compiles
+    for name in ("b", "c", "d"):
+        named(username=name)
+    assert len(calls) == built
+
+
+@pytest.mark.django_db
+def test_an_argument_that_reaches_the_sql_changed_is_refused_when_compiled():
+    @prepared
+    def by_year(*, day: datetime.date):
+        return Entry.objects.filter(date__year=day.year).values_list("pk")
+
+    with pytest.raises(PreparedReadError, match="derived from an argument"):
+        by_year(day=DAY)
+
+    @prepared
+    def containing(*, text: str):
+        return Entry.objects.filter(notes__icontains=text).values_list("pk")
+
+    with pytest.raises(PreparedReadError, match="derived from an argument"):
+        containing(text="itch")
+
+
+@pytest.mark.django_db
+def test_an_argument_left_out_of_the_sql_or_a_prefetch_is_refused():
+    @prepared
+    def ignores(*, patient_id: int, day: datetime.date):
+        return Entry.objects.filter(patient_id=patient_id).values_list("pk")
+
+    with pytest.raises(PreparedReadError, match="not in the SQL"):
+        ignores(patient_id=1, day=DAY)
+
+    @prepared
+    def with_areas(*, patient_id: int):
+        return Treatment.objects.filter(patient_id=patient_id).prefetch_related("body_areas")
+
+    with pytest.raises(PreparedReadError, match="prefetch_related"):
+        with_areas(patient_id=1)
+
+
+def test_arguments_must_be_keyword_only_and_typed():
+    with pytest.raises(PreparedReadError, match="keyword-only"):
+
+        @prepared
+        def positional(patient_id: int):
+            return Entry.objects.filter(patient_id=patient_id)
+
+    with pytest.raises(PreparedReadError, match="keyword-only"):
+
+        @prepared
+        def untyped(*, patient_id):
+            return Entry.objects.filter(patient_id=patient_id)
+
+
+@pytest.mark.django_db
+def test_an_argument_of_the_wrong_type_is_refused_not_bound():
+    with pytest.raises(TypeError, match="day must be date"):
+        entry_rows(patient_id=1, day=datetime.datetime(2026, 3, 10, tzinfo=datetime.UTC))
+    with pytest.raises(TypeError, match="patient_id must be int"):
+        entry_rows(patient_id="1", day=DAY)
+
+
+@pytest.mark.django_db
+def test_the_check_catches_a_read_whose_sql_depends_on_an_argument_value(settings):
+    """The stand-ins take one branch; a real argument that takes another would run the wrong SQL. The check (on in
+    the tests) compiles the ORM's SQL for every call and refuses the difference."""
+    settings.PREPARED_READS_CHECK = True
+
+    @prepared
+    def branchy(*, patient_id: int):
+        entries = Entry.objects.filter(patient_id=patient_id)
+        if patient_id < 1000:
+            entries = entries.exclude(notes="")
+        return entries.values_list("pk")
+
+    PatientFactory()
+    with pytest.raises(PreparedReadError, match="other SQL than the ORM's"):
+        branchy(patient_id=1)
