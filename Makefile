@@ -49,7 +49,8 @@ run: $(STAMP)
 	@echo "Serving on http://localhost:8000/ (Ctrl-C stops it; passkeys need the name localhost, not 127.0.0.1)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# The suite runs on PYTEST_WORKERS processes (pytest-xdist); the browser tests take turns on one of them.
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist) that take the tests one at a time, the long ones
+# first (tests/conftest.py, start_order), so that both finish together.
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 
@@ -62,7 +63,8 @@ test-postgres: $(DEV_STAMP)
 	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The key screens (phone, and the dermatologist's on a desktop) as PNGs in screenshots/ (git-ignored), taken by
-# the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json.
+# the browser journeys, with each page's weight and the axe-core summary in screenshots/page-weights-*.json and
+# axe-*.json (layout checks in layout-*.json).
 screenshots: $(DEV_STAMP)
 	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_journeys.py tests/browser/test_progress.py tests/browser/test_care_team.py tests/browser/test_alerts.py tests/browser/test_admin.py $(PYTEST_ARGS)
 	@ls screenshots

@@ -243,22 +243,36 @@ def sign_in(page, live_server, user) -> None:
 REPORT_PROPERTY = "report_line"
 
 
-BROWSER_GROUPS = 2
+def database_kind(item) -> int:
+    """pytest-django's order, as Django's runner: 0 tests in a rolled-back transaction, 1 transactional tests
+    (live_server, transactional_db), 2 tests without the database.
+
+    A transactional test empties every table afterwards, the rows that migrations made too (the groups and their
+    permissions): the tests that need those rows have to run before any transactional test on the same worker."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    if {"transactional_db", "live_server"} & set(fixtures) or (
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ):
+        return 1
+    if marker or "db" in fixtures:
+        return 0
+    return 2
 
 
-def browser_groups(nodeids: list[str], groups: int = BROWSER_GROUPS) -> dict[str, str]:
-    """Each browser test's xdist group: the tests dealt in turn, in file order, into `groups` groups, so that
-    the two long journeys of one file (the phone's and the desktop's) land in different groups."""
-    return {nodeid: f"browser-{index % groups}" for index, nodeid in enumerate(nodeids)}
+def start_order(item) -> tuple[int, int]:
+    """Where a test starts in the run: in pytest-django's order of database kinds, and within each kind the long
+    tests (marker `long`) first.
+
+    `make test` runs two pytest-xdist workers that take the tests one at a time in this order (`--dist loadgroup`,
+    no groups): started first in their kind, the long tests (the browser journeys are transactional) end while the
+    other worker takes what comes next, and the many short tests after them keep both workers busy until the end.
+    A long test started last would run alone for a minute or more while the other worker has nothing left to do."""
+    return database_kind(item), 0 if item.get_closest_marker("long") else 1
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests are dealt into two xdist groups (`-n 2 --dist loadgroup`, make test): each group runs on
-    one worker with its own Chromium and live server, and the rest of the suite fills the gaps on both."""
-    browser_items = [item for item in items if item.get_closest_marker("browser")]
-    groups = browser_groups([item.nodeid for item in browser_items])
-    for item in browser_items:
-        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    items.sort(key=start_order)  # stable: file order within each kind
 
 
 # The lines gathered by pytest_runtest_logreport, in the process that prints the summary.

@@ -1,7 +1,8 @@
 """What every journey in test_journeys.py checks on the pages it visits.
 
 `PageChecks` runs axe-core on each page as it is visited, and afterwards revisits every page to
-measure what it transfers on a cold cache and whether it reflows at 320 CSS px and at 200% zoom.
+measure what it transfers on a cold cache and whether it reflows at 320 CSS px and at 200% zoom. The
+revisits also run on their own (`weigh`, `lay_out`) over pages listed up front, as the first week's do.
 """
 
 import gzip
@@ -30,6 +31,7 @@ SERIOUS = {"serious", "critical"}
 # window at 200% lays pages out in 640x400 CSS px; device_scale_factor 2 renders them as a zoomed browser does.
 REFLOW = {"viewport": {"width": 320, "height": 640}, "device_scale_factor": 1}
 ZOOM_200 = {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2}
+LAYOUTS = {"320px": REFLOW, "200%": ZOOM_200}
 
 # Text that runs past the right edge of the window, or is cut off by a box that hides its overflow.
 LAYOUT_PROBLEMS = """() => {
@@ -103,6 +105,7 @@ class PageChecks:
     rules_checked: set = field(default_factory=set)
     weights: dict = field(default_factory=dict)
     layout_problems: dict = field(default_factory=dict)
+    laid_out: set = field(default_factory=set)
 
     def page(self, page, name: str, *, screenshot: str | None = None) -> None:
         """Check the page the browser shows now; `screenshot` names its picture when pictures are taken."""
@@ -121,23 +124,33 @@ class PageChecks:
 
     def revisit(self, storage_state) -> None:
         """Each page again in a fresh context (cold cache): its weight, then its layout at 320 px and at 200%."""
+        self.weigh(storage_state)
+        for name in LAYOUTS:
+            self.lay_out(storage_state, name)
+
+    def weigh(self, storage_state) -> None:
+        """Each page in a fresh context of this viewport (cold cache): what it transfers, photo files aside."""
         for visit in self.visits:
             state = storage_state if visit.signed_in else None
             recorded = self.open_page(self.viewport, storage_state=state)
             key = visit.path if visit.signed_in else f"{visit.path} (signed out)"
             self.weights[key] = {"page": visit.name, **_weigh(recorded, visit.path)}
             recorded.page.context.close()
-        for name, options in (("320px", REFLOW), ("200%", ZOOM_200)):
-            recorded = self.open_page(options["viewport"], storage_state=storage_state, **_without(options, "viewport"))
-            anonymous = self.open_page(options["viewport"], **_without(options, "viewport"))
-            for visit in self.visits:
-                page = (recorded if visit.signed_in else anonymous).page
-                assert page.goto(visit.path).status == 200, visit.path
-                problems = page.evaluate(LAYOUT_PROBLEMS)
-                if problems:
-                    self.layout_problems[f"{name} {visit.path}{'' if visit.signed_in else ' (signed out)'}"] = problems
-            recorded.page.context.close()
-            anonymous.page.context.close()
+
+    def lay_out(self, storage_state, name: str) -> None:
+        """Each page laid out as LAYOUTS[name] (320 px or 200% zoom): no sideways scrolling, no text cut off."""
+        options = LAYOUTS[name]
+        self.laid_out.add(name)
+        recorded = self.open_page(options["viewport"], storage_state=storage_state, **_without(options, "viewport"))
+        anonymous = self.open_page(options["viewport"], **_without(options, "viewport"))
+        for visit in self.visits:
+            page = (recorded if visit.signed_in else anonymous).page
+            assert page.goto(visit.path).status == 200, visit.path
+            problems = page.evaluate(LAYOUT_PROBLEMS)
+            if problems:
+                self.layout_problems[f"{name} {visit.path}{'' if visit.signed_in else ' (signed out)'}"] = problems
+        recorded.page.context.close()
+        anonymous.page.context.close()
 
     def over_budget(self) -> dict:
         return {
@@ -146,33 +159,39 @@ class PageChecks:
             if weight["gzip_6"] >= BUDGET or weight["production"] >= BUDGET
         }
 
-    def save(self) -> Path:
-        """Write the figures next to the screenshots (git-ignored), one file per journey."""
+    def save(self) -> list[Path]:
+        """Write the figures next to the screenshots (git-ignored): one file per label and kind of check made.
+
+        page-weights-<label>.json, layout-<label>.json and axe-<label>.json: the tests that check a journey's pages
+        in parts (its axe-core results, then the pages' weights and layouts) each write their own files, never one
+        that another worker may be writing at the same time."""
         SCREENSHOTS.mkdir(exist_ok=True)
-        target = SCREENSHOTS / f"page-weights-{self.label}.json"
-        target.write_text(
-            json.dumps(
-                {
-                    "viewport": self.viewport,
-                    "pages": self.weights,
-                    "layout_problems": self.layout_problems,
-                    "axe": {
-                        "rules_checked": sorted(self.rules_checked),
-                        "serious_or_critical": self.axe_problems,
-                        "minor_or_moderate": self.axe_minor,
-                    },
-                },
-                indent=2,
-            )
-        )
-        return target
+        figures = {}
+        if self.weights:
+            figures["page-weights"] = {"viewport": self.viewport, "pages": self.weights}
+        if self.laid_out:
+            figures["layout"] = {"layouts": sorted(self.laid_out), "layout_problems": self.layout_problems}
+        if self.rules_checked:
+            figures["axe"] = {
+                "rules_checked": sorted(self.rules_checked),
+                "serious_or_critical": self.axe_problems,
+                "minor_or_moderate": self.axe_minor,
+            }
+        written = []
+        for kind, content in figures.items():
+            target = SCREENSHOTS / f"{kind}-{self.label}.json"
+            target.write_text(json.dumps(content, indent=2))
+            written.append(target)
+        return written
 
     def summary_lines(self) -> list[str]:
-        lines = [
-            f"{self.label}: axe-core checked {len(self.rules_checked)} rules on {len(self.visits)} pages; "
-            f"serious/critical violations: {sum(map(len, self.axe_problems.values()))}, "
-            f"minor/moderate: {sum(map(len, self.axe_minor.values()))}"
-        ]
+        lines = []
+        if self.rules_checked:
+            lines.append(
+                f"{self.label}: axe-core checked {len(self.rules_checked)} rules on {len(self.visits)} pages; "
+                f"serious/critical violations: {sum(map(len, self.axe_problems.values()))}, "
+                f"minor/moderate: {sum(map(len, self.axe_minor.values()))}"
+            )
         for path, weight in self.weights.items():
             lines.append(
                 f"{self.label}: {weight['page']:<20} {path:<34} raw {weight['raw'] / 1024:6.1f} KB  "

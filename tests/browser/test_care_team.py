@@ -32,6 +32,7 @@ STAFF_LINK = re.compile(r"https?://\S+(/care/staff-invitation/\S+/)")
 NOTE = "Call us back today: we will see you this afternoon."
 
 
+@pytest.mark.long
 def test_an_invited_patient_signs_up_consents_and_the_dermatologist_answers_a_today_alert(
     open_page,  # noqa: F811
     live_server,
@@ -134,6 +135,7 @@ def retarget(checks: PageChecks, used: str, fresh: str) -> None:
             visit.path = fresh
 
 
+@pytest.mark.long
 def test_a_manager_invites_a_dermatologist_who_creates_a_staff_account_and_sets_up_two_step_sign_in(
     open_page,  # noqa: F811
     live_server,

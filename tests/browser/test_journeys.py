@@ -18,7 +18,7 @@ from diary import services
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction
 from diary.permissions import ensure_dermatologists_group
 from drugs.models import BodyArea, Drug, Symptom
-from tests.browser.journeys import BUDGET, PageChecks, open_main_menu, take_screenshot
+from tests.browser.journeys import BUDGET, LAYOUTS, PageChecks, Visit, open_main_menu, take_screenshot
 from tests.browser.test_admin import current_code
 from tests.conftest import PHONE, RecordedPage, sign_in
 from tests.diary.test_admin import diary_for
@@ -226,36 +226,173 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
 
 def check_everything(checks: PageChecks, page, journey_report) -> None:
     checks.revisit(page.context.storage_state())
+    check_accessibility(checks, journey_report)
+    assert checks.layout_problems == {}, "pages that do not reflow at 320 px or lose text at 200% zoom"
+    assert checks.over_budget() == {}, f"pages over {BUDGET // 1024} KB compressed"
+
+
+def check_accessibility(checks: PageChecks, journey_report) -> None:
     checks.save()
     journey_report.extend(checks.summary_lines())
     assert checks.axe_problems == {}, "serious or critical accessibility violations"
     assert checks.axe_minor == {}, (
         "minor or moderate accessibility violations (the other browser tests allow none either)"
     )
-    assert checks.layout_problems == {}, "pages that do not reflow at 320 px or lose text at 200% zoom"
-    assert checks.over_budget() == {}, f"pages over {BUDGET // 1024} KB compressed"
 
 
+def visited(visits: list[Visit]) -> list[tuple[str, bool]]:
+    return [(visit.name, visit.signed_in) for visit in visits]
+
+
+@pytest.mark.long
 def test_a_new_patient_on_a_phone_logs_a_week_follows_an_alert_to_the_guide_and_finds_it_all_in_history(
     open_page, reference, journey_report
 ):
     recorded = open_page(PHONE)
     checks = PageChecks("phone", open_page, PHONE, screenshots=True)
 
-    a_new_patients_first_week(recorded.page, checks)
+    patient = a_new_patients_first_week(recorded.page, checks)
 
-    check_everything(checks, recorded.page, journey_report)
+    check_accessibility(checks, journey_report)
+    # The pages the first week's own tests weigh and lay out below, as this journey reached them.
+    assert visited(checks.visits) == visited(first_week_pages(patient))
 
 
+@pytest.mark.long
 def test_a_new_patient_on_a_desktop_logs_a_week_follows_an_alert_to_the_guide_and_finds_it_all_in_history(
     open_page, reference, journey_report
 ):
     recorded = open_page(DESKTOP)
     checks = PageChecks("desktop", open_page, DESKTOP)
 
-    a_new_patients_first_week(recorded.page, checks)
+    patient = a_new_patients_first_week(recorded.page, checks)
 
-    check_everything(checks, recorded.page, journey_report)
+    check_accessibility(checks, journey_report)
+    assert visited(checks.visits) == visited(first_week_pages(patient))
+
+
+# --- The first week's pages: weight on a cold cache, reflow and zoom --------------------------------------------------
+# The same diary and pages as the journeys above, the diary made through the services rather than clicked through,
+# so that these checks run as tests of their own (on either worker) instead of at the end of each journey.
+
+SEVERITY = {"Mild": 1, "Moderate": 2, "Severe": 3}
+
+
+@pytest.fixture
+def first_week(reference) -> Patient:
+    """The diary `a_new_patients_first_week` leaves: two courses, a week of taps and burning, notes, two photos."""
+    patient = PatientFactory(user__username="dana", user__email="dana@example.org", time_zone="Europe/London")
+    today = patient.today()
+    week = [today - datetime.timedelta(days=n) for n in range(6, -1, -1)]
+    face = BodyArea.objects.get(code="face_neck")
+    calcipotriene = Drug.objects.get(slug="calcipotriene")
+    courses = [
+        services.treatment_create(
+            patient=patient,
+            drug=Drug.objects.get(slug="tacrolimus-ointment"),
+            strength="0.1% ointment (1 mg/g)",
+            body_areas=[face],
+            schedule_kind="daily",
+            schedule_times=2,
+            started_on=week[0] - datetime.timedelta(days=1),
+        ),
+        services.treatment_create(
+            patient=patient,
+            drug=calcipotriene,
+            strength=calcipotriene.strength_list[0],
+            body_areas=[BodyArea.objects.get(code="trunk_front")],
+            schedule_kind="daily",
+            schedule_times=1,
+            started_on=week[0],
+        ),
+    ]
+    burning = Symptom.objects.get(code="burning")
+    for number, (day, severity) in enumerate(zip(week, BURNING, strict=True)):
+        for course in courses:
+            services.application_create(patient=patient, treatment=course, date=day)
+        services.reaction_create(
+            patient=patient, date=day, symptom=burning, severity=SEVERITY[severity], body_area=face
+        )
+        if number == 2:
+            services.entry_update(patient=patient, date=day, itch=6, notes="Stings after the evening dose")
+        if number in (0, 6):
+            colour = (200, 60, 60) if number == 0 else (230, 180, 170)
+            services.photo_create(
+                patient=patient,
+                date=day,
+                upload=io.BytesIO(jpeg_bytes(colour, size=(640, 480))),
+                body_area=face,
+                caption=f"Day {number + 1}",
+            )
+    return patient
+
+
+def first_week_pages(patient: Patient) -> list[Visit]:
+    """The pages `a_new_patients_first_week` visits, in its order, at the addresses of `patient`'s diary."""
+    today = patient.today()
+    entries = Entry.objects.filter(patient=patient)
+    first_photo = Photo.objects.filter(entry__patient=patient).earliest("taken_on")
+    severe = Reaction.objects.get(entry__patient=patient, entry__date=today)
+    tacrolimus = Application.objects.get(
+        entry__patient=patient, entry__date=today, treatment__drug__slug="tacrolimus-ointment"
+    )
+    flag = Flag.objects.get(patient=patient)
+    days = [entry.date for entry in entries.exclude(date=today).order_by("date")]
+    return [
+        Visit("landing", "/", signed_in=False),
+        Visit("sign-up", "/accounts/signup/", signed_in=False),
+        Visit("treatments", "/diary/treatments/", signed_in=True),
+        Visit("add a treatment", "/diary/treatments/add/", signed_in=True),
+        Visit("day with a photo", f"/diary/{days[0].isoformat()}/", signed_in=True),
+        *(Visit("day", f"/diary/{day.isoformat()}/", signed_in=True) for day in days[1:]),
+        Visit("today", "/", signed_in=True),
+        Visit("medicine guide", "/guide/tacrolimus-ointment/", signed_in=True),
+        Visit("guide index", "/guide/", signed_in=True),
+        Visit("photo compare", "/diary/photos/compare/", signed_in=True),
+        Visit("photos", "/diary/photos/", signed_in=True),
+        Visit("photo", f"/diary/photos/{first_photo.pk}/", signed_in=True),
+        Visit("history", "/diary/history/", signed_in=True),
+        Visit("edit a reaction", f"/diary/reactions/{severe.pk}/edit/", signed_in=True),
+        Visit("edit an application", f"/diary/applications/{tacrolimus.pk}/edit/", signed_in=True),
+        Visit("my alerts", "/diary/alerts/", signed_in=True),
+        Visit("alert", f"/diary/alerts/{flag.pk}/", signed_in=True),
+        Visit("settings", "/diary/settings/", signed_in=True),
+    ]
+
+
+def signed_in_state(open_page, live_server, user) -> dict:
+    """The storage state (the session cookie) of `user` signed in, for the fresh contexts of a revisit."""
+    page = open_page(PHONE).page
+    sign_in(page, live_server, user)
+    return page.context.storage_state()
+
+
+@pytest.mark.long
+@pytest.mark.parametrize(("label", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_every_page_of_the_first_week_transfers_under_200_kb_compressed_on_a_cold_cache(
+    open_page, live_server, first_week, journey_report, label, viewport
+):
+    checks = PageChecks(label, open_page, viewport, visits=first_week_pages(first_week))
+
+    checks.weigh(signed_in_state(open_page, live_server, first_week.user))
+
+    checks.save()
+    journey_report.extend(checks.summary_lines())
+    assert len(checks.weights) == len(checks.visits) == 22
+    assert checks.over_budget() == {}, f"pages over {BUDGET // 1024} KB compressed"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_page_of_the_first_week_reflows_at_320_px_and_keeps_its_text_at_200_percent_zoom(
+    open_page, live_server, first_week, layout
+):
+    viewport = LAYOUTS[layout]["viewport"]
+    checks = PageChecks(f"first-week-{layout}", open_page, viewport, visits=first_week_pages(first_week))
+
+    checks.lay_out(signed_in_state(open_page, live_server, first_week.user), layout)
+
+    checks.save()
+    assert checks.layout_problems == {}, "pages that do not reflow at 320 px or lose text at 200% zoom"
 
 
 # --- The daily log with the keyboard alone -------------------------------------------------------------------------
@@ -361,6 +498,7 @@ def test_a_patient_finds_nothing_at_the_addresses_of_another_patients_entries_ph
 # --- The dermatologist's review -------------------------------------------------------------------------------------
 
 
+@pytest.mark.long
 @pytest.mark.real_two_factor
 def test_a_dermatologist_reviews_the_flag_from_the_queue_with_the_timeline_and_a_photo_and_the_patient_sees_the_note(
     open_page, live_server, reference, journey_report

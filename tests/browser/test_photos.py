@@ -33,6 +33,7 @@ def _add_photo(page, name: str, colour: tuple[int, int, int], caption: str) -> N
     expect(page.get_by_role("status")).to_contain_text("Added a photo of your face")
 
 
+@pytest.mark.long
 def test_a_patient_adds_two_photos_of_the_face_on_two_days_and_compares_them(phone, live_server):
     BodyAreaFactory(code="face", name="Face")
     BodyAreaFactory(code="hands", name="Hands", adult_ftu=1)

@@ -40,6 +40,7 @@ def four_weeks_of_diary(patient):
         services.photo_create(patient=patient, date=today - datetime.timedelta(days=n), upload=upload, body_area=face)
 
 
+@pytest.mark.long
 def test_a_patient_answers_poem_sees_progress_and_the_summary_and_the_dermatologist_downloads_the_pdf(
     open_page,  # noqa: F811
     live_server,

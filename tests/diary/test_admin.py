@@ -920,6 +920,7 @@ def _admin_page_queries(client, user, patient) -> dict[str, int]:
     return {name: _queries(client, path, params) for name, (path, params) in pages.items()}
 
 
+@pytest.mark.long
 def test_the_queue_patient_list_and_timeline_cost_the_same_for_200_patients_of_90_days(client, reference):
     from django.contrib.auth import get_user_model
 
