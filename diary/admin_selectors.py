@@ -20,6 +20,7 @@ from diary.adherence import Adherence, adherence, adherence_by_patient
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import Severity, Urgency
+from prepared import prepared
 
 ADHERENCE_DAYS = 14
 
@@ -174,13 +175,9 @@ def timeline(*, patient: Patient, start: datetime.date, end: datetime.date) -> T
     rather than model instances with prefetches: a month holds a few hundred rows, and Django's prefetching
     costs a queryset per row.
     """
-    entries = {e.date: e for e in Entry.objects.filter(patient=patient, date__range=(start, end))}
-    courses = list(Treatment.objects.filter(patient=patient).overlapping(start, end))
-    flags = list(
-        Flag.objects.filter(patient=patient, first_seen__lte=end, last_seen__gte=start)
-        .select_related("drug")
-        .order_by("-urgency", "first_seen", "id")
-    )
+    entries = {e.date: e for e in _timeline_entries(patient_id=patient.pk, start=start, end=end)}
+    courses = _timeline_courses(patient_id=patient.pk, start=start, end=end)
+    flags = _timeline_flags(patient_id=patient.pk, start=start, end=end)
     days = []
     day = start
     while day <= end:
@@ -206,31 +203,13 @@ def timeline(*, patient: Patient, start: datetime.date, end: datetime.date) -> T
 def _add_details(
     *, patient: Patient, start: datetime.date, end: datetime.date, by_date: dict[datetime.date, TimelineDay]
 ) -> None:
-    """The range's applications (with their areas), reactions and photos onto their days: four queries."""
-    in_range = {"entry__patient": patient, "entry__date__range": (start, end)}
+    """The range's applications (with their areas), reactions and photos onto their days: four prepared queries."""
+    reads = {"patient_id": patient.pk, "start": start, "end": end}
     area_names: dict[int, list[str]] = defaultdict(list)
-    through = Application.body_areas.through.objects.filter(
-        application__entry__patient=patient, application__entry__date__range=(start, end)
-    )
-    for application_id, name in through.order_by("bodyarea__name", "bodyarea_id").values_list(
-        "application_id", "bodyarea__name"
-    ):
+    for application_id, name in _timeline_area_rows(**reads):
         area_names[application_id].append(name)
     zone = patient.zone
-    for pk, date, treatment_id, applied_at, amount, unit, drug, strength in (
-        Application.objects.filter(**in_range)
-        .order_by("applied_at", "id")
-        .values_list(
-            "pk",
-            "entry__date",
-            "treatment_id",
-            "applied_at",
-            "amount",
-            "unit",
-            "treatment__drug__generic_name",
-            "treatment__strength",
-        )
-    ):
+    for pk, date, treatment_id, applied_at, amount, unit, drug, strength in _timeline_application_rows(**reads):
         by_date[date].applications.append(
             AppliedLine(
                 treatment_id=treatment_id,
@@ -241,16 +220,68 @@ def _add_details(
             )
         )
     labels = dict(Severity.choices)
-    for date, symptom, severity, area in (
-        Reaction.objects.filter(**in_range)
-        .order_by("-severity", "id")
-        .values_list("entry__date", "symptom__name", "severity", "body_area__name")
-    ):
+    for date, symptom, severity, area in _timeline_reaction_rows(**reads):
         by_date[date].reactions.append(
             ReactionLine(symptom=symptom, severity=severity, severity_label=labels[severity], body_area=area or "")
         )
-    for photo in Photo.objects.filter(**in_range).select_related("body_area", "entry").order_by("created", "pk"):
+    for photo in _timeline_photos(**reads):
         by_date[photo.entry.date].photos.append(photo)
+
+
+# The timeline's reads, prepared (prepared/: the SQL built once per connection, run with the patient and the range).
+
+
+@prepared
+def _timeline_entries(*, patient_id: int, start: datetime.date, end: datetime.date):
+    return Entry.objects.filter(patient_id=patient_id, date__range=(start, end))
+
+
+@prepared
+def _timeline_courses(*, patient_id: int, start: datetime.date, end: datetime.date):
+    return Treatment.objects.filter(patient_id=patient_id).overlapping(start, end)
+
+
+@prepared
+def _timeline_flags(*, patient_id: int, start: datetime.date, end: datetime.date):
+    flags = Flag.objects.filter(patient_id=patient_id, first_seen__lte=end, last_seen__gte=start)
+    return flags.select_related("drug").order_by("-urgency", "first_seen", "id")
+
+
+def _in_range(patient_id: int, start: datetime.date, end: datetime.date, prefix: str = "") -> dict:
+    return {f"{prefix}entry__patient_id": patient_id, f"{prefix}entry__date__range": (start, end)}
+
+
+@prepared
+def _timeline_area_rows(*, patient_id: int, start: datetime.date, end: datetime.date):
+    through = Application.body_areas.through.objects.filter(**_in_range(patient_id, start, end, "application__"))
+    return through.order_by("bodyarea__name", "bodyarea_id").values_list("application_id", "bodyarea__name")
+
+
+@prepared
+def _timeline_application_rows(*, patient_id: int, start: datetime.date, end: datetime.date):
+    applications = Application.objects.filter(**_in_range(patient_id, start, end)).order_by("applied_at", "id")
+    return applications.values_list(
+        "pk",
+        "entry__date",
+        "treatment_id",
+        "applied_at",
+        "amount",
+        "unit",
+        "treatment__drug__generic_name",
+        "treatment__strength",
+    )
+
+
+@prepared
+def _timeline_reaction_rows(*, patient_id: int, start: datetime.date, end: datetime.date):
+    reactions = Reaction.objects.filter(**_in_range(patient_id, start, end)).order_by("-severity", "id")
+    return reactions.values_list("entry__date", "symptom__name", "severity", "body_area__name")
+
+
+@prepared
+def _timeline_photos(*, patient_id: int, start: datetime.date, end: datetime.date):
+    photos = Photo.objects.filter(**_in_range(patient_id, start, end)).select_related("body_area", "entry")
+    return photos.order_by("created", "pk")
 
 
 # --- Export ---------------------------------------------------------------------------------------
