@@ -131,6 +131,7 @@ class Timeline:
     end: datetime.date
     days: list[TimelineDay]  # every day of the range, oldest first
     flags: list[Flag]
+    courses: list[Treatment]  # running on a day of the range, with their medicine, in the courses' order
 
     @property
     def days_with_content(self) -> list[TimelineDay]:
@@ -197,7 +198,7 @@ def timeline(*, patient: Patient, start: datetime.date, end: datetime.date) -> T
     for timeline_day in days:
         figures = adherence(courses=courses, applied=applied, start=timeline_day.date, end=timeline_day.date)
         timeline_day.expected, timeline_day.done = figures.expected, figures.done
-    return Timeline(patient=patient, start=start, end=end, days=days, flags=flags)
+    return Timeline(patient=patient, start=start, end=end, days=days, flags=flags, courses=courses)
 
 
 def _add_details(
@@ -238,7 +239,7 @@ def _timeline_entries(*, patient_id: int, start: datetime.date, end: datetime.da
 
 @prepared
 def _timeline_courses(*, patient_id: int, start: datetime.date, end: datetime.date):
-    return Treatment.objects.filter(patient_id=patient_id).overlapping(start, end)
+    return Treatment.objects.filter(patient_id=patient_id).overlapping(start, end).select_related("drug")
 
 
 @prepared
