@@ -38,6 +38,29 @@ def visible_patients(*, user: AbstractUser) -> QuerySet[Patient]:
     return scope_to_viewer(queryset=Patient.objects.all(), user=user, patient_path="")
 
 
+def visible_patient(*, user: AbstractUser, pk: int) -> Patient | None:
+    """The patient with this id, with their user, if the user may see them now (as `scope_to_viewer`); else None.
+    One prepared query: the admin's patient pages (timeline, export, visit summary) open with it."""
+    if user.is_superuser:
+        rows = _patient_with_user(pk=pk)
+    elif user.is_authenticated and user.is_staff:
+        rows = _member_patient_with_user(pk=pk, user_id=user.pk)
+    else:
+        rows = []  # nobody else sees a patient in admin (care.patients_visible_to)
+    return rows[0] if rows else None
+
+
+@prepared
+def _patient_with_user(*, pk: int):
+    return Patient.objects.filter(pk=pk).select_related("user")
+
+
+@prepared
+def _member_patient_with_user(*, pk: int, user_id: int):
+    visible = care.patients_of_member(user_id=user_id)
+    return Patient.objects.filter(pk=pk, user_id__in=visible).select_related("user")
+
+
 def adherence_window(*, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """The last ADHERENCE_DAYS days ending today (server date in UTC for the list)."""
     today = today or timezone.now().date()

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.models import CareLink
 from diary import admin_rows
 from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
 from diary.admin_selectors import adherence_for_rows, patients_for_changelist
@@ -287,6 +288,21 @@ def test_the_timeline_and_export_of_another_dermatologists_patient_are_404(clien
     assert client.get(reverse("admin:diary_patient_timeline", args=[other])).status_code == 404
     assert client.get(reverse("admin:diary_patient_export", args=[other])).status_code == 404
     assert client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])).status_code == 200
+
+
+@pytest.mark.parametrize("address", ["abc", "0", "-3", "99999999999999999999999", "1.5"])
+def test_a_patient_address_that_names_no_patient_is_404_not_an_error(client, derm, mine, address):
+    client.force_login(derm)
+    for name in ("admin:diary_patient_timeline", "admin:diary_patient_summary", "admin:diary_patient_export"):
+        assert client.get(reverse(name, args=[address])).status_code == 404
+
+
+def test_a_superuser_opens_any_patients_timeline_and_a_withdrawn_consent_closes_it(client, superuser, derm, mine):
+    client.force_login(superuser)
+    assert client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])).status_code == 200
+    client.force_login(derm)
+    CareLink.objects.filter(patient=mine[Patient].user).update(withdrawn_at=timezone.now())
+    assert client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])).status_code == 404
 
 
 def test_the_review_buttons_of_another_dermatologists_flag_are_404(client, derm, mine, theirs):
