@@ -19,8 +19,8 @@ from clinics import selectors as care
 from diary.adherence import Adherence, adherence, adherence_by_patient
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
-from drugs.models import Severity, Urgency
-from prepared import prepared
+from drugs.models import Drug, Severity, Urgency
+from prepared import PreparedRead, prepared
 
 ADHERENCE_DAYS = 14
 
@@ -30,8 +30,27 @@ def scope_to_viewer(*, queryset: QuerySet, user: AbstractUser, patient_path: str
     decides (clinics.selectors.patients_visible_to); all for superusers."""
     if user.is_superuser:
         return queryset
+    return _scoped(queryset, patient_path, care.patients_visible_to(user, photos=photos))
+
+
+def scope_to_member(*, queryset: QuerySet, user_id: int, patient_path: str) -> QuerySet:
+    """`scope_to_viewer` for a staff member who is not a superuser, by their id (a prepared read's argument)."""
+    return _scoped(queryset, patient_path, care.patients_of_member(user_id=user_id))
+
+
+def _scoped(queryset: QuerySet, patient_path: str, visible: QuerySet) -> QuerySet:
     prefix = f"{patient_path}__" if patient_path else ""
-    return queryset.filter(**{f"{prefix}user_id__in": care.patients_visible_to(user, photos=photos)})
+    return queryset.filter(**{f"{prefix}user_id__in": visible})
+
+
+def _as_viewer(user: AbstractUser, everyone: PreparedRead, member: PreparedRead, **arguments) -> list:
+    """Rows of a prepared read in the user's scope: its superuser's version (everyone) or a staff member's (by id);
+    nothing for anyone else, as care.patients_visible_to decides."""
+    if user.is_superuser:
+        return everyone(**arguments)
+    if user.is_authenticated and user.is_staff:
+        return member(user_id=user.pk, **arguments)
+    return []
 
 
 def visible_patients(*, user: AbstractUser) -> QuerySet[Patient]:
@@ -41,12 +60,7 @@ def visible_patients(*, user: AbstractUser) -> QuerySet[Patient]:
 def visible_patient(*, user: AbstractUser, pk: int) -> Patient | None:
     """The patient with this id, with their user, if the user may see them now (as `scope_to_viewer`); else None.
     One prepared query: the admin's patient pages (timeline, export, visit summary) open with it."""
-    if user.is_superuser:
-        rows = _patient_with_user(pk=pk)
-    elif user.is_authenticated and user.is_staff:
-        rows = _member_patient_with_user(pk=pk, user_id=user.pk)
-    else:
-        rows = []  # nobody else sees a patient in admin (care.patients_visible_to)
+    rows = _as_viewer(user, _patient_with_user, _member_patient_with_user, pk=pk)
     return rows[0] if rows else None
 
 
@@ -57,8 +71,31 @@ def _patient_with_user(*, pk: int):
 
 @prepared
 def _member_patient_with_user(*, pk: int, user_id: int):
-    visible = care.patients_of_member(user_id=user_id)
-    return Patient.objects.filter(pk=pk, user_id__in=visible).select_related("user")
+    patients = scope_to_member(queryset=Patient.objects.all(), user_id=user_id, patient_path="")
+    return patients.filter(pk=pk).select_related("user")
+
+
+def patients_to_choose(*, user: AbstractUser) -> list[Patient]:
+    """The first PATIENT_CHOICES + 1 patients the user may see, by name, with their user (the admin's patient
+    filter offers them when there are at most PATIENT_CHOICES): one prepared query."""
+    return _as_viewer(user, _patients_to_choose, _member_patients_to_choose)
+
+
+PATIENT_CHOICES = 30
+
+
+def _by_name(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    return patients.select_related("user").order_by("user__first_name", "user__username")[: PATIENT_CHOICES + 1]
+
+
+@prepared
+def _patients_to_choose():
+    return _by_name(Patient.objects.all())
+
+
+@prepared
+def _member_patients_to_choose(*, user_id: int):
+    return _by_name(scope_to_member(queryset=Patient.objects.all(), user_id=user_id, patient_path=""))
 
 
 def adherence_window(*, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
@@ -104,9 +141,43 @@ class UrgencyCount:
 
 def active_flag_counts(*, user: AbstractUser) -> list[UrgencyCount]:
     """The user's open or acknowledged flags per urgency, emergency first (every urgency, zeros included)."""
-    flags = scope_to_viewer(queryset=Flag.objects.active(), user=user, patient_path="patient")
-    counts = dict(flags.order_by().values_list("urgency").annotate(n=Count("pk")))
+    counts = dict(_as_viewer(user, _flag_counts, _member_flag_counts))
     return [UrgencyCount(urgency, counts.get(urgency.value, 0)) for urgency in reversed(Urgency)]
+
+
+def _per_urgency(flags: QuerySet[Flag]) -> QuerySet:
+    return flags.active().order_by().values_list("urgency").annotate(n=Count("pk"))
+
+
+@prepared
+def _flag_counts():
+    return _per_urgency(Flag.objects.all())
+
+
+@prepared
+def _member_flag_counts(*, user_id: int):
+    return _per_urgency(scope_to_member(queryset=Flag.objects.all(), user_id=user_id, patient_path="patient"))
+
+
+def flag_medicines(*, user: AbstractUser) -> list[tuple[int, str]]:
+    """(id, name) of the medicines of the flags the user may see, by name (the flag queue's medicine filter):
+    one prepared query."""
+    return _as_viewer(user, _flag_medicines, _member_flag_medicines)
+
+
+def _medicines_of(flags: QuerySet[Flag]) -> QuerySet:
+    drugs = Drug.objects.filter(pk__in=flags.order_by().values("drug"))
+    return drugs.order_by("generic_name").values_list("pk", "generic_name")
+
+
+@prepared
+def _flag_medicines():
+    return _medicines_of(Flag.objects.all())
+
+
+@prepared
+def _member_flag_medicines(*, user_id: int):
+    return _medicines_of(scope_to_member(queryset=Flag.objects.all(), user_id=user_id, patient_path="patient"))
 
 
 # --- The timeline ---------------------------------------------------------------------------------
