@@ -186,7 +186,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "config.static_storage.StaticStorage"  # whitenoise's, each URL worked out once
         )
     },
 }

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -145,19 +145,6 @@ class TreatmentQuerySet(models.QuerySet):
     def overlapping(self, start: datetime.date, end: datetime.date) -> "TreatmentQuerySet":
         """Courses running on at least one day of [start, end]."""
         return self.filter(Q(started_on__lte=end) & (Q(ended_on__isnull=True) | Q(ended_on__gte=start)))
-
-    def current_and_past(self, today: datetime.date) -> tuple[list["Treatment"], list["Treatment"]]:
-        """The courses not over by `today` and those that ended before it, in one query.
-
-        "Current" is wider than `active_on(today)` on purpose: the patient's list of courses shows a course they
-        have been given but not yet begun among the current ones (it is no past course), while the Today page
-        and the schedules count only courses running on the day.
-        """
-        courses = self.annotate(ended_before=ExpressionWrapper(Q(ended_on__lt=today), output_field=BooleanField()))
-        current, past = [], []
-        for course in courses:
-            (past if course.ended_before else current).append(course)
-        return current, past
 
 
 class Treatment(models.Model):

@@ -152,7 +152,24 @@ def _active_course_area_rows(*, patient_id: int, day: datetime.date):
     return links.order_by("bodyarea__name").values_list("treatment_id", *(f"bodyarea__{f}" for f in AREA_FIELDS))
 
 
+@prepared
+def _course_area_rows(*, patient_id: int):
+    links = Treatment.body_areas.through.objects.filter(treatment__patient_id=patient_id)
+    return links.order_by("bodyarea__name").values_list("treatment_id", *(f"bodyarea__{f}" for f in AREA_FIELDS))
+
+
 AREA_FIELDS = ("id", "code", "name", "adult_ftu")
+
+
+def _attach_areas(courses: list[Treatment], rows: list[tuple]) -> list[Treatment]:
+    """Give each course its body areas (`course.body_areas.all()`, by name) from rows of (course id, area...)."""
+    areas: dict[int, list[BodyArea]] = {course.pk: [] for course in courses}
+    for treatment_id, *values in rows:
+        if treatment_id in areas:
+            areas[treatment_id].append(BodyArea.from_db("default", AREA_FIELDS, values))
+    for course in courses:
+        prefetched(course, "body_areas", areas[course.pk])
+    return courses
 
 
 def active_courses(*, patient: Patient, day: datetime.date) -> list[Treatment]:
@@ -161,12 +178,24 @@ def active_courses(*, patient: Patient, day: datetime.date) -> list[Treatment]:
     courses = _active_course_rows(patient_id=patient.pk, day=day)
     if not courses:
         return courses
-    areas: dict[int, list[BodyArea]] = {course.pk: [] for course in courses}
-    for treatment_id, *values in _active_course_area_rows(patient_id=patient.pk, day=day):
-        areas[treatment_id].append(BodyArea.from_db("default", AREA_FIELDS, values))
+    return _attach_areas(courses, _active_course_area_rows(patient_id=patient.pk, day=day))
+
+
+def courses_current_and_past(*, patient: Patient, today: datetime.date) -> tuple[list[Treatment], list[Treatment]]:
+    """The patient's courses with medicine and body areas (two prepared queries, one when there is none), split
+    into those not over by `today` and those that ended before it.
+
+    "Current" is wider than `active_courses(today)` on purpose: the patient's list of courses shows a course they
+    have been given but not yet begun among the current ones (it is no past course), while the Today page and the
+    schedules count only courses running on the day."""
+    courses = courses_of(patient_id=patient.pk)
+    if courses:
+        _attach_areas(courses, _course_area_rows(patient_id=patient.pk))
+    current: list[Treatment] = []
+    past: list[Treatment] = []
     for course in courses:
-        prefetched(course, "body_areas", areas[course.pk])
-    return courses
+        (past if course.ended_on is not None and course.ended_on < today else current).append(course)
+    return current, past
 
 
 @prepared

@@ -453,8 +453,7 @@ def _treatment_for(request, pk) -> Treatment:
 def treatment_list(request):
     patient = _patient(request)
     today = patient.today()
-    treatments = Treatment.objects.filter(patient=patient).select_related("drug").prefetch_related("body_areas")
-    current, past = treatments.current_and_past(today)
+    current, past = selectors.courses_current_and_past(patient=patient, today=today)
     stoppable = {treatment.pk for treatment in current if treatment.can_stop_on(today)}
     context = {"current": current, "past": past, "today": today, "stoppable": stoppable}
     return render(request, "diary/treatment_list.html", context)
