@@ -274,7 +274,7 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
 
     if any(f.notification == Flag.Notification.PENDING for f in changed):
         transaction.on_commit(lambda: notifications.send_pending(patient=patient), robust=True)
-    return changed + list(Flag.objects.filter(pk__in=plan.withdraw))
+    return changed + (list(Flag.objects.filter(pk__in=plan.withdraw)) if plan.withdraw else [])
 
 
 @transaction.atomic

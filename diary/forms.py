@@ -188,7 +188,8 @@ class ApplyForm(forms.Form):
 
     def __init__(self, *args, patient, day, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
+        if self.is_bound:  # only a posted course is looked up (the page's hidden input shows the initial one)
+            self.fields["treatment"].queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         self.fields["treatment"].error_messages["invalid_choice"] = "That treatment is not one of yours."
         self.day = day
 
@@ -262,7 +263,8 @@ class ReactionForm(forms.Form):
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         treatment = self.fields["treatment"]
-        treatment.queryset = Treatment.objects.filter(patient=patient).select_related("drug")  # checks a post
+        if self.is_bound:  # a posted course is looked up among the patient's own
+            treatment.queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         treatment.error_messages["invalid_choice"] = "That treatment is not one of yours."
 
         @functools.cache

@@ -37,3 +37,10 @@ def error_anchor(field: BoundField) -> str:
 def reference_field(field, version):
     """`{% reference_field form.field reference_version %}`: `|as_crispy_field`, cached as diary/fragments.py allows."""
     return fragments.field_html(field, version=version)
+
+
+@register.filter
+def fill(route: str, value) -> str:
+    """`{{ nav.routes.day|fill:day }}`: a page's address for one day or row, from the route worked out once per
+    process (diary.context_processors.NAV_ROUTES): the same as `{% url %}` with that argument."""
+    return route.replace("{}", str(value))

@@ -1,11 +1,14 @@
 """The header and menu every page shows: their addresses are worked out once, and stay right."""
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse, set_script_prefix
 
-from diary.context_processors import navigation
+from diary.context_processors import NAV_ROUTES, navigation
+from diary.templatetags.diary_tags import fill
+from tests.factories import ApplicationFactory, EntryFactory, ReactionFactory, TreatmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +44,42 @@ def test_the_menu_follows_the_prefix_the_site_is_served_under(rf):
         set_script_prefix("/")
     assert (before["history"], under["history"]) == ("/diary/history/", "/skin/diary/history/")
     assert under["home"] == "/skin/" and navigation(rf.get("/"))["nav"]["home"] == "/"
+
+
+DAY = datetime.date(2026, 3, 9)
+
+
+def test_each_route_filled_with_a_day_or_a_row_is_the_address_reverse_gives(rf):
+    routes = navigation(rf.get("/"))["nav"]["routes"]
+    for key, (name, sample) in NAV_ROUTES.items():
+        value = DAY if isinstance(sample, datetime.date) else 41
+        assert fill(routes[key], value) == reverse(name, args=[value]), key
+    assert fill(routes["photo_thumb"], 41) == reverse("diary:photo-file", args=[41, "thumb"])
+    set_script_prefix("/skin/")
+    try:
+        under = navigation(rf.get("/"))["nav"]["routes"]
+    finally:
+        set_script_prefix("/")
+    assert fill(under["day"], DAY) == "/skin" + reverse("diary:day", args=[DAY])
+
+
+def test_the_day_pages_links_are_those_of_its_day_and_rows(client, patient):
+    course = TreatmentFactory(patient=patient, started_on=DAY - datetime.timedelta(days=3))
+    entry = EntryFactory(patient=patient, date=DAY)
+    application = ApplicationFactory(entry=entry, treatment=course)
+    reaction = ReactionFactory(entry=entry)
+    client.force_login(patient.user)
+    links = _links(client.get(reverse("diary:day", args=[DAY])))
+    for name, args in [
+        ("diary:day", [DAY - datetime.timedelta(days=1)]),
+        ("diary:entry-delete", [DAY]),
+        ("diary:application-edit", [application.pk]),
+        ("diary:application-delete", [application.pk]),
+        ("diary:reaction-edit", [reaction.pk]),
+        ("diary:reaction-delete", [reaction.pk]),
+        ("diary:photo-gallery", []),
+    ]:
+        assert reverse(name, args=args) in links, name
+    page = client.get(reverse("diary:day", args=[DAY])).content.decode()
+    for name in ["diary:application-add", "diary:reaction-add", "diary:entry-save"]:
+        assert f'action="{reverse(name, args=[DAY])}' in page, name
