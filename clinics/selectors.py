@@ -32,7 +32,13 @@ def patients_visible_to(user: AbstractBaseUser, *, photos: bool = False) -> Quer
         return User.objects.none().values("pk")
     if user.is_superuser:
         return User.objects.values("pk")
-    links = CareLink.objects.active().filter(clinic__memberships__user=user)
+    return patients_of_member(user_id=user.pk, photos=photos)
+
+
+def patients_of_member(*, user_id: int, photos: bool = False) -> QuerySet:
+    """The user ids of the patients a staff member (not a superuser) may see now: `patients_visible_to`'s rule for
+    them, by the member's id (a prepared read passes it as its argument)."""
+    links = CareLink.objects.active().filter(clinic__memberships__user_id=user_id)
     if photos:
         links = links.filter(shares_photos=True)
     return links.values("patient_id")
@@ -42,8 +48,23 @@ def may_view_patient(*, user: AbstractBaseUser, patient_user: AbstractBaseUser, 
     """Whether `user` may see this patient's diary (or photos) now; the patient always may."""
     if user.is_authenticated and user.pk == patient_user.pk:
         return True
+    if user.is_authenticated and user.is_staff and not user.is_superuser:  # the usual case: a prepared read
+        member_sees = _member_sees_photos if photos else _member_sees
+        return bool(member_sees(user_id=user.pk, patient_user_id=patient_user.pk))
     visible = patients_visible_to(user, photos=photos)
     return get_user_model().objects.filter(pk=patient_user.pk, pk__in=visible).exists()
+
+
+@prepared
+def _member_sees(*, user_id: int, patient_user_id: int):
+    visible = patients_of_member(user_id=user_id)
+    return get_user_model().objects.filter(pk=patient_user_id, pk__in=visible).values_list("pk")[:1]
+
+
+@prepared
+def _member_sees_photos(*, user_id: int, patient_user_id: int):
+    visible = patients_of_member(user_id=user_id, photos=True)
+    return get_user_model().objects.filter(pk=patient_user_id, pk__in=visible).values_list("pk")[:1]
 
 
 def alert_recipients(*, patient_user: AbstractBaseUser) -> list[str]:

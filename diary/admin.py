@@ -22,11 +22,10 @@ from diary import admin_rows, admin_selectors, admin_summary, admin_views, audit
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
 from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
-from drugs.models import Drug
 
 # Up to this many patients, the patient filter lists them all; beyond it, a list of names is too long to use (and
 # rendering hundreds of links was most of the flag queue's time): the search box finds a patient by name.
-PATIENT_FILTER_LIMIT = 30
+PATIENT_FILTER_LIMIT = admin_selectors.PATIENT_CHOICES
 
 
 class PatientFilter(admin.SimpleListFilter):
@@ -37,10 +36,10 @@ class PatientFilter(admin.SimpleListFilter):
     parameter_name = "patient"
 
     def lookups(self, request, model_admin):
-        patients = admin_selectors.visible_patients(user=request.user).select_related("user")
-        listed = list(patients.order_by("user__first_name", "user__username")[: PATIENT_FILTER_LIMIT + 1])
+        listed = admin_selectors.patients_to_choose(user=request.user)
         if len(listed) > PATIENT_FILTER_LIMIT:
             chosen = self.value()
+            patients = admin_selectors.visible_patients(user=request.user).select_related("user")
             listed = list(patients.filter(pk=chosen)) if chosen and str(chosen).isdigit() else []
         return [(patient.pk, display_name(patient.user)) for patient in listed]
 
@@ -351,8 +350,7 @@ class MedicineFilter(admin.RelatedOnlyFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         # Names only: a medicine's row is mostly its guide text, which the filter never shows.
-        drugs = model_admin.get_queryset(request).order_by().values("drug")
-        return list(Drug.objects.filter(pk__in=drugs).order_by("generic_name").values_list("pk", "generic_name"))
+        return admin_selectors.flag_medicines(user=request.user)
 
 
 def urgency_badge_html(urgency: int, label: str):

@@ -19,7 +19,8 @@ from clinics import selectors as care
 from diary.adherence import Adherence, adherence, adherence_by_patient
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
-from drugs.models import Severity, Urgency
+from drugs.models import Drug, Severity, Urgency
+from prepared import PreparedRead, prepared
 
 ADHERENCE_DAYS = 14
 
@@ -29,12 +30,72 @@ def scope_to_viewer(*, queryset: QuerySet, user: AbstractUser, patient_path: str
     decides (clinics.selectors.patients_visible_to); all for superusers."""
     if user.is_superuser:
         return queryset
+    return _scoped(queryset, patient_path, care.patients_visible_to(user, photos=photos))
+
+
+def scope_to_member(*, queryset: QuerySet, user_id: int, patient_path: str) -> QuerySet:
+    """`scope_to_viewer` for a staff member who is not a superuser, by their id (a prepared read's argument)."""
+    return _scoped(queryset, patient_path, care.patients_of_member(user_id=user_id))
+
+
+def _scoped(queryset: QuerySet, patient_path: str, visible: QuerySet) -> QuerySet:
     prefix = f"{patient_path}__" if patient_path else ""
-    return queryset.filter(**{f"{prefix}user_id__in": care.patients_visible_to(user, photos=photos)})
+    return queryset.filter(**{f"{prefix}user_id__in": visible})
+
+
+def _as_viewer(user: AbstractUser, everyone: PreparedRead, member: PreparedRead, **arguments) -> list:
+    """Rows of a prepared read in the user's scope: its superuser's version (everyone) or a staff member's (by id);
+    nothing for anyone else, as care.patients_visible_to decides."""
+    if user.is_superuser:
+        return everyone(**arguments)
+    if user.is_authenticated and user.is_staff:
+        return member(user_id=user.pk, **arguments)
+    return []
 
 
 def visible_patients(*, user: AbstractUser) -> QuerySet[Patient]:
     return scope_to_viewer(queryset=Patient.objects.all(), user=user, patient_path="")
+
+
+def visible_patient(*, user: AbstractUser, pk: int) -> Patient | None:
+    """The patient with this id, with their user, if the user may see them now (as `scope_to_viewer`); else None.
+    One prepared query: the admin's patient pages (timeline, export, visit summary) open with it."""
+    rows = _as_viewer(user, _patient_with_user, _member_patient_with_user, pk=pk)
+    return rows[0] if rows else None
+
+
+@prepared
+def _patient_with_user(*, pk: int):
+    return Patient.objects.filter(pk=pk).select_related("user")
+
+
+@prepared
+def _member_patient_with_user(*, pk: int, user_id: int):
+    patients = scope_to_member(queryset=Patient.objects.all(), user_id=user_id, patient_path="")
+    return patients.filter(pk=pk).select_related("user")
+
+
+def patients_to_choose(*, user: AbstractUser) -> list[Patient]:
+    """The first PATIENT_CHOICES + 1 patients the user may see, by name, with their user (the admin's patient
+    filter offers them when there are at most PATIENT_CHOICES): one prepared query."""
+    return _as_viewer(user, _patients_to_choose, _member_patients_to_choose)
+
+
+PATIENT_CHOICES = 30
+
+
+def _by_name(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    return patients.select_related("user").order_by("user__first_name", "user__username")[: PATIENT_CHOICES + 1]
+
+
+@prepared
+def _patients_to_choose():
+    return _by_name(Patient.objects.all())
+
+
+@prepared
+def _member_patients_to_choose(*, user_id: int):
+    return _by_name(scope_to_member(queryset=Patient.objects.all(), user_id=user_id, patient_path=""))
 
 
 def adherence_window(*, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
@@ -80,9 +141,43 @@ class UrgencyCount:
 
 def active_flag_counts(*, user: AbstractUser) -> list[UrgencyCount]:
     """The user's open or acknowledged flags per urgency, emergency first (every urgency, zeros included)."""
-    flags = scope_to_viewer(queryset=Flag.objects.active(), user=user, patient_path="patient")
-    counts = dict(flags.order_by().values_list("urgency").annotate(n=Count("pk")))
+    counts = dict(_as_viewer(user, _flag_counts, _member_flag_counts))
     return [UrgencyCount(urgency, counts.get(urgency.value, 0)) for urgency in reversed(Urgency)]
+
+
+def _per_urgency(flags: QuerySet[Flag]) -> QuerySet:
+    return flags.active().order_by().values_list("urgency").annotate(n=Count("pk"))
+
+
+@prepared
+def _flag_counts():
+    return _per_urgency(Flag.objects.all())
+
+
+@prepared
+def _member_flag_counts(*, user_id: int):
+    return _per_urgency(scope_to_member(queryset=Flag.objects.all(), user_id=user_id, patient_path="patient"))
+
+
+def flag_medicines(*, user: AbstractUser) -> list[tuple[int, str]]:
+    """(id, name) of the medicines of the flags the user may see, by name (the flag queue's medicine filter):
+    one prepared query."""
+    return _as_viewer(user, _flag_medicines, _member_flag_medicines)
+
+
+def _medicines_of(flags: QuerySet[Flag]) -> QuerySet:
+    drugs = Drug.objects.filter(pk__in=flags.order_by().values("drug"))
+    return drugs.order_by("generic_name").values_list("pk", "generic_name")
+
+
+@prepared
+def _flag_medicines():
+    return _medicines_of(Flag.objects.all())
+
+
+@prepared
+def _member_flag_medicines(*, user_id: int):
+    return _medicines_of(scope_to_member(queryset=Flag.objects.all(), user_id=user_id, patient_path="patient"))
 
 
 # --- The timeline ---------------------------------------------------------------------------------
@@ -130,6 +225,7 @@ class Timeline:
     end: datetime.date
     days: list[TimelineDay]  # every day of the range, oldest first
     flags: list[Flag]
+    courses: list[Treatment]  # running on a day of the range, with their medicine, in the courses' order
 
     @property
     def days_with_content(self) -> list[TimelineDay]:
@@ -174,13 +270,9 @@ def timeline(*, patient: Patient, start: datetime.date, end: datetime.date) -> T
     rather than model instances with prefetches: a month holds a few hundred rows, and Django's prefetching
     costs a queryset per row.
     """
-    entries = {e.date: e for e in Entry.objects.filter(patient=patient, date__range=(start, end))}
-    courses = list(Treatment.objects.filter(patient=patient).overlapping(start, end))
-    flags = list(
-        Flag.objects.filter(patient=patient, first_seen__lte=end, last_seen__gte=start)
-        .select_related("drug")
-        .order_by("-urgency", "first_seen", "id")
-    )
+    entries = {e.date: e for e in _timeline_entries(patient_id=patient.pk, start=start, end=end)}
+    courses = _timeline_courses(patient_id=patient.pk, start=start, end=end)
+    flags = _timeline_flags(patient_id=patient.pk, start=start, end=end)
     days = []
     day = start
     while day <= end:
@@ -200,37 +292,19 @@ def timeline(*, patient: Patient, start: datetime.date, end: datetime.date) -> T
     for timeline_day in days:
         figures = adherence(courses=courses, applied=applied, start=timeline_day.date, end=timeline_day.date)
         timeline_day.expected, timeline_day.done = figures.expected, figures.done
-    return Timeline(patient=patient, start=start, end=end, days=days, flags=flags)
+    return Timeline(patient=patient, start=start, end=end, days=days, flags=flags, courses=courses)
 
 
 def _add_details(
     *, patient: Patient, start: datetime.date, end: datetime.date, by_date: dict[datetime.date, TimelineDay]
 ) -> None:
-    """The range's applications (with their areas), reactions and photos onto their days: four queries."""
-    in_range = {"entry__patient": patient, "entry__date__range": (start, end)}
+    """The range's applications (with their areas), reactions and photos onto their days: four prepared queries."""
+    reads = {"patient_id": patient.pk, "start": start, "end": end}
     area_names: dict[int, list[str]] = defaultdict(list)
-    through = Application.body_areas.through.objects.filter(
-        application__entry__patient=patient, application__entry__date__range=(start, end)
-    )
-    for application_id, name in through.order_by("bodyarea__name", "bodyarea_id").values_list(
-        "application_id", "bodyarea__name"
-    ):
+    for application_id, name in _timeline_area_rows(**reads):
         area_names[application_id].append(name)
     zone = patient.zone
-    for pk, date, treatment_id, applied_at, amount, unit, drug, strength in (
-        Application.objects.filter(**in_range)
-        .order_by("applied_at", "id")
-        .values_list(
-            "pk",
-            "entry__date",
-            "treatment_id",
-            "applied_at",
-            "amount",
-            "unit",
-            "treatment__drug__generic_name",
-            "treatment__strength",
-        )
-    ):
+    for pk, date, treatment_id, applied_at, amount, unit, drug, strength in _timeline_application_rows(**reads):
         by_date[date].applications.append(
             AppliedLine(
                 treatment_id=treatment_id,
@@ -241,16 +315,68 @@ def _add_details(
             )
         )
     labels = dict(Severity.choices)
-    for date, symptom, severity, area in (
-        Reaction.objects.filter(**in_range)
-        .order_by("-severity", "id")
-        .values_list("entry__date", "symptom__name", "severity", "body_area__name")
-    ):
+    for date, symptom, severity, area in _timeline_reaction_rows(**reads):
         by_date[date].reactions.append(
             ReactionLine(symptom=symptom, severity=severity, severity_label=labels[severity], body_area=area or "")
         )
-    for photo in Photo.objects.filter(**in_range).select_related("body_area", "entry").order_by("created", "pk"):
+    for photo in _timeline_photos(**reads):
         by_date[photo.entry.date].photos.append(photo)
+
+
+# The timeline's reads, prepared (prepared/: the SQL built once per connection, run with the patient and the range).
+
+
+@prepared
+def _timeline_entries(*, patient_id: int, start: datetime.date, end: datetime.date):
+    return Entry.objects.filter(patient_id=patient_id, date__range=(start, end))
+
+
+@prepared
+def _timeline_courses(*, patient_id: int, start: datetime.date, end: datetime.date):
+    return Treatment.objects.filter(patient_id=patient_id).overlapping(start, end).select_related("drug")
+
+
+@prepared
+def _timeline_flags(*, patient_id: int, start: datetime.date, end: datetime.date):
+    flags = Flag.objects.filter(patient_id=patient_id, first_seen__lte=end, last_seen__gte=start)
+    return flags.select_related("drug").order_by("-urgency", "first_seen", "id")
+
+
+def _in_range(patient_id: int, start: datetime.date, end: datetime.date, prefix: str = "") -> dict:
+    return {f"{prefix}entry__patient_id": patient_id, f"{prefix}entry__date__range": (start, end)}
+
+
+@prepared
+def _timeline_area_rows(*, patient_id: int, start: datetime.date, end: datetime.date):
+    through = Application.body_areas.through.objects.filter(**_in_range(patient_id, start, end, "application__"))
+    return through.order_by("bodyarea__name", "bodyarea_id").values_list("application_id", "bodyarea__name")
+
+
+@prepared
+def _timeline_application_rows(*, patient_id: int, start: datetime.date, end: datetime.date):
+    applications = Application.objects.filter(**_in_range(patient_id, start, end)).order_by("applied_at", "id")
+    return applications.values_list(
+        "pk",
+        "entry__date",
+        "treatment_id",
+        "applied_at",
+        "amount",
+        "unit",
+        "treatment__drug__generic_name",
+        "treatment__strength",
+    )
+
+
+@prepared
+def _timeline_reaction_rows(*, patient_id: int, start: datetime.date, end: datetime.date):
+    reactions = Reaction.objects.filter(**_in_range(patient_id, start, end)).order_by("-severity", "id")
+    return reactions.values_list("entry__date", "symptom__name", "severity", "body_area__name")
+
+
+@prepared
+def _timeline_photos(*, patient_id: int, start: datetime.date, end: datetime.date):
+    photos = Photo.objects.filter(**_in_range(patient_id, start, end)).select_related("body_area", "entry")
+    return photos.order_by("created", "pk")
 
 
 # --- Export ---------------------------------------------------------------------------------------

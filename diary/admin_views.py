@@ -27,7 +27,15 @@ DEFAULT_DAYS = 30
 
 
 def _patient_or_404(model_admin, request, object_id) -> Patient:
-    patient = model_admin.get_object(request, unquote(object_id))
+    """The patient of the page's address if the user may see them (admin_selectors.visible_patient: the scope of
+    the model admin's own queryset, in one prepared query), else a 404."""
+    try:
+        pk = int(unquote(object_id))
+    except ValueError:
+        pk = 0
+    if not 0 < pk < 2**63:  # no such row, nor a number the database could compare
+        raise Http404("No such patient.")
+    patient = admin_selectors.visible_patient(user=request.user, pk=pk)
     if patient is None or not model_admin.has_view_permission(request, patient):
         raise Http404("No such patient.")
     return patient

@@ -140,22 +140,15 @@ def _buckets(timeline: admin_selectors.Timeline, poems: list[PoemScore], daily: 
 
 
 def weekly_amounts(patient: Patient, start: datetime.date, end: datetime.date) -> list[WeeklyAmount]:
-    """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart; 2 queries."""
+    """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart: three prepared
+    queries (the rows as values, not model instances)."""
     first = end - datetime.timedelta(days=((end - start).days // 7 + 1) * 7 - 1)
     grams: dict[int, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    drugs: dict[int, Drug] = {}
-    rows = Application.objects.filter(entry__patient=patient, entry__date__range=(first, end)).select_related(
-        "treatment__drug", "entry"
-    )
-    for application in rows:
-        drug = application.treatment.drug
-        drugs[drug.pk] = drug
-        window_end = end - datetime.timedelta(days=((end - application.entry.date).days // 7) * 7)
-        grams[drug.pk][window_end] += application.grams
-    limits = {
-        limit.drug_id: limit.max_grams_per_week
-        for limit in AmountLimit.objects.filter(drug_id__in=drugs).order_by("-max_grams_per_week")
-    }
+    for drug_id, date, amount, unit in _application_amounts(patient_id=patient.pk, first=first, end=end):
+        window_end = end - datetime.timedelta(days=((end - date).days // 7) * 7)
+        grams[drug_id][window_end] += Application.grams_of(amount, unit)
+    drugs = {drug.pk: drug for drug in _drugs_of(patient_id=patient.pk) if drug.pk in grams}
+    limits = dict(_weekly_limits(patient_id=patient.pk))  # the lowest limit of a medicine wins: it comes last
     window_ends = []
     day = end
     while day >= start:
@@ -171,18 +164,42 @@ def weekly_amounts(patient: Patient, start: datetime.date, end: datetime.date) -
     ]
 
 
+@prepared
+def _application_amounts(*, patient_id: int, first: datetime.date, end: datetime.date):
+    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(first, end))
+    return applications.values_list("treatment__drug_id", "entry__date", "amount", "unit")
+
+
+@prepared
+def _drugs_of(*, patient_id: int):
+    """The medicines of the patient's courses (a few: a list of ids would change the SQL with its length)."""
+    return Drug.objects.filter(pk__in=Treatment.objects.filter(patient_id=patient_id).values("drug_id"))
+
+
+@prepared
+def _weekly_limits(*, patient_id: int):
+    """(drug id, grams) of the weekly limits of the patient's medicines, the lowest of a medicine last."""
+    limits = AmountLimit.objects.filter(drug_id__in=Treatment.objects.filter(patient_id=patient_id).values("drug_id"))
+    return limits.order_by("-max_grams_per_week").values_list("drug_id", "max_grams_per_week")
+
+
+@prepared
+def _poems(*, patient_id: int, start: datetime.date, end: datetime.date):
+    return PoemScore.objects.filter(patient_id=patient_id, date__range=(start, end)).order_by("date")
+
+
 def progress(*, patient: Patient, start: datetime.date, end: datetime.date, weekly: bool = False) -> Progress:
     """Everything the Progress page and the visit summary show for the period, in a fixed number of queries.
 
     By day up to DAILY_UP_TO days (unless `weekly`), by week (Monday to Sunday) beyond.
     """
     timeline = admin_selectors.timeline(patient=patient, start=start, end=end)
-    courses = list(Treatment.objects.filter(patient=patient).overlapping(start, end).select_related("drug"))
+    courses = timeline.courses
     applied: dict[tuple[int, datetime.date], int] = defaultdict(int)
     for day in timeline.days:
         for application in day.applications:
             applied[application.treatment_id, day.date] += 1
-    poems = list(PoemScore.objects.for_patient(patient).filter(date__range=(start, end)).order_by("date"))
+    poems = _poems(patient_id=patient.pk, start=start, end=end)
     daily = not weekly and (end - start).days + 1 <= DAILY_UP_TO
     return Progress(
         patient=patient,
@@ -209,7 +226,16 @@ def poem_offered(*, patient: Patient, day: datetime.date, courses: list[Treatmen
         return True
     if courses is not None:
         return any(course.drug.slug in ECZEMA_DRUGS for course in courses)
-    return Treatment.objects.filter(patient=patient, drug__slug__in=ECZEMA_DRUGS).active_on(day).exists()
+    return bool(_eczema_course(patient_id=patient.pk, day=day))
+
+
+@prepared
+def _eczema_course(*, patient_id: int, day: datetime.date):
+    return (
+        Treatment.objects.filter(patient_id=patient_id, drug__slug__in=ECZEMA_DRUGS)
+        .active_on(day)
+        .values_list("pk")[:1]
+    )
 
 
 def poem_due(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> bool:

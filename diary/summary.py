@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from diary import progress as progress_reads
 from diary.models import Entry, Flag, Patient, Photo, Treatment
+from drugs.models import BodyArea
+from prepared import prefetched, prepared
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
@@ -20,14 +22,7 @@ def default_period(patient: Patient) -> tuple[datetime.date, datetime.date]:
     """The last 4 weeks, or since the last reviewed flag when that is longer ago (at most MAX_DAYS days)."""
     end = patient.today()
     start = end - datetime.timedelta(days=DEFAULT_DAYS - 1)
-    reviewed = (
-        Flag.objects.for_patient(patient)
-        .filter(reviewed_at__isnull=False)
-        .order_by("-reviewed_at")
-        .values_list("reviewed_at", flat=True)
-        .first()
-    )
-    if reviewed is not None:
+    for (reviewed,) in _last_review(patient_id=patient.pk):
         start = min(start, patient.local_date(reviewed))
     return max(start, end - datetime.timedelta(days=MAX_DAYS - 1)), end
 
@@ -81,25 +76,14 @@ class Summary:
 def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date) -> Summary:
     """The courses, adherence, amounts, symptoms, scores, flags, photos and (if included) notes of a period."""
     progress = progress_reads.progress(patient=patient, start=start, end=end, weekly=True)
-    courses = list(
-        Treatment.objects.filter(patient=patient)
-        .overlapping(start, end)
-        .select_related("drug")
-        .prefetch_related("body_areas")
-        .order_by("started_on", "id")
-    )
-    flags = list(
-        Flag.objects.for_patient(patient)
-        .filter(first_seen__lte=end, last_seen__gte=start)
-        .select_related("reviewer")
-        .order_by("first_seen", "id")
-    )
-    photos = (
-        Photo.objects.for_patient(patient)
-        .filter(taken_on__range=(start, end))
-        .select_related("body_area")
-        .order_by("body_area__name", "taken_on", "pk")
-    )
+    courses = sorted(progress.courses, key=lambda course: (course.started_on, course.pk))
+    areas: dict[int, list[BodyArea]] = {course.pk: [] for course in courses}
+    for treatment_id, *values in _course_area_rows(patient_id=patient.pk, start=start, end=end):
+        areas[treatment_id].append(BodyArea.from_db("default", AREA_FIELDS, values))
+    for course in courses:
+        prefetched(course, "body_areas", areas[course.pk])
+    flags = _flags(patient_id=patient.pk, start=start, end=end)
+    photos = _photos(patient_id=patient.pk, start=start, end=end)
     by_area: dict[int, list[Photo]] = {}
     for photo in photos:
         by_area.setdefault(photo.body_area_id, []).append(photo)
@@ -120,3 +104,34 @@ def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date)
         photos=pairs,
         notes=notes,
     )
+
+
+# The summary's own reads, prepared (prepared/: the SQL built once per connection); the rest is Progress's.
+
+AREA_FIELDS = [area_field.attname for area_field in BodyArea._meta.concrete_fields]
+
+
+@prepared
+def _last_review(*, patient_id: int):
+    reviewed = Flag.objects.filter(patient_id=patient_id, reviewed_at__isnull=False).order_by("-reviewed_at")
+    return reviewed.values_list("reviewed_at")[:1]
+
+
+@prepared
+def _course_area_rows(*, patient_id: int, start: datetime.date, end: datetime.date):
+    """(course id, *AREA_FIELDS) of the areas of the courses running in the period, as `body_areas` orders them."""
+    courses = Treatment.objects.filter(patient_id=patient_id).overlapping(start, end).values("pk")
+    links = Treatment.body_areas.through.objects.filter(treatment_id__in=courses).order_by("bodyarea__name")
+    return links.values_list("treatment_id", *(f"bodyarea__{name}" for name in AREA_FIELDS))
+
+
+@prepared
+def _flags(*, patient_id: int, start: datetime.date, end: datetime.date):
+    flags = Flag.objects.filter(patient_id=patient_id, first_seen__lte=end, last_seen__gte=start)
+    return flags.select_related("reviewer").order_by("first_seen", "id")
+
+
+@prepared
+def _photos(*, patient_id: int, start: datetime.date, end: datetime.date):
+    photos = Photo.objects.filter(entry__patient_id=patient_id, taken_on__range=(start, end))
+    return photos.select_related("body_area").order_by("body_area__name", "taken_on", "pk")

@@ -17,7 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from diary import admin_rows
+from clinics.models import CareLink
+from diary import admin_rows, admin_selectors
 from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
 from diary.admin_selectors import adherence_for_rows, patients_for_changelist
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
@@ -26,6 +27,7 @@ from drugs.models import Severity, Urgency
 from tests.factories import (
     ApplicationFactory,
     BodyAreaFactory,
+    DrugFactory,
     EntryFactory,
     PatientFactory,
     PhotoFactory,
@@ -289,6 +291,21 @@ def test_the_timeline_and_export_of_another_dermatologists_patient_are_404(clien
     assert client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])).status_code == 200
 
 
+@pytest.mark.parametrize("address", ["abc", "0", "-3", "99999999999999999999999", "1.5"])
+def test_a_patient_address_that_names_no_patient_is_404_not_an_error(client, derm, mine, address):
+    client.force_login(derm)
+    for name in ("admin:diary_patient_timeline", "admin:diary_patient_summary", "admin:diary_patient_export"):
+        assert client.get(reverse(name, args=[address])).status_code == 404
+
+
+def test_a_superuser_opens_any_patients_timeline_and_a_withdrawn_consent_closes_it(client, superuser, derm, mine):
+    client.force_login(superuser)
+    assert client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])).status_code == 200
+    client.force_login(derm)
+    CareLink.objects.filter(patient=mine[Patient].user).update(withdrawn_at=timezone.now())
+    assert client.get(reverse("admin:diary_patient_timeline", args=[mine[Patient].pk])).status_code == 404
+
+
 def test_the_review_buttons_of_another_dermatologists_flag_are_404(client, derm, mine, theirs):
     client.force_login(derm)
     flag = theirs[Flag]
@@ -413,6 +430,29 @@ def test_the_queue_filters_by_urgency_and_medicine(client, derm, mine):
     drug = mine[Treatment].drug
     by_drug = client.get(url(Flag, "changelist"), {"drug__id__exact": drug.pk})
     assert list(by_drug.context["cl"].result_list) == [mine[Flag]]
+
+
+def test_the_flag_counts_and_the_queues_medicine_filter_show_only_what_the_user_may_see(
+    client, derm, superuser, mine, theirs
+):
+    their_drug = DrugFactory(slug="aaa-cream", generic_name="Aaa-cream")  # another medicine, first by name
+    make_flag(theirs[Patient], urgency=Urgency.EMERGENCY, drug=their_drug)
+    counts = {c.urgency: c.count for c in admin_selectors.active_flag_counts(user=derm)}
+    assert counts[Urgency.EMERGENCY] == 0 and sum(counts.values()) == 1  # Alice's flag only, not Bob's
+    everyone = {c.urgency: c.count for c in admin_selectors.active_flag_counts(user=superuser)}
+    assert everyone[Urgency.EMERGENCY] == 1 and sum(everyone.values()) == 3  # Alice's, and Bob's two
+    mine_drug = mine[Treatment].drug
+    client.force_login(derm)
+    choices = client.get(url(Flag, "changelist")).context["cl"].filter_specs
+    medicines = next(spec for spec in choices if getattr(spec, "title", "") == "medicine")
+    assert [pk for pk, _ in medicines.lookup_choices] == [mine_drug.pk]
+    assert admin_selectors.flag_medicines(user=superuser) == [
+        (their_drug.pk, "Aaa-cream"),
+        (mine_drug.pk, mine_drug.generic_name),
+    ]
+    CareLink.objects.filter(patient=mine[Patient].user).update(withdrawn_at=timezone.now())
+    assert sum(c.count for c in admin_selectors.active_flag_counts(user=derm)) == 0
+    assert admin_selectors.flag_medicines(user=derm) == []
 
 
 def test_acknowledging_from_the_queue_counts_and_skips_flags_in_the_wrong_state(client, derm, mine):
