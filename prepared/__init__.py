@@ -40,9 +40,11 @@ KINDS = (int, str, datetime.date, datetime.datetime)
 
 
 def _stand_ins(kind, index: int) -> tuple:
-    """Two values of a kind that no real argument or constant of a query will equal."""
+    """Two values of a kind, different for each argument. Integers stay within every integer column's range (a
+    PostgreSQL smallint's too): the ORM turns a comparison with a value out of a column's range into "no rows"
+    before any SQL is written, and the stand-ins must compile to the SQL real ids compile to."""
     if kind is int:
-        return 7_340_000_001 + 2 * index, 7_340_000_002 + 2 * index
+        return 30_001 + 2 * index, 30_002 + 2 * index
     if kind is str:
         return f"\x1eprepared-a-{index}", f"\x1eprepared-b-{index}"
     if kind is datetime.datetime:

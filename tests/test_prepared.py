@@ -5,6 +5,7 @@ safely is refused when it is first compiled."""
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -58,6 +59,17 @@ def test_a_prepared_read_of_model_instances_fills_select_related_without_another
     assert [course.pk for course in courses] == [first.pk]
     assert names == [first.drug.generic_name]
     assert courses[0]._state.db == "default" and not courses[0]._state.adding  # saved instances, as the ORM gives
+
+
+@prepared
+def username_of(*, user_id: int):
+    return get_user_model().objects.filter(pk=user_id).values_list("username")
+
+
+def test_an_id_of_a_32_bit_column_compiles_on_every_database(patient):
+    """auth_user's id is a 32-bit integer on PostgreSQL: stand-ins beyond its range made the ORM answer "no rows"
+    without SQL, and the read could not be prepared there."""
+    assert username_of(user_id=patient.user_id) == [("alice",)]
 
 
 def test_a_string_argument_and_an_empty_result(patient):
