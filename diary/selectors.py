@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from clinics import selectors as care
 from diary.adherence import doses_counted, is_extra_dose
 from diary.amounts import format_amount
-from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment, active_on_condition
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import BodyArea, Severity, Urgency
 from prepared import prefetched, prepared
 
@@ -144,12 +144,7 @@ def _active_course_rows(*, patient_id: int, day: datetime.date):
     return courses.order_by("started_on", "id")
 
 
-@prepared
-def _active_course_area_rows(*, patient_id: int, day: datetime.date):
-    links = Treatment.body_areas.through.objects.filter(
-        active_on_condition(day, prefix="treatment__"), treatment__patient_id=patient_id
-    )
-    return links.order_by("bodyarea__name").values_list("treatment_id", *(f"bodyarea__{f}" for f in AREA_FIELDS))
+AREA_FIELDS = ("id", "code", "name", "adult_ftu")
 
 
 @prepared
@@ -158,13 +153,13 @@ def _course_area_rows(*, patient_id: int):
     return links.order_by("bodyarea__name").values_list("treatment_id", *(f"bodyarea__{f}" for f in AREA_FIELDS))
 
 
-AREA_FIELDS = ("id", "code", "name", "adult_ftu")
-
-
-def _attach_areas(courses: list[Treatment], rows: list[tuple]) -> list[Treatment]:
-    """Give each course its body areas (`course.body_areas.all()`, by name) from rows of (course id, area...)."""
+def with_body_areas(courses: list[Treatment], *, patient: Patient) -> list[Treatment]:
+    """Give each of the patient's `courses` its body areas (`course.body_areas.all()`, by name), as
+    `prefetch_related("body_areas")` would: one prepared read of the patient's course areas, none without courses."""
+    if not courses:
+        return courses
     areas: dict[int, list[BodyArea]] = {course.pk: [] for course in courses}
-    for treatment_id, *values in rows:
+    for treatment_id, *values in _course_area_rows(patient_id=patient.pk):
         if treatment_id in areas:
             areas[treatment_id].append(BodyArea.from_db("default", AREA_FIELDS, values))
     for course in courses:
@@ -175,10 +170,7 @@ def _attach_areas(courses: list[Treatment], rows: list[tuple]) -> list[Treatment
 def active_courses(*, patient: Patient, day: datetime.date) -> list[Treatment]:
     """The courses running on `day` (oldest first) with their medicine and body areas: two prepared queries (one
     when there is none)."""
-    courses = _active_course_rows(patient_id=patient.pk, day=day)
-    if not courses:
-        return courses
-    return _attach_areas(courses, _active_course_area_rows(patient_id=patient.pk, day=day))
+    return with_body_areas(_active_course_rows(patient_id=patient.pk, day=day), patient=patient)
 
 
 def courses_current_and_past(*, patient: Patient, today: datetime.date) -> tuple[list[Treatment], list[Treatment]]:
@@ -188,9 +180,7 @@ def courses_current_and_past(*, patient: Patient, today: datetime.date) -> tuple
     "Current" is wider than `active_courses(today)` on purpose: the patient's list of courses shows a course they
     have been given but not yet begun among the current ones (it is no past course), while the Today page and the
     schedules count only courses running on the day."""
-    courses = courses_of(patient_id=patient.pk)
-    if courses:
-        _attach_areas(courses, _course_area_rows(patient_id=patient.pk))
+    courses = with_body_areas(courses_of(patient_id=patient.pk), patient=patient)
     current: list[Treatment] = []
     past: list[Treatment] = []
     for course in courses:

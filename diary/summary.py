@@ -10,9 +10,9 @@ import datetime
 from dataclasses import dataclass
 
 from diary import progress as progress_reads
+from diary import selectors
 from diary.models import Entry, Flag, Patient, Photo, Treatment
-from drugs.models import BodyArea
-from prepared import prefetched, prepared
+from prepared import prepared
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
@@ -77,11 +77,7 @@ def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date)
     """The courses, adherence, amounts, symptoms, scores, flags, photos and (if included) notes of a period."""
     progress = progress_reads.progress(patient=patient, start=start, end=end, weekly=True)
     courses = sorted(progress.courses, key=lambda course: (course.started_on, course.pk))
-    areas: dict[int, list[BodyArea]] = {course.pk: [] for course in courses}
-    for treatment_id, *values in _course_area_rows(patient_id=patient.pk, start=start, end=end):
-        areas[treatment_id].append(BodyArea.from_db("default", AREA_FIELDS, values))
-    for course in courses:
-        prefetched(course, "body_areas", areas[course.pk])
+    selectors.with_body_areas(courses, patient=patient)
     flags = _flags(patient_id=patient.pk, start=start, end=end)
     photos = _photos(patient_id=patient.pk, start=start, end=end)
     by_area: dict[int, list[Photo]] = {}
@@ -108,21 +104,11 @@ def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date)
 
 # The summary's own reads, prepared (prepared/: the SQL built once per connection); the rest is Progress's.
 
-AREA_FIELDS = [area_field.attname for area_field in BodyArea._meta.concrete_fields]
-
 
 @prepared
 def _last_review(*, patient_id: int):
     reviewed = Flag.objects.filter(patient_id=patient_id, reviewed_at__isnull=False).order_by("-reviewed_at")
     return reviewed.values_list("reviewed_at")[:1]
-
-
-@prepared
-def _course_area_rows(*, patient_id: int, start: datetime.date, end: datetime.date):
-    """(course id, *AREA_FIELDS) of the areas of the courses running in the period, as `body_areas` orders them."""
-    courses = Treatment.objects.filter(patient_id=patient_id).overlapping(start, end).values("pk")
-    links = Treatment.body_areas.through.objects.filter(treatment_id__in=courses).order_by("bodyarea__name")
-    return links.values_list("treatment_id", *(f"bodyarea__{name}" for name in AREA_FIELDS))
 
 
 @prepared

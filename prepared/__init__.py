@@ -162,14 +162,16 @@ class PreparedRead:
         functools.update_wrapper(self, build)
 
     def __call__(self, **arguments) -> list:
-        connection = connections[self._alias()]
-        plan = self._plans.get(connection)
-        if plan is None:
-            plan = self._plans[connection] = _Plan(self, connection)
+        if arguments.keys() != self.kinds.keys():
+            raise TypeError(f"{self.name} takes {sorted(self.kinds)}, not {sorted(arguments)}")
         for name, kind in self.kinds.items():
             value = arguments[name]
             if not isinstance(value, kind) or (kind is datetime.date and isinstance(value, datetime.datetime)):
                 raise TypeError(f"{self.name}: {name} must be {kind.__name__}, not {type(value).__name__}")
+        connection = connections[self._alias()]
+        plan = self._plans.get(connection)
+        if plan is None:
+            plan = self._plans[connection] = _Plan(self, connection)
         params = plan.bind(connection, arguments, self.kinds)
         if getattr(settings, "PREPARED_READS_CHECK", False):
             self._check(plan, params, arguments)

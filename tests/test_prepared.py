@@ -149,6 +149,10 @@ def test_an_argument_of_the_wrong_type_is_refused_not_bound():
         entry_rows(patient_id=1, day=datetime.datetime(2026, 3, 10, tzinfo=datetime.UTC))
     with pytest.raises(TypeError, match="patient_id must be int"):
         entry_rows(patient_id="1", day=DAY)
+    with pytest.raises(TypeError, match="takes"):
+        entry_rows(patient_id=1)  # a missing argument is named, never bound as a stand-in
+    with pytest.raises(TypeError, match="takes"):
+        entry_rows(patient_id=1, day=DAY, user_id=2)  # nor is an extra one ignored
 
 
 @pytest.mark.django_db
