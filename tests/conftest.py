@@ -109,8 +109,9 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(message + " REQUIRE_BROWSER=1 makes this an error.", pytrace=False)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
@@ -136,9 +137,14 @@ class RecordedPage:
         return [url for url in self.requests if not (url.startswith(self.origin + "/") or url.startswith("data:"))]
 
 
+# How long a page action or an `expect(...)` waits before failing (Playwright's defaults: 30 s and 5 s). CI runs the
+# PostgreSQL pass beside the browser tests (.ci/run), so a page may wait a few seconds for a busy core.
+BROWSER_TIMEOUT_MS = 10_000
+
+
 def _recorded_page(browser, live_server, viewport):
     context = browser.new_context(viewport=viewport, base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     recorded = RecordedPage(context.new_page(), live_server.url)
     return context, recorded
 
