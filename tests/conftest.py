@@ -12,6 +12,11 @@ pytest_plugins = ["pytester"]
 # ORM calls there unless told this is safe (it is: the loop never runs Django code).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# How long a test waits for a Python process it starts (manage.py, a second worker) before failing: a guard against
+# a child that hangs, not a measure of speed. In CI both passes run at once (.ci/run), and on a machine shared with
+# other work a child's Django start has taken over a minute.
+SUBPROCESS_TIMEOUT_S = 300
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
