@@ -1,8 +1,9 @@
 """The patient's own progress: scores, symptoms, adherence and amounts over a period, by day or by week.
 
-Reads only, each a fixed number of queries however long the diary is. Adherence is `diary.adherence`, the
-one definition the dermatologist's timeline and patient list use, so the patient and the clinician see
-one number.
+Reads only, each a fixed number of queries however long the diary is, read as plain values (the figures the
+page draws, not the dermatologist's timeline with its model instances, flags and photos). Adherence is
+`diary.adherence`, the one definition the dermatologist's timeline and patient list use, so the patient and the
+clinician see one number.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from diary import admin_charts, admin_selectors, scores
+from django.db.models import Count
+
+from diary import admin_charts, scores
 from diary.adherence import adherence, adherence_percent
 from diary.admin_charts import Series
-from diary.models import Application, Patient, PoemChoice, PoemScore, Treatment
+from diary.models import Application, Entry, Patient, PoemChoice, PoemScore, Reaction, Treatment
 from drugs.models import AmountLimit, Drug
 from prepared import prepared
 
@@ -76,13 +79,23 @@ class WeeklyAmount:
         return [(day, grams) for day, grams in self.weeks if self.limit is not None and grams > self.limit]
 
 
+@dataclass(frozen=True)
+class LoggedDay:
+    """A day of the period with a diary entry: what Progress and the visit summary show of it."""
+
+    date: datetime.date
+    itch: int | None
+    sleep_loss: int | None
+    notes: str
+
+
 @dataclass
 class Progress:
     patient: Patient
     start: datetime.date
     end: datetime.date
-    timeline: admin_selectors.Timeline
-    courses: list[Treatment]
+    logged: list[LoggedDay]  # the days with an entry, oldest first
+    courses: list[Treatment]  # running on a day of the period, with their medicine
     applied: dict[tuple[int, datetime.date], int]  # applications per (course id, date), as diary.adherence counts
     buckets: list[Bucket]
     poems: list[PoemScore]
@@ -91,7 +104,7 @@ class Progress:
 
     @property
     def daily(self) -> bool:
-        return len(self.buckets) == len(self.timeline.days)
+        return len(self.buckets) == (self.end - self.start).days + 1
 
     @property
     def adherence(self) -> int | None:
@@ -112,30 +125,41 @@ class Progress:
         return scored[-1].total - scored[0].total if len(scored) > 1 else None
 
 
-def _buckets(timeline: admin_selectors.Timeline, poems: list[PoemScore], daily: bool, courses, applied) -> list[Bucket]:
+def _buckets(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    logged: list[LoggedDay],
+    reactions: list[tuple[datetime.date, str, int]],
+    poems: list[PoemScore],
+    daily: bool,
+    courses: list[Treatment],
+    applied: dict[tuple[int, datetime.date], int],
+) -> list[Bucket]:
     buckets: list[Bucket] = []
-    for day in timeline.days:
-        if daily or not buckets or day.date.weekday() == 0:
-            buckets.append(Bucket(start=day.date, end=day.date))
-        bucket = buckets[-1]
-        bucket.end = day.date
-        entry = day.entry
-        if entry is None:
-            continue
+    by_date: dict[datetime.date, Bucket] = {}
+    day = start
+    while day <= end:
+        if daily or not buckets or day.weekday() == 0:
+            buckets.append(Bucket(start=day, end=day))
+        buckets[-1].end = day
+        by_date[day] = buckets[-1]
+        day += datetime.timedelta(days=1)
+    for entry in logged:
+        bucket = by_date[entry.date]
         if entry.itch is not None:
             bucket.peak_itch = max(bucket.peak_itch or 0, entry.itch)
         if entry.sleep_loss is not None:
             bucket.sleep_loss = max(bucket.sleep_loss or 0, entry.sleep_loss)
-        for reaction in day.reactions:
-            name = reaction.symptom
-            bucket.severities[name] = max(bucket.severities.get(name, 0), reaction.severity)
+    for date, name, severity in reactions:
+        severities = by_date[date].severities
+        severities[name] = max(severities.get(name, 0), severity)
     for bucket in buckets:
         figures = adherence(courses=courses, applied=applied, start=bucket.start, end=bucket.end)
         bucket.expected, bucket.done = figures.expected, figures.done
     for poem in poems:
-        for bucket in buckets:
-            if bucket.start <= poem.date <= bucket.end and poem.total is not None:
-                bucket.poem = poem.total  # the latest of the bucket: poems come oldest first
+        if poem.total is not None and poem.date in by_date:
+            by_date[poem.date].poem = poem.total  # the latest of the bucket: poems come oldest first
     return buckets
 
 
@@ -193,26 +217,62 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
 
     By day up to DAILY_UP_TO days (unless `weekly`), by week (Monday to Sunday) beyond.
     """
-    timeline = admin_selectors.timeline(patient=patient, start=start, end=end)
-    courses = timeline.courses
-    applied: dict[tuple[int, datetime.date], int] = defaultdict(int)
-    for day in timeline.days:
-        for application in day.applications:
-            applied[application.treatment_id, day.date] += 1
-    poems = _poems(patient_id=patient.pk, start=start, end=end)
+    reads = {"patient_id": patient.pk, "start": start, "end": end}
+    logged = [LoggedDay(*row) for row in _logged_days(**reads)]
+    courses = _courses(**reads)
+    applied = {(course_id, date): count for course_id, date, count in _applied(**reads)}
+    reactions = _reactions(**reads)
+    poems = _poems(**reads)
     daily = not weekly and (end - start).days + 1 <= DAILY_UP_TO
+    buckets = _buckets(
+        start=start,
+        end=end,
+        logged=logged,
+        reactions=reactions,
+        poems=poems,
+        daily=daily,
+        courses=courses,
+        applied=applied,
+    )
     return Progress(
         patient=patient,
         start=start,
         end=end,
-        timeline=timeline,
+        logged=logged,
         courses=courses,
-        applied=dict(applied),
-        buckets=_buckets(timeline, poems, daily, courses, applied),
+        applied=applied,
+        buckets=buckets,
         poems=poems,
         amounts=weekly_amounts(patient, start, end),
-        symptom_names=sorted({r.symptom for d in timeline.days for r in d.reactions}),
+        symptom_names=sorted({name for _, name, _ in reactions}),
     )
+
+
+# Progress's reads, prepared (prepared/: the SQL built once per connection, run with the patient and the period).
+
+
+@prepared
+def _logged_days(*, patient_id: int, start: datetime.date, end: datetime.date):
+    entries = Entry.objects.filter(patient_id=patient_id, date__range=(start, end)).order_by("date")
+    return entries.values_list("date", "itch", "sleep_loss", "notes")
+
+
+@prepared
+def _courses(*, patient_id: int, start: datetime.date, end: datetime.date):
+    return Treatment.objects.filter(patient_id=patient_id).overlapping(start, end).select_related("drug")
+
+
+@prepared
+def _applied(*, patient_id: int, start: datetime.date, end: datetime.date):
+    """Applications per (course id, date), as `diary.adherence` counts them."""
+    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(start, end))
+    return applications.order_by().values_list("treatment_id", "entry__date").annotate(count=Count("pk"))
+
+
+@prepared
+def _reactions(*, patient_id: int, start: datetime.date, end: datetime.date):
+    reactions = Reaction.objects.filter(entry__patient_id=patient_id, entry__date__range=(start, end))
+    return reactions.order_by().values_list("entry__date", "symptom__name", "severity")
 
 
 def poem_offered(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> bool:

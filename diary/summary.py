@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from diary import progress as progress_reads
 from diary import selectors
-from diary.models import Entry, Flag, Patient, Photo, Treatment
+from diary.models import Flag, Patient, Photo, Treatment
 from prepared import prepared
 
 DEFAULT_DAYS = 28
@@ -49,7 +49,7 @@ class Summary:
     courses: list[CourseRow]
     flags: list[Flag]
     photos: list[PhotoPair]
-    notes: list[Entry] | None  # None: the patient has not included their notes
+    notes: list[progress_reads.LoggedDay] | None  # None: the patient has not included their notes
 
     @property
     def days(self) -> int:
@@ -57,7 +57,7 @@ class Summary:
 
     @property
     def days_logged(self) -> int:
-        return sum(1 for day in self.progress.timeline.days if day.entry)
+        return len(self.progress.logged)
 
     @property
     def symptom_rows(self) -> list[dict]:
@@ -89,7 +89,7 @@ def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date)
     ]
     notes = None
     if patient.summary_notes:
-        notes = [day.entry for day in progress.timeline.days if day.entry and day.entry.notes.strip()]
+        notes = [day for day in progress.logged if day.notes.strip()]
     return Summary(
         patient=patient,
         start=start,
