@@ -166,14 +166,15 @@ def _buckets(
     return buckets
 
 
-def weekly_amounts(patient: Patient, start: datetime.date, end: datetime.date) -> list[WeeklyAmount]:
-    """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart: three prepared
-    queries (the rows as values, not model instances)."""
-    first = end - datetime.timedelta(days=((end - start).days // 7 + 1) * 7 - 1)
+def weekly_amounts(
+    patient: Patient, start: datetime.date, end: datetime.date, applications: list[tuple]
+) -> list[WeeklyAmount]:
+    """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart, from
+    `applications` (`_applications_by_day` from `amounts_start(start, end)` to `end`) and two prepared reads."""
     grams: dict[int, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for drug_id, date, amount, unit in _application_amounts(patient_id=patient.pk, first=first, end=end):
+    for _, drug_id, date, unit, amount, count in applications:
         window_end = end - datetime.timedelta(days=((end - date).days // 7) * 7)
-        grams[drug_id][window_end] += Application.grams_of(amount, unit)
+        grams[drug_id][window_end] += Application.grams_of(amount, unit) * count
     drugs = {drug.pk: drug for drug in _drugs_of(patient_id=patient.pk) if drug.pk in grams}
     limits = dict(_weekly_limits(patient_id=patient.pk))  # the lowest limit of a medicine wins: it comes last
     window_ends = []
@@ -191,10 +192,18 @@ def weekly_amounts(patient: Patient, start: datetime.date, end: datetime.date) -
     ]
 
 
+def amounts_start(start: datetime.date, end: datetime.date) -> datetime.date:
+    """The first day of the earliest 7-day window `weekly_amounts` sums (on or before `start`)."""
+    return end - datetime.timedelta(days=((end - start).days // 7 + 1) * 7 - 1)
+
+
 @prepared
-def _application_amounts(*, patient_id: int, first: datetime.date, end: datetime.date):
-    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(first, end))
-    return applications.values_list("treatment__drug_id", "entry__date", "amount", "unit")
+def _applications_by_day(*, patient_id: int, start: datetime.date, end: datetime.date):
+    """(course id, medicine id, date, unit, amount, how many): the applications of [start, end] counted by course,
+    day and amount (a day's doses are mostly the same amount: a row or two a course and day, not one a dose)."""
+    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(start, end))
+    fields = ["treatment_id", "treatment__drug_id", "entry__date", "unit", "amount"]
+    return applications.order_by().values_list(*fields).annotate(count=Count("pk"))
 
 
 @prepared
@@ -223,7 +232,11 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
     reads = {"patient_id": patient.pk, "start": start, "end": end}
     logged = [LoggedDay(*row) for row in _logged_days(**reads)]
     courses = _courses(**reads)
-    applied = {(course_id, date): count for course_id, date, count in _applied(**reads)}
+    applications = _applications_by_day(patient_id=patient.pk, start=amounts_start(start, end), end=end)
+    applied: dict[tuple[int, datetime.date], int] = defaultdict(int)  # as diary.adherence counts them
+    for course_id, _, date, _, _, count in applications:
+        if date >= start:
+            applied[course_id, date] += count
     reactions = _reactions(**reads)
     poems = _poems(**reads)
     daily = not weekly and (end - start).days + 1 <= DAILY_UP_TO
@@ -243,10 +256,10 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
         end=end,
         logged=logged,
         courses=courses,
-        applied=applied,
+        applied=dict(applied),
         buckets=buckets,
         poems=poems,
-        amounts=weekly_amounts(patient, start, end),
+        amounts=weekly_amounts(patient, start, end, applications),
         symptom_names=sorted({name for _, name, _ in reactions}),
     )
 
@@ -263,13 +276,6 @@ def _logged_days(*, patient_id: int, start: datetime.date, end: datetime.date):
 @prepared
 def _courses(*, patient_id: int, start: datetime.date, end: datetime.date):
     return Treatment.objects.filter(patient_id=patient_id).overlapping(start, end).select_related("drug")
-
-
-@prepared
-def _applied(*, patient_id: int, start: datetime.date, end: datetime.date):
-    """Applications per (course id, date), as `diary.adherence` counts them."""
-    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(start, end))
-    return applications.order_by().values_list("treatment_id", "entry__date").annotate(count=Count("pk"))
 
 
 @prepared
