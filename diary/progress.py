@@ -9,6 +9,7 @@ clinician see one number.
 from __future__ import annotations
 
 import datetime
+import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -112,6 +113,10 @@ class Progress:
     @cached_property  # the page shows it twice and a chart sums it again: worked out once
     def adherence(self) -> int | None:
         return adherence(courses=self.courses, applied=self.applied, start=self.start, end=self.end).percent
+
+    def running_on(self, day: datetime.date) -> list[Treatment]:
+        """The period's courses running on `day` (a day of the period), with their medicine."""
+        return [course for course in self.courses if course.is_active_on(day)]
 
     def course_adherence(self, course: Treatment) -> int | None:
         return adherence(courses=[course], applied=self.applied, start=self.start, end=self.end).percent
@@ -340,9 +345,10 @@ class Chart:
 
     @property
     def body_html(self) -> SafeString:
+        # The cells are plain strings (`_table`): Python's html.escape is what Django's escape does to them.
         rows = (
-            f'<tr><th scope="row">{conditional_escape(row[0])}</th>'
-            + "".join(f"<td>{conditional_escape(cell)}</td>" for cell in row[1:])
+            f'<tr><th scope="row">{html.escape(row[0])}</th>'
+            + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[1:])
             + "</tr>"
             for row in self.rows
         )
