@@ -5,6 +5,7 @@ Colours and strokes come from classes styled in static/css/admin/diary.css (no i
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.utils.html import conditional_escape
@@ -95,7 +96,7 @@ def line_chart(
                 group.append(f'<polyline class="chart-line" points="{coords}"/>')
             group.extend(
                 f'<circle class="chart-dot" cx="{_n(x)}" cy="{_n(y)}" r="3"><title>{name}: '
-                f"{_format(v)} on {one.points[i][0]:%d %b %Y}</title></circle>"
+                f"{_format(v)} on {day_label(one.points[i][0])}</title></circle>"
                 for i, v, x, y in placed
             )
         parts.append(f'<g class="chart-series chart-series-{number % 6}">{"".join(group)}</g>')
@@ -116,6 +117,13 @@ def line_chart(
     if len(series) > 1:
         svg += f'<ul class="chart-legend">{legend}</ul>'
     return mark_safe(svg)  # noqa: S308 - every text above is escaped
+
+
+@functools.lru_cache(maxsize=4096)
+def day_label(day: datetime.date) -> str:
+    """ "09 Mar 2026", as a chart's dots and tables print a day: made once per day and process (`strftime` costs about
+    ten microseconds, and a year's charts print a few thousand days)."""
+    return f"{day:%d %b %Y}"
 
 
 def _n(value: float) -> str:
@@ -139,6 +147,6 @@ def summary(series: list[Series], unit: str = "") -> str:
         days = "1 day" if len(values) == 1 else f"{len(values)} days"
         sentences.append(
             f"{one.name}: {days} with a value, lowest {_format(min(numbers))}{unit}, "
-            f"highest {_format(max(numbers))}{unit}, latest {_format(last)}{unit} on {last_day:%d %b %Y}."
+            f"highest {_format(max(numbers))}{unit}, latest {_format(last)}{unit} on {day_label(last_day)}."
         )
     return " ".join(sentences) or "No data in this range."

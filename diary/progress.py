@@ -359,7 +359,7 @@ def _table(series: list[Series], first: str, unit: str = "") -> tuple[list[str],
     rows = []
     for index, (day, _) in enumerate(series[0].points if series else []):
         values = [one.points[index][1] for one in series]
-        rows.append([f"{day:%d %b %Y}"] + ["-" if v is None else f"{v:g}{unit}" for v in values])
+        rows.append([admin_charts.day_label(day)] + ["-" if v is None else f"{v:g}{unit}" for v in values])
     return [first] + [one.name for one in series], rows
 
 
