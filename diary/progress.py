@@ -13,9 +13,11 @@ import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db.models import Count
+from django.utils import dateformat
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -70,6 +72,12 @@ class Bucket:
         return f"{self.start:%d %b} to {self.end:%d %b}"
 
 
+@lru_cache(maxsize=4096)
+def short_day(day: datetime.date) -> str:
+    """`{{ day|date:"j M" }}` ("9 Mar"), made once per day and process: the visit summary prints a day a row."""
+    return dateformat.format(day, "j M")
+
+
 @dataclass(frozen=True)
 class WeeklyAmount:
     """Grams of one medicine in each 7-day window of the period, and its weekly limit where it has one."""
@@ -81,6 +89,17 @@ class WeeklyAmount:
     @property
     def over(self) -> list[tuple[datetime.date, Decimal]]:
         return [(day, grams) for day, grams in self.weeks if self.limit is not None and grams > self.limit]
+
+    @property
+    def rows_html(self) -> SafeString:
+        """The visit summary's table of this medicine: a row per 7 days, its grams, and whether over the limit."""
+        over = {day for day, _ in self.over}
+        rows = (
+            f'<tr><th scope="row">{short_day(day)}</th><td>{localize(grams.normalize())} g'
+            f"{' (over the limit)' if day in over else ''}</td></tr>"
+            for day, grams in self.weeks
+        )
+        return mark_safe("".join(rows))  # noqa: S308 - dates and numbers only
 
 
 @dataclass(frozen=True)

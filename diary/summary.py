@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+
 from diary import progress as progress_reads
 from diary import selectors
 from diary.models import Flag, Patient, Photo, Treatment
@@ -60,13 +63,16 @@ class Summary:
         return len(self.progress.logged)
 
     @property
-    def symptom_rows(self) -> list[dict]:
-        """Per week, the highest severity of each symptom reported in the period (None where not reported)."""
+    def symptom_rows_html(self) -> SafeString:
+        """The symptom timeline's rows: per week, its peak itch, sleep loss and the highest severity of each symptom
+        reported in the period ("-" where none), written in one go as the template wrote them."""
         names = self.progress.symptom_names
-        return [
-            {"bucket": bucket, "severities": [bucket.severities.get(name) for name in names]}
-            for bucket in self.progress.buckets
-        ]
+        rows = []
+        for bucket in self.progress.buckets:
+            cells = [bucket.peak_itch, bucket.sleep_loss, *(bucket.severities.get(name) for name in names)]
+            cells_html = "".join(f"<td>{'-' if value is None else localize(value)}</td>" for value in cells)
+            rows.append(f'<tr><th scope="row">{progress_reads.short_day(bucket.start)}</th>{cells_html}</tr>')
+        return mark_safe("\n      ".join(rows))  # noqa: S308 - dates and numbers only
 
     @property
     def photo_list(self) -> list[Photo]:

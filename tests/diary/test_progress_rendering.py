@@ -13,6 +13,7 @@ from django.urls import reverse
 from diary import admin_selectors, fragments, progress, services
 from diary.forms import ScorePrefsForm, SummaryRangeForm
 from diary.models import Application, Patient, PoemChoice, Treatment
+from drugs.models import AmountLimit, Urgency
 from tests.diary.test_progress_views import days_ago
 from tests.factories import BodyAreaFactory, PatientFactory, SymptomFactory, TreatmentFactory
 
@@ -167,3 +168,26 @@ def test_a_symptom_name_with_markup_is_escaped_in_the_charts_and_their_tables(cl
     assert f'<th scope="col">{escaped}</th>' in page  # the table's column
     assert f"<title>{escaped}: 2 on " in page  # a dot of the chart
     assert f"{escaped}: 1 day with a value" in page or f"{escaped}: 2 days with a value" in page  # the summary
+
+
+def test_the_summary_prints_each_weeks_grams_its_limit_and_the_weeks_symptoms(client, patient):
+    course = TreatmentFactory(patient=patient, started_on=days_ago(patient, 40))
+    AmountLimit.objects.create(
+        drug=course.drug, max_grams_per_week=Decimal("8"), urgency=Urgency.ROUTINE, advice="Ask before using more."
+    )
+    for n in range(5):  # 5 x 2 g in the last 7 days, nothing the 7 days before
+        services.application_create(
+            patient=patient, treatment=course, date=days_ago(patient, n), amount=Decimal("2"), unit="g"
+        )
+    client.force_login(patient.user)
+    end, start = patient.today(), days_ago(patient, 13)
+
+    page = client.get(reverse("diary:summary"), {"start": start, "end": end}).content.decode()
+
+    amounts = re.search(r'<table class="summary-table summary-amounts">.*?</table>', page, re.S).group(0)
+    earlier = days_ago(patient, 7)
+    assert f'<tr><th scope="row">{earlier.day} {earlier:%b}</th><td>0 g</td></tr>' in amounts
+    assert f'<tr><th scope="row">{end.day} {end:%b}</th><td>10 g (over the limit)</td></tr>' in amounts
+    timeline = re.search(r'<table class="summary-table summary-timeline">.*?</table>', page, re.S).group(0)
+    rows = re.findall(r"<tr><th scope=\"row\">[^<]+</th>(.*?)</tr>", timeline)
+    assert rows and all(row == "<td>-</td><td>-</td>" for row in rows)  # no itch, sleep loss or symptom logged
