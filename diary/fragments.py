@@ -17,6 +17,7 @@ The cache: `drugs.caching.for_reference`.
 import hashlib
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
+from django import forms
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
@@ -122,6 +123,8 @@ def choices_form_html(form) -> SafeString:
     """`form|crispy` for an unbound form whose every field takes one of a few fixed values (choices, yes or no:
     Progress's preferences): kept per process by the form's class and its values, so a handful of entries, and
     nothing else of the patient is in it. A bound form goes through crispy."""
+    if not all(isinstance(field, forms.ChoiceField | forms.BooleanField) for field in form.fields.values()):
+        raise TypeError(f"{type(form).__name__} has a field of free input: its HTML cannot be kept by its values")
     if form.is_bound:
         return as_crispy_form(form)
     values = [(name, form[name].value()) for name in form.fields]

@@ -191,3 +191,8 @@ def test_the_summary_prints_each_weeks_grams_its_limit_and_the_weeks_symptoms(cl
     timeline = re.search(r'<table class="summary-table summary-timeline">.*?</table>', page, re.S).group(0)
     rows = re.findall(r"<tr><th scope=\"row\">[^<]+</th>(.*?)</tr>", timeline)
     assert rows and all(row == "<td>-</td><td>-</td>" for row in rows)  # no itch, sleep loss or symptom logged
+
+
+def test_a_form_with_free_input_cannot_be_kept_by_its_values():
+    with pytest.raises(TypeError, match="free input"):
+        fragments.choices_form_html(SummaryRangeForm(today=datetime.date(2026, 3, 1)))
