@@ -11,6 +11,10 @@ wrapper around the widget (label, help text, the classes crispy gives the widget
 alone and kept per process; the widget itself, with the patient's value and choices, is rendered on every
 request. Bound forms (errors, typed input) are never cached.
 
+Progress's preferences and the visit summary's fields hold nothing of the reference: the summary's date and notes
+fields keep crispy's wrapper the same way (`code_field_html`), and the preferences form, made of choices alone, is
+kept whole per process by its values (`choices_form_html`: a handful of entries).
+
 The cache: `drugs.caching.for_reference`.
 """
 
