@@ -10,7 +10,10 @@ cover (a popup, editable rows, a column that is a many-to-many or reverse relati
 not a string) fall back to Django's own `result_list`.
 """
 
+import contextlib
 import datetime
+import functools
+import html
 
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters, admin_urlname
@@ -19,8 +22,11 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import conditional_escape
+from django.utils import formats
+from django.utils.formats import get_format
+from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 
 def result_list(cl) -> dict:
@@ -90,23 +96,49 @@ def rows(cl):
         else:
             show = _method_display(getattr(model_admin, name), default_empty)
         columns.append((show, css, tag, links))
-    preserved = {"preserved_filters": cl.preserved_filters, "opts": cl.opts}
     try:
-        change_url = pk_url_maker(admin_urlname(cl.opts, "change"), current_app=model_admin.admin_site.name)
+        change_href = _change_href_maker(cl)
     except NoReverseMatch:  # no change page: the first column is text, as Django writes it then
-        change_url = None
+        change_href = None
+    empty_shown = _escape(default_empty)
     for result in cl.result_list:
         cells = []
         for show, css, tag, links in columns:
             try:
                 shown, more_css = show(result)
             except ObjectDoesNotExist:  # as Django: a missing related row shows the list's empty value
-                shown, more_css = conditional_escape(default_empty), ""
-            if links and change_url:
-                url = add_preserved_filters(preserved, change_url(getattr(result, cl.pk_attname)))
-                shown = f'<a href="{conditional_escape(url)}">{shown}</a>'
+                shown, more_css = empty_shown, ""
+            if links and change_href:
+                shown = f'<a href="{change_href(getattr(result, cl.pk_attname))}">{shown}</a>'
             cells.append(f'<{tag} class="{css}{more_css}">{shown}</{tag}>')
         yield mark_safe("".join(cells))  # noqa: S308 - every value above is escaped
+
+
+def _escape(value) -> str:
+    """Django's `conditional_escape` (a safe string as it is, anything else through `html.escape`), without its
+    check for lazy arguments on every call."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _change_href_maker(cl):
+    """A row's change link with the list's filters preserved, escaped for an attribute: the filters are the same
+    for every row, so Django's `add_preserved_filters` runs once a page and each row adds its id."""
+    change_url = pk_url_maker(admin_urlname(cl.opts, "change"), current_app=cl.model_admin.admin_site.name)
+    preserved = {"preserved_filters": cl.preserved_filters, "opts": cl.opts}
+    base = change_url(0)
+    with_filters = add_preserved_filters(preserved, base)
+    if not with_filters.startswith(base) or "?" in base or "#" in base:  # not a plain suffix: Django's per row
+        return lambda pk: _escape(add_preserved_filters(preserved, change_url(pk)))
+    suffix = with_filters[len(base) :]
+
+    def href(pk) -> str:
+        return _escape(change_url(pk) + suffix)
+
+    return href
 
 
 def _method_display(method, default_empty):
@@ -138,7 +170,7 @@ def _value_display(value_of, empty, boolean: bool):
         if isinstance(value, str) and value.strip() == "":
             value = ""
         nowrap = " nowrap" if isinstance(value, (datetime.date, datetime.time)) else ""
-        return conditional_escape(display_for_value(value, empty, boolean)), nowrap
+        return _escape(display_for_value(value, empty, boolean)), nowrap
 
     return show
 
@@ -149,46 +181,49 @@ def _related_display(field, empty):
 
     def show(result):
         related = getattr(result, name)
-        return conditional_escape(empty if related is None else related), ""
+        return _escape(empty if related is None else related), ""
 
     return show
 
 
 def _field_display(field, empty, *, avoid_link: bool):
-    """A model field's cell as `display_for_field` shows it; a choice's label and a date's text once per page."""
+    """A model field's cell as `display_for_field` shows it; a choice's label from one dictionary a page, a date's
+    text made once per process (for the active language's format)."""
     attname = field.attname
-    known = {}  # value -> its escaped text, for the values whose text depends on nothing else (this page)
+    labels = None
     if getattr(field, "flatchoices", None):
-        try:
+        with contextlib.suppress(TypeError):  # list-like choices: Django's own code
             labels = dict(field.flatchoices)
-        except TypeError:  # list-like choices: Django's own code
-            labels = None
-    else:
-        labels = None
-    memo = labels is not None or (
-        isinstance(field, (models.DateField, models.TimeField)) and not isinstance(field, models.DateTimeField)
-    )
+    plain_type = None
+    if labels is None and not isinstance(field, models.DateTimeField):
+        if isinstance(field, models.DateField):
+            plain_type, format_name = datetime.date, "DATE_FORMAT"
+        elif isinstance(field, models.TimeField):
+            plain_type, format_name = datetime.time, "TIME_FORMAT"
+    if plain_type is not None:
+        language, date_format = get_language(), get_format(format_name)
 
     def show(result):
         value = getattr(result, attname)
         if isinstance(value, str) and value.strip() == "":
             value = ""
-        if not memo:
-            return conditional_escape(display_for_field(value, field, empty, avoid_link=avoid_link)), ""
-        try:
-            return known[value], ""
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable value: not remembered
-            return conditional_escape(display_for_field(value, field, empty, avoid_link=avoid_link)), ""
         if labels is not None:
-            text = conditional_escape(labels.get(value, empty))
-        else:
-            text = conditional_escape(display_for_field(value, field, empty, avoid_link=avoid_link))
-        known[value] = text
-        return text, ""
+            try:
+                return _escape(labels.get(value, empty)), ""
+            except TypeError:  # an unhashable value: Django's own code
+                pass
+        elif type(value) is plain_type:
+            return _localized(value, language, date_format), ""
+        return _escape(display_for_field(value, field, empty, avoid_link=avoid_link)), ""
 
     return show
+
+
+@functools.lru_cache(maxsize=4096)
+def _localized(value: datetime.date | datetime.time, language: str | None, format_: str) -> str:
+    """A date's (or time's) text as `formats.localize` writes it, escaped; the active language and its format are
+    part of the key, the value is all the rest."""
+    return _escape(formats.localize(value))
 
 
 def pk_url_maker(viewname: str, current_app: str | None = None):

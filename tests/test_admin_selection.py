@@ -80,7 +80,8 @@ def test_a_superuser_finds_and_removes_a_users_passkey_in_admin(superuser_client
 
 
 def test_every_list_s_row_checkbox_is_django_s_html_written_without_the_widget_templates(patient):
-    flag = make_flag(patient)
+    flag = make_flag(patient, rule_text='<b>Swelling</b> & "fever"')
     for model_admin in admin.site._registry.values():
         assert model_admin.action_checkbox(flag) == admin.ModelAdmin.action_checkbox(model_admin, flag)
-    assert 'aria-label="Select this object for an action - ' in admin.site._registry[Flag].action_checkbox(flag)
+    checkbox = admin.site._registry[Flag].action_checkbox(flag)
+    assert 'aria-label="Select this object for an action - &lt;b&gt;Swelling&lt;/b&gt; &amp; &quot;fever' in checkbox

@@ -13,6 +13,7 @@ from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -673,6 +674,23 @@ def test_the_flag_queue_rows_are_the_markup_django_writes(request, client, who, 
         assert 'class="field-first_seen nowrap"' in django_rows[0]
         shows_resolved = query.get("status") in ("all", "resolved")
         assert ("&lt;b&gt;Swelling&lt;/b&gt; &amp; fever" in listing.text) == shows_resolved
+
+
+def test_the_lean_rows_write_dates_in_the_active_languages_format(client, derm, mine):
+    # A date's text is kept per process, keyed by the active language and its format: a page in another language
+    # gets its own text, the same as Django's, and the first language's text is still right afterwards.
+    client.force_login(derm)
+    cl = client.get(url(Flag, "changelist")).context["cl"]
+
+    def both():
+        return list(admin_rows.rows(cl)), ["".join(items_for_result(cl, result, None)) for result in cl.result_list]
+
+    lean, django_rows = both()
+    assert lean == django_rows
+    with override_settings(LANGUAGE_CODE="de"):
+        lean_de, django_de = both()
+    assert lean_de == django_de != django_rows
+    assert both() == (django_rows, django_rows)
 
 
 def test_every_admin_list_writes_the_rows_django_writes(client, superuser, mine, theirs):
