@@ -163,12 +163,17 @@ def _attribute_display(model, name: str, default_empty):
 
 
 def _value_display(value_of, empty, boolean: bool):
-    """A cell whose value `display_for_value` shows, and " nowrap" for a date."""
+    """A cell whose value `display_for_value` shows, and " nowrap" for a date; a date's text made once per process
+    (as a field's)."""
+    formats_now = {datetime.date: get_format("DATE_FORMAT"), datetime.time: get_format("TIME_FORMAT")}
+    language = get_language()
 
     def show(result):
         value = value_of(result)
         if isinstance(value, str) and value.strip() == "":
             value = ""
+        if not boolean and type(value) in formats_now:
+            return _localized(value, language, formats_now[type(value)]), " nowrap"
         nowrap = " nowrap" if isinstance(value, (datetime.date, datetime.time)) else ""
         return _escape(display_for_value(value, empty, boolean)), nowrap
 
