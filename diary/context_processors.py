@@ -80,6 +80,9 @@ NAV_ROUTES = {
     "reaction_delete": ("diary:reaction-delete", _SAMPLE_PK),
     "photo_detail": ("diary:photo-detail", _SAMPLE_PK),
     "photo_delete": ("diary:photo-delete", _SAMPLE_PK),
+    "treatment_edit": ("diary:treatment-edit", _SAMPLE_PK),
+    "treatment_stop": ("diary:treatment-stop", _SAMPLE_PK),
+    "schedule_edit": ("reminders:schedule-edit", _SAMPLE_PK),
 }
 
 
