@@ -124,3 +124,16 @@ def _time_field(time: BoundField, pk: int) -> str:
         f'\n                     value="{"" if value is None else esc(str(localize(value)))}"{invalid}>'
         f"\n              {errors}\n            </div>\n            \n          "
     )
+
+
+def severity_buttons(field: BoundField) -> SafeString:
+    """The reaction form's severity choices, each a button that saves the form (the first carries the field's id,
+    which the error summary links to)."""
+    name, first = esc(field.html_name), f' id="{esc(field.auto_id)}_0"'
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'\n          <button type="submit"{"" if index else first} name="{name}" value="{esc(value)}"'
+            f' class="btn btn-lg btn-severity-{esc(value)}">{esc(label)}</button>\n        '
+            for index, (value, label) in enumerate(field.field.choices)
+        )
+    )

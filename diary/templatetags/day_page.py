@@ -24,3 +24,9 @@ def course_cards(context, apply_forms):
         routes=context["nav"]["routes"],
         csrf_input=CsrfTokenNode().render(context),
     )
+
+
+@register.simple_tag
+def severity_buttons(field):
+    """`{% severity_buttons reaction_form.severity %}`: how bad, one tap each."""
+    return day_html.severity_buttons(field)
