@@ -30,3 +30,15 @@ def course_cards(context, apply_forms):
 def severity_buttons(field):
     """`{% severity_buttons reaction_form.severity %}`: how bad, one tap each."""
     return day_html.severity_buttons(field)
+
+
+@register.simple_tag(takes_context=True)
+def treatment_card(context, treatment):
+    """`{% treatment_card treatment %}`: a course on the course list."""
+    return day_html.treatment_card(
+        treatment=treatment,
+        today=context["today"],
+        stoppable=context["stoppable"],
+        routes=context["nav"]["routes"],
+        csrf_input=CsrfTokenNode().render(context),
+    )

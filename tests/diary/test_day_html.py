@@ -81,3 +81,28 @@ def test_a_course_card_escapes_the_medicine_and_a_typed_time(client, patient, fa
     assert 'value="&lt;i&gt;&quot;9" aria-invalid="true"' in card
     assert f'action="{_nav_urls("config.urls", "/")["routes"]["application_add"].format(day)}"' in card
     assert card.count('name="csrfmiddlewaretoken"') == 1 and card.count('name="idempotency_key"') == 1
+
+
+@pytest.mark.django_db
+def test_a_course_on_the_course_list_escapes_its_medicine_and_instructions(client, patient, face):
+    drug = DrugFactory(slug="hostile", generic_name=HOSTILE)
+    course = TreatmentFactory(
+        patient=patient,
+        drug=drug,
+        body_areas=[face],
+        strength="A & B",
+        started_on=patient.today(),
+        instructions='Thin <b>layer</b> & "rub"\nthen wash',
+    )
+    client.force_login(patient.user)
+
+    text = client.get(reverse("diary:treatment-list")).content.decode()
+
+    card = re.search(r"<article .*?</article>", text, re.S).group(0)
+    assert "<script>" not in card and "<b>" not in card
+    assert f'id="treatment-{course.pk}">&lt;script&gt;&quot;x&quot; &amp; y&lt;/script&gt; A &amp; B</h3>' in card
+    assert "Thin &lt;b&gt;layer&lt;/b&gt; &amp; &quot;rub&quot;<br>then wash</p>" in card
+    assert f"Since {patient.today().day} {patient.today():%B %Y}" in card
+    assert f'action="{reverse("diary:treatment-stop", args=[course.pk])}"' in card
+    assert f'href="{reverse("reminders:schedule-edit", args=[course.pk])}"' in card
+    assert card.count('name="csrfmiddlewaretoken"') == 1
