@@ -112,7 +112,7 @@ class TreatmentForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
     )
     usual_unit = _model_field(Treatment, "usual_unit", widget=widgets.Select)
-    instructions = _model_field(Treatment, "instructions", widget=forms.Textarea(attrs={"rows": 3}))
+    instructions = _model_field(Treatment, "instructions", widget=widgets.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +170,7 @@ class EntryForm(forms.Form):
 
     itch = _nrs_field(scores.PEAK_ITCH)
     sleep_loss = _nrs_field(scores.SLEEP_LOSS)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    notes = forms.CharField(widget=widgets.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
 
 
 class ApplyForm(forms.Form):

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.safestring import mark_safe
 
 from diary import widgets
-from diary.forms import ReactionForm, SettingsForm, TreatmentForm
+from diary.forms import EntryForm, ReactionForm, SettingsForm, TreatmentForm
 
 CHOICES = [
     ("", "Choose <one>"),
@@ -90,3 +90,26 @@ def test_a_date_input_renders_exactly_as_djangos_template_widget(value, attrs):
     expected = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d").render("start", value, attrs)
 
     assert widgets.DateInput().render("start", value, attrs) == expected
+
+
+@pytest.mark.parametrize("value", ["", None, "0", 'Itchy <b>&</b> "dry"\nsecond line', mark_safe("<i>safe</i>")])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"class": "textarea form-control is-invalid", "aria-invalid": "true", "required": True, "disabled": False}],
+)
+def test_a_textarea_renders_exactly_as_djangos_template_widget(value, attrs):
+    expected = forms.Textarea(attrs={"rows": 3}).render("notes", value, attrs)
+
+    assert widgets.Textarea(attrs={"rows": 3}).render("notes", value, attrs) == expected
+
+
+@pytest.mark.parametrize("data", [None, {"itch": "11", "notes": "x" * 5001}])
+def test_the_notes_field_with_its_errors_is_the_same_html_as_before(data):
+    ours, djangos = EntryForm(data), EntryForm(data)
+    field = djangos.fields["notes"]
+    field.widget = type("Textarea", (forms.Textarea,), {})(attrs=field.widget.attrs)
+
+    html = _crispy(ours, "notes")
+
+    assert html == _crispy(djangos, "notes")
+    assert ("aria-invalid" in html) == (data is not None)
