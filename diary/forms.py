@@ -48,13 +48,6 @@ class Refusals:
 # --- Diary forms ---------------------------------------------------------------------------
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 class TimeInput(forms.TimeInput):
     input_type = "time"
 
@@ -111,8 +104,8 @@ class TreatmentForm(forms.Form):
     schedule_kind = forms.ChoiceField(
         choices=Treatment.ScheduleKind.choices, widget=forms.RadioSelect, label="Schedule", initial="daily"
     )
-    started_on = _model_field(Treatment, "started_on", label="Started on", widget=DateInput)
-    ended_on = _model_field(Treatment, "ended_on", label="Ends on (optional)", widget=DateInput)
+    started_on = _model_field(Treatment, "started_on", label="Started on", widget=widgets.DateInput)
+    ended_on = _model_field(Treatment, "ended_on", label="Ends on (optional)", widget=widgets.DateInput)
     usual_amount = _model_field(
         Treatment,
         "usual_amount",
@@ -435,8 +428,8 @@ class SummaryRangeForm(forms.Form):
 
     MAX_DAYS = 366
 
-    start = forms.DateField(widget=DateInput, label="From")
-    end = forms.DateField(widget=DateInput, label="To")
+    start = forms.DateField(widget=widgets.DateInput, label="From")
+    end = forms.DateField(widget=widgets.DateInput, label="To")
 
     def __init__(self, *args, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)

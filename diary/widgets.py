@@ -58,6 +58,23 @@ class Select(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 - every value and label above is escaped
 
 
+class DateInput(forms.DateInput):
+    """A date picker (`<input type="date">`, ISO dates) written in Python: Django's `input.html` and `attrs.html`,
+    character for character (a test compares them), without two templates a field (the visit summary's dates)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], shown, _attrs(widget["attrs"])
+        )
+
+
 class Textarea(forms.Textarea):
     """Django's `textarea.html` and its `attrs.html` (a template loop over the attributes: a tenth of the day page's
     template time, for the notes alone) as one string; named `Textarea` for crispy-forms' CSS class, as `Select`."""

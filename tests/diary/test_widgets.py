@@ -1,6 +1,8 @@
 """The diary's selects are rendered in Python (diary/widgets.py): the HTML must be Django's, to the character,
 so a screen reader hears the same labels, ids, selected option and error attributes."""
 
+import datetime
+
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
@@ -77,6 +79,17 @@ def test_grouped_choices_and_help_text_are_the_same_html_as_before(reference):
         ours, djangos = form_class(), _as_django(form_class(), name)
 
         assert _crispy(ours, name) == _crispy(djangos, name)
+
+
+@pytest.mark.parametrize("value", [datetime.date(2026, 3, 9), "2026-03-09", "not a <date> & more", "", None])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "id_start", "class": "form-control is-invalid", "aria-describedby": "x_help", "required": True}],
+)
+def test_a_date_input_renders_exactly_as_djangos_template_widget(value, attrs):
+    expected = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d").render("start", value, attrs)
+
+    assert widgets.DateInput().render("start", value, attrs) == expected
 
 
 @pytest.mark.parametrize("value", ["", None, "0", 'Itchy <b>&</b> "dry"\nsecond line', mark_safe("<i>safe</i>")])
