@@ -2,12 +2,15 @@
 
 import time
 
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
 from accounts.selectors import has_second_factor
+from accounts.sessions import session_user
 from diary.reauth import mark_reauthenticated
 
 # Session key: this user has a confirmed second factor, so every page needs a verified session.
@@ -36,6 +39,22 @@ RENEWALS_PER_IDLE_PERIOD = 10
 def renew_every_seconds(idle_seconds: int) -> int:
     """How often an active session's expiry is pushed back: a fraction of the idle limit, at most a minute."""
     return max(1, min(RENEW_AT_MOST_EVERY_SECONDS, idle_seconds // RENEWALS_PER_IDLE_PERIOD))
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's `request.user`, read once and only if used, by `accounts.sessions.session_user` (Django's
+    `get_user` with the user read prepared); `request.auser` stays Django's."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _cached_user(request))
+
+
+def _cached_user(request):
+    # As django.contrib.auth.middleware.get_user: the same attribute, which IdleSessionMiddleware reads.
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = session_user(request)
+    return request._cached_user
 
 
 class IdleSessionMiddleware:

@@ -1,17 +1,23 @@
-"""Django's database sessions, read through a prepared read (`SESSION_ENGINE = "accounts.sessions"`).
+"""Django's database sessions, read through a prepared read (`SESSION_ENGINE = "accounts.sessions"`), and the
+session's user, read the same way (`session_user`, for `accounts.middleware.AuthenticationMiddleware`).
 
-Every signed-in request reads its session row first; the ORM builds and compiles that query anew each time, which
-costs more than running it (docs/benchmark.md, "Fifth pass"). The store is Django's own in every other respect:
-the same table, the same expiry rule, the same handling of a bad key.
+Every signed-in request reads its session row, then its user; the ORM builds and compiles those queries anew each
+time, which costs more than running them (docs/benchmark.md, "Fifth pass" and "Sixth pass"). The store is Django's
+own in every other respect: the same table, the same expiry rule, the same handling of a bad key.
 """
 
 import datetime
 import logging
 
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from prepared import prepared
 
@@ -30,3 +36,52 @@ class SessionStore(db.SessionStore):
         except SuspiciousOperation as error:  # as Django's store: log it, then treat the key as unknown
             logging.getLogger(f"django.security.{error.__class__.__name__}").warning(str(error))
         self._session_key = None
+
+
+# The backend that signs in with a password: a session it signed records this path (so it is never renamed here).
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@prepared
+def _user(*, pk: int):
+    return get_user_model()._default_manager.filter(pk=pk)
+
+
+def session_user(request):
+    """`django.contrib.auth.get_user(request)`: the session's user, or AnonymousUser when the session names none, a
+    backend no longer listed, a user who cannot sign in, or a password changed since (the session is then ended).
+
+    For a session ModelBackend signed, its `get_user` (`_default_manager.get(pk=...)`, then `user_can_authenticate`)
+    is done with a prepared read; the session check after it is Django's, line for line. Any other backend's
+    session goes to Django's own function. (tests/accounts/test_sessions.py compares the two case by case.)"""
+    session = request.session
+    if session.get(BACKEND_SESSION_KEY) != MODEL_BACKEND or MODEL_BACKEND not in settings.AUTHENTICATION_BACKENDS:
+        return auth.get_user(request)
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+    except KeyError:
+        return AnonymousUser()
+    backend = load_backend(MODEL_BACKEND)
+    user = next(iter(_user(pk=user_id)), None)
+    user = user if user is not None and backend.user_can_authenticate(user) else None
+    # Verify the session (django.contrib.auth.get_user, Django 5.2)
+    if hasattr(user, "get_session_auth_hash"):
+        session_hash = session.get(HASH_SESSION_KEY)
+        if not session_hash:
+            session_hash_verified = False
+        else:
+            session_auth_hash = user.get_session_auth_hash()
+            session_hash_verified = constant_time_compare(session_hash, session_auth_hash)
+        if not session_hash_verified:
+            # If the current secret does not verify the session, try with the fallback secrets and stop when a
+            # matching one is found.
+            if session_hash and any(
+                constant_time_compare(session_hash, fallback_auth_hash)
+                for fallback_auth_hash in user.get_session_auth_fallback_hash()
+            ):
+                session.cycle_key()
+                session[HASH_SESSION_KEY] = session_auth_hash
+            else:
+                session.flush()
+                user = None
+    return user or AnonymousUser()

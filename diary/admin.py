@@ -150,9 +150,11 @@ class PatientChangeList(ChangeList):
         super().get_results(request)
         figures = admin_selectors.adherence_for_rows(patients=list(self.result_list))
         timeline_url = admin_rows.pk_url_maker("admin:diary_patient_timeline")
+        flags_url = reverse("admin:diary_flag_changelist")
         for patient in self.result_list:
             patient.adherence_figures = figures[patient.pk]
             patient.timeline_url = timeline_url(patient.pk)
+            patient.flags_url = f"{flags_url}?patient={patient.pk}"
 
 
 @admin.register(Patient)
@@ -234,7 +236,7 @@ class PatientAdmin(PatientScopedAdmin):
     def open_flags(self, patient):
         if not patient.active_flag_count:
             return "0"
-        url = reverse("admin:diary_flag_changelist") + f"?patient={patient.pk}"
+        url = getattr(patient, "flags_url", None) or reverse("admin:diary_flag_changelist") + f"?patient={patient.pk}"
         return format_html('<a href="{}">{}</a>', url, patient.active_flag_count)
 
     @admin.display(description="adherence (14 d)", empty_value="-")

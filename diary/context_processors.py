@@ -7,6 +7,8 @@ import functools
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from clinics import selectors as care
 from diary.models import Flag
@@ -78,6 +80,9 @@ NAV_ROUTES = {
     "reaction_delete": ("diary:reaction-delete", _SAMPLE_PK),
     "photo_detail": ("diary:photo-detail", _SAMPLE_PK),
     "photo_delete": ("diary:photo-delete", _SAMPLE_PK),
+    "treatment_edit": ("diary:treatment-edit", _SAMPLE_PK),
+    "treatment_stop": ("diary:treatment-stop", _SAMPLE_PK),
+    "schedule_edit": ("reminders:schedule-edit", _SAMPLE_PK),
 }
 
 
@@ -91,9 +96,37 @@ def _nav_urls(urlconf: str, script_prefix: str) -> dict[str, str]:
     }
     thumb = reverse("diary:photo-file", args=[_SAMPLE_PK, "thumb"], urlconf=urlconf)
     urls["routes"]["photo_thumb"] = thumb.replace(str(_SAMPLE_PK), "{}")
+    pages = [urls[key] for key, _ in PATIENT_MENU]
+    urls["patient_menus"] = {path: _patient_menu(urls, current=path) for path in [*pages, None]}
     return urls
 
 
+# A patient's menu (base.html's `{{ patient_menu }}`): the page shown is marked current. Written once per process for
+# each of its pages (and once for any other page) instead of 14 template conditions on every page.
+PATIENT_MENU = [
+    ("home", "Today"),
+    ("history", "History"),
+    ("progress", "Progress"),
+    ("treatments", "Treatments"),
+    ("photos", "Photos"),
+    ("alerts", "Alerts"),
+    ("settings", "Settings"),
+]
+
+
+def _patient_menu(urls: dict, *, current: str | None) -> SafeString:
+    items = []
+    for key, label in PATIENT_MENU:
+        url = conditional_escape(urls[key])
+        here = urls[key] == current
+        active, aria = (" active", ' aria-current="page"') if here else ("", "")
+        items.append(f'<li class="nav-item"><a class="nav-link{active}"{aria} href="{url}">{label}</a></li>\n')
+    return mark_safe(f"\n{''.join(items)}\n")  # noqa: S308 - the addresses are escaped, the labels are ours
+
+
 def navigation(request) -> dict:
-    """`nav`: the addresses of the pages in every page's header and menu."""
-    return {"nav": _nav_urls(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())}
+    """`nav`: the addresses of the pages in every page's header and menu; `patient_menu`: a patient's menu, with
+    the page shown marked."""
+    nav = _nav_urls(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    menus = nav["patient_menus"]
+    return {"nav": nav, "patient_menu": menus.get(request.path) or menus[None]}

@@ -160,8 +160,13 @@ class _Facts:
 
 
 def _evidence(old: dict, change: flagging.FlagChange, facts: _Facts, start, end, rule, advice: str) -> dict:
-    """Matched days re-evaluated now, plus the days outside the window that the flag already held."""
-    kept = [d for d in old.get("days", []) if not start.isoformat() <= d["date"] <= end.isoformat()]
+    """Matched days re-evaluated now, plus the days outside the window that the flag already held within its new
+    dates (a withdrawn flag that comes back for an earlier episode drops the days it held when it was withdrawn)."""
+    window = (start.isoformat(), end.isoformat())
+    dates = (change.first_seen.isoformat(), change.last_seen.isoformat())
+    kept = [
+        d for d in old.get("days", []) if not window[0] <= d["date"] <= window[1] and dates[0] <= d["date"] <= dates[1]
+    ]
     days = sorted(kept + [facts.evidence_day(m) for m in change.matches], key=lambda d: d["date"])
     return {"rule": rule.summary, "advice": advice, "urgency": Urgency(rule.urgency).label, "days": days}
 

@@ -48,13 +48,6 @@ class Refusals:
 # --- Diary forms ---------------------------------------------------------------------------
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 class TimeInput(forms.TimeInput):
     input_type = "time"
 
@@ -111,15 +104,15 @@ class TreatmentForm(forms.Form):
     schedule_kind = forms.ChoiceField(
         choices=Treatment.ScheduleKind.choices, widget=forms.RadioSelect, label="Schedule", initial="daily"
     )
-    started_on = _model_field(Treatment, "started_on", label="Started on", widget=DateInput)
-    ended_on = _model_field(Treatment, "ended_on", label="Ends on (optional)", widget=DateInput)
+    started_on = _model_field(Treatment, "started_on", label="Started on", widget=widgets.DateInput)
+    ended_on = _model_field(Treatment, "ended_on", label="Ends on (optional)", widget=widgets.DateInput)
     usual_amount = _model_field(
         Treatment,
         "usual_amount",
         widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
     )
     usual_unit = _model_field(Treatment, "usual_unit", widget=widgets.Select)
-    instructions = _model_field(Treatment, "instructions", widget=forms.Textarea(attrs={"rows": 3}))
+    instructions = _model_field(Treatment, "instructions", widget=widgets.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,7 +170,7 @@ class EntryForm(forms.Form):
 
     itch = _nrs_field(scores.PEAK_ITCH)
     sleep_loss = _nrs_field(scores.SLEEP_LOSS)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    notes = forms.CharField(widget=widgets.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
 
 
 class ApplyForm(forms.Form):
@@ -435,8 +428,8 @@ class SummaryRangeForm(forms.Form):
 
     MAX_DAYS = 366
 
-    start = forms.DateField(widget=DateInput, label="From")
-    end = forms.DateField(widget=DateInput, label="To")
+    start = forms.DateField(widget=widgets.DateInput, label="From")
+    end = forms.DateField(widget=widgets.DateInput, label="To")
 
     def __init__(self, *args, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,12 +11,17 @@ wrapper around the widget (label, help text, the classes crispy gives the widget
 alone and kept per process; the widget itself, with the patient's value and choices, is rendered on every
 request. Bound forms (errors, typed input) are never cached.
 
+Progress's preferences and the visit summary's fields hold nothing of the reference: the summary's date and notes
+fields keep crispy's wrapper the same way (`code_field_html`), and the preferences form, made of choices alone, is
+kept whole per process by its values (`choices_form_html`: a handful of entries).
+
 The cache: `drugs.caching.for_reference`.
 """
 
 import hashlib
 
-from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
+from django import forms
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
@@ -100,3 +105,35 @@ def _wrapped_widget(field: BoundField, *, version: int) -> SafeString:
     html, css_class = for_reference(key, version=version, compute=lambda: _wrapper(field), shared=False)
     widget.attrs["class"] = css_class
     return mark_safe(html.replace(_WIDGET, str(field)))  # noqa: S308 - crispy's escaped output and the widget's own
+
+
+# Forms that hold nothing of the reference (Progress's and the visit summary's): the same two shapes, without a
+# reference version in the key (what they are made from is the form's code, and the values shown).
+_NO_REFERENCE = 0
+
+
+def code_field_html(field: BoundField) -> SafeString:
+    """`field|as_crispy_field` for a field made from the form's code alone (the visit summary's dates): crispy's
+    wrapper kept per process, the widget rendered now with its value. A field with errors goes through crispy."""
+    if field.errors:
+        return as_crispy_field(field)
+    return _wrapped_widget(field, version=_NO_REFERENCE)
+
+
+_CHOICE_FORMS: dict[str, str] = {}
+
+
+def choices_form_html(form) -> SafeString:
+    """`form|crispy` for an unbound form whose every field takes one of a few fixed values (choices, yes or no:
+    Progress's preferences): kept per process by the form's class and its values, so a handful of entries, and
+    nothing else of the patient is in it. A bound form goes through crispy."""
+    if not all(isinstance(field, forms.ChoiceField | forms.BooleanField) for field in form.fields.values()):
+        raise TypeError(f"{type(form).__name__} has a field of free input: its HTML cannot be kept by its values")
+    if form.is_bound:
+        return as_crispy_form(form)
+    values = [(name, form[name].value()) for name in form.fields]
+    key = f"{type(form).__module__}.{type(form).__qualname__}:{form.prefix or ''}:{form.auto_id}:{values!r}"
+    html = _CHOICE_FORMS.get(key)
+    if html is None:
+        html = _CHOICE_FORMS[key] = str(as_crispy_form(form))
+    return mark_safe(html)  # noqa: S308 - crispy's own escaped output

@@ -1,21 +1,30 @@
 """The patient's own progress: scores, symptoms, adherence and amounts over a period, by day or by week.
 
-Reads only, each a fixed number of queries however long the diary is. Adherence is `diary.adherence`, the
-one definition the dermatologist's timeline and patient list use, so the patient and the clinician see
-one number.
+Reads only, each a fixed number of queries however long the diary is, read as plain values (the figures the
+page draws, not the dermatologist's timeline with its model instances, flags and photos). Adherence is
+`diary.adherence`, the one definition the dermatologist's timeline and patient list use, so the patient and the
+clinician see one number.
 """
 
 from __future__ import annotations
 
 import datetime
+import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property, lru_cache
 
-from diary import admin_charts, admin_selectors, scores
+from django.db.models import Count
+from django.utils import dateformat
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+from diary import admin_charts, scores
 from diary.adherence import adherence, adherence_percent
 from diary.admin_charts import Series
-from diary.models import Application, Patient, PoemChoice, PoemScore, Treatment
+from diary.models import Application, Entry, Patient, PoemChoice, PoemScore, Reaction, Treatment
 from drugs.models import AmountLimit, Drug
 from prepared import prepared
 
@@ -63,6 +72,12 @@ class Bucket:
         return f"{self.start:%d %b} to {self.end:%d %b}"
 
 
+@lru_cache(maxsize=4096)
+def short_day(day: datetime.date) -> str:
+    """`{{ day|date:"j M" }}` ("9 Mar"), made once per day and process: the visit summary prints a day a row."""
+    return dateformat.format(day, "j M")
+
+
 @dataclass(frozen=True)
 class WeeklyAmount:
     """Grams of one medicine in each 7-day window of the period, and its weekly limit where it has one."""
@@ -75,14 +90,35 @@ class WeeklyAmount:
     def over(self) -> list[tuple[datetime.date, Decimal]]:
         return [(day, grams) for day, grams in self.weeks if self.limit is not None and grams > self.limit]
 
+    @property
+    def rows_html(self) -> SafeString:
+        """The visit summary's table of this medicine: a row per 7 days, its grams, and whether over the limit."""
+        over = {day for day, _ in self.over}
+        rows = (
+            f'<tr><th scope="row">{short_day(day)}</th><td>{localize(grams.normalize())} g'
+            f"{' (over the limit)' if day in over else ''}</td></tr>"
+            for day, grams in self.weeks
+        )
+        return mark_safe("".join(rows))  # noqa: S308 - dates and numbers only
+
+
+@dataclass(frozen=True)
+class LoggedDay:
+    """A day of the period with a diary entry: what Progress and the visit summary show of it."""
+
+    date: datetime.date
+    itch: int | None
+    sleep_loss: int | None
+    notes: str
+
 
 @dataclass
 class Progress:
     patient: Patient
     start: datetime.date
     end: datetime.date
-    timeline: admin_selectors.Timeline
-    courses: list[Treatment]
+    logged: list[LoggedDay]  # the days with an entry, oldest first
+    courses: list[Treatment]  # running on a day of the period, with their medicine
     applied: dict[tuple[int, datetime.date], int]  # applications per (course id, date), as diary.adherence counts
     buckets: list[Bucket]
     poems: list[PoemScore]
@@ -91,11 +127,15 @@ class Progress:
 
     @property
     def daily(self) -> bool:
-        return len(self.buckets) == len(self.timeline.days)
+        return len(self.buckets) == (self.end - self.start).days + 1
 
-    @property
+    @cached_property  # the page shows it twice and a chart sums it again: worked out once
     def adherence(self) -> int | None:
         return adherence(courses=self.courses, applied=self.applied, start=self.start, end=self.end).percent
+
+    def running_on(self, day: datetime.date) -> list[Treatment]:
+        """The period's courses running on `day` (a day of the period), with their medicine."""
+        return [course for course in self.courses if course.is_active_on(day)]
 
     def course_adherence(self, course: Treatment) -> int | None:
         return adherence(courses=[course], applied=self.applied, start=self.start, end=self.end).percent
@@ -112,41 +152,53 @@ class Progress:
         return scored[-1].total - scored[0].total if len(scored) > 1 else None
 
 
-def _buckets(timeline: admin_selectors.Timeline, poems: list[PoemScore], daily: bool, courses, applied) -> list[Bucket]:
+def _buckets(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    logged: list[LoggedDay],
+    reactions: list[tuple[datetime.date, str, int]],
+    poems: list[PoemScore],
+    daily: bool,
+    courses: list[Treatment],
+    applied: dict[tuple[int, datetime.date], int],
+) -> list[Bucket]:
     buckets: list[Bucket] = []
-    for day in timeline.days:
-        if daily or not buckets or day.date.weekday() == 0:
-            buckets.append(Bucket(start=day.date, end=day.date))
-        bucket = buckets[-1]
-        bucket.end = day.date
-        entry = day.entry
-        if entry is None:
-            continue
+    by_date: dict[datetime.date, Bucket] = {}
+    day = start
+    while day <= end:
+        if daily or not buckets or day.weekday() == 0:
+            buckets.append(Bucket(start=day, end=day))
+        buckets[-1].end = day
+        by_date[day] = buckets[-1]
+        day += datetime.timedelta(days=1)
+    for entry in logged:
+        bucket = by_date[entry.date]
         if entry.itch is not None:
             bucket.peak_itch = max(bucket.peak_itch or 0, entry.itch)
         if entry.sleep_loss is not None:
             bucket.sleep_loss = max(bucket.sleep_loss or 0, entry.sleep_loss)
-        for reaction in day.reactions:
-            name = reaction.symptom
-            bucket.severities[name] = max(bucket.severities.get(name, 0), reaction.severity)
+    for date, name, severity in reactions:
+        severities = by_date[date].severities
+        severities[name] = max(severities.get(name, 0), severity)
     for bucket in buckets:
         figures = adherence(courses=courses, applied=applied, start=bucket.start, end=bucket.end)
         bucket.expected, bucket.done = figures.expected, figures.done
     for poem in poems:
-        for bucket in buckets:
-            if bucket.start <= poem.date <= bucket.end and poem.total is not None:
-                bucket.poem = poem.total  # the latest of the bucket: poems come oldest first
+        if poem.total is not None and poem.date in by_date:
+            by_date[poem.date].poem = poem.total  # the latest of the bucket: poems come oldest first
     return buckets
 
 
-def weekly_amounts(patient: Patient, start: datetime.date, end: datetime.date) -> list[WeeklyAmount]:
-    """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart: three prepared
-    queries (the rows as values, not model instances)."""
-    first = end - datetime.timedelta(days=((end - start).days // 7 + 1) * 7 - 1)
+def weekly_amounts(
+    patient: Patient, start: datetime.date, end: datetime.date, applications: list[tuple]
+) -> list[WeeklyAmount]:
+    """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart, from
+    `applications` (`_applications_by_day` from `amounts_start(start, end)` to `end`) and two prepared reads."""
     grams: dict[int, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for drug_id, date, amount, unit in _application_amounts(patient_id=patient.pk, first=first, end=end):
+    for _, drug_id, date, unit, amount, count in applications:
         window_end = end - datetime.timedelta(days=((end - date).days // 7) * 7)
-        grams[drug_id][window_end] += Application.grams_of(amount, unit)
+        grams[drug_id][window_end] += Application.grams_of(amount, unit) * count
     drugs = {drug.pk: drug for drug in _drugs_of(patient_id=patient.pk) if drug.pk in grams}
     limits = dict(_weekly_limits(patient_id=patient.pk))  # the lowest limit of a medicine wins: it comes last
     window_ends = []
@@ -164,10 +216,18 @@ def weekly_amounts(patient: Patient, start: datetime.date, end: datetime.date) -
     ]
 
 
+def amounts_start(start: datetime.date, end: datetime.date) -> datetime.date:
+    """The first day of the earliest 7-day window `weekly_amounts` sums (on or before `start`)."""
+    return end - datetime.timedelta(days=((end - start).days // 7 + 1) * 7 - 1)
+
+
 @prepared
-def _application_amounts(*, patient_id: int, first: datetime.date, end: datetime.date):
-    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(first, end))
-    return applications.values_list("treatment__drug_id", "entry__date", "amount", "unit")
+def _applications_by_day(*, patient_id: int, start: datetime.date, end: datetime.date):
+    """(course id, medicine id, date, unit, amount, how many): the applications of [start, end] counted by course,
+    day and amount (a day's doses are mostly the same amount: a row or two a course and day, not one a dose)."""
+    applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(start, end))
+    fields = ["treatment_id", "treatment__drug_id", "entry__date", "unit", "amount"]
+    return applications.order_by().values_list(*fields).annotate(count=Count("pk"))
 
 
 @prepared
@@ -193,26 +253,59 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
 
     By day up to DAILY_UP_TO days (unless `weekly`), by week (Monday to Sunday) beyond.
     """
-    timeline = admin_selectors.timeline(patient=patient, start=start, end=end)
-    courses = timeline.courses
-    applied: dict[tuple[int, datetime.date], int] = defaultdict(int)
-    for day in timeline.days:
-        for application in day.applications:
-            applied[application.treatment_id, day.date] += 1
-    poems = _poems(patient_id=patient.pk, start=start, end=end)
+    reads = {"patient_id": patient.pk, "start": start, "end": end}
+    logged = [LoggedDay(*row) for row in _logged_days(**reads)]
+    courses = _courses(**reads)
+    applications = _applications_by_day(patient_id=patient.pk, start=amounts_start(start, end), end=end)
+    applied: dict[tuple[int, datetime.date], int] = defaultdict(int)  # as diary.adherence counts them
+    for course_id, _, date, _, _, count in applications:
+        if date >= start:
+            applied[course_id, date] += count
+    reactions = _reactions(**reads)
+    poems = _poems(**reads)
     daily = not weekly and (end - start).days + 1 <= DAILY_UP_TO
+    buckets = _buckets(
+        start=start,
+        end=end,
+        logged=logged,
+        reactions=reactions,
+        poems=poems,
+        daily=daily,
+        courses=courses,
+        applied=applied,
+    )
     return Progress(
         patient=patient,
         start=start,
         end=end,
-        timeline=timeline,
+        logged=logged,
         courses=courses,
         applied=dict(applied),
-        buckets=_buckets(timeline, poems, daily, courses, applied),
+        buckets=buckets,
         poems=poems,
-        amounts=weekly_amounts(patient, start, end),
-        symptom_names=sorted({r.symptom for d in timeline.days for r in d.reactions}),
+        amounts=weekly_amounts(patient, start, end, applications),
+        symptom_names=sorted({name for _, name, _ in reactions}),
     )
+
+
+# Progress's reads, prepared (prepared/: the SQL built once per connection, run with the patient and the period).
+
+
+@prepared
+def _logged_days(*, patient_id: int, start: datetime.date, end: datetime.date):
+    entries = Entry.objects.filter(patient_id=patient_id, date__range=(start, end)).order_by("date")
+    return entries.values_list("date", "itch", "sleep_loss", "notes")
+
+
+@prepared
+def _courses(*, patient_id: int, start: datetime.date, end: datetime.date):
+    return Treatment.objects.filter(patient_id=patient_id).overlapping(start, end).select_related("drug")
+
+
+@prepared
+def _reactions(*, patient_id: int, start: datetime.date, end: datetime.date):
+    reactions = Reaction.objects.filter(entry__patient_id=patient_id, entry__date__range=(start, end))
+    return reactions.order_by().values_list("entry__date", "symptom__name", "severity")
 
 
 def poem_offered(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> bool:
@@ -263,12 +356,29 @@ class Chart:
     columns: list[str]
     rows: list[list[str]]
 
+    # The table's head and body written in one go (each cell escaped as the template escapes it): the template's
+    # nested loops over weeks x series cost more than the rest of the page.
+    @property
+    def head_html(self) -> SafeString:
+        return mark_safe("".join(f'<th scope="col">{conditional_escape(column)}</th>' for column in self.columns))  # noqa: S308
+
+    @property
+    def body_html(self) -> SafeString:
+        # The cells are plain strings (`_table`): Python's html.escape is what Django's escape does to them.
+        rows = (
+            f'<tr><th scope="row">{html.escape(row[0])}</th>'
+            + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[1:])
+            + "</tr>"
+            for row in self.rows
+        )
+        return mark_safe("".join(rows))  # noqa: S308 - every cell is escaped
+
 
 def _table(series: list[Series], first: str, unit: str = "") -> tuple[list[str], list[list[str]]]:
     rows = []
     for index, (day, _) in enumerate(series[0].points if series else []):
         values = [one.points[index][1] for one in series]
-        rows.append([f"{day:%d %b %Y}"] + ["-" if v is None else f"{v:g}{unit}" for v in values])
+        rows.append([admin_charts.day_label(day)] + ["-" if v is None else f"{v:g}{unit}" for v in values])
     return [first] + [one.name for one in series], rows
 
 

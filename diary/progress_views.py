@@ -29,7 +29,7 @@ def progress_page(request):
         "charts": progress.charts(data),
         "period": period,
         "periods": [(code, label) for code, (label, _) in progress.PERIODS.items()],
-        "poem_due": progress.poem_due(patient=patient, day=end),
+        "poem_due": progress.poem_due(patient=patient, day=end, courses=data.running_on(end)),
         "prefs_form": ScorePrefsForm(instance=patient),
         "poem_credit": POEM_CREDIT,
     }

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+
 from diary import progress as progress_reads
 from diary import selectors
-from diary.models import Entry, Flag, Patient, Photo, Treatment
+from diary.models import Flag, Patient, Photo, Treatment
 from prepared import prepared
 
 DEFAULT_DAYS = 28
@@ -49,7 +52,7 @@ class Summary:
     courses: list[CourseRow]
     flags: list[Flag]
     photos: list[PhotoPair]
-    notes: list[Entry] | None  # None: the patient has not included their notes
+    notes: list[progress_reads.LoggedDay] | None  # None: the patient has not included their notes
 
     @property
     def days(self) -> int:
@@ -57,16 +60,19 @@ class Summary:
 
     @property
     def days_logged(self) -> int:
-        return sum(1 for day in self.progress.timeline.days if day.entry)
+        return len(self.progress.logged)
 
     @property
-    def symptom_rows(self) -> list[dict]:
-        """Per week, the highest severity of each symptom reported in the period (None where not reported)."""
+    def symptom_rows_html(self) -> SafeString:
+        """The symptom timeline's rows: per week, its peak itch, sleep loss and the highest severity of each symptom
+        reported in the period ("-" where none), written in one go as the template wrote them."""
         names = self.progress.symptom_names
-        return [
-            {"bucket": bucket, "severities": [bucket.severities.get(name) for name in names]}
-            for bucket in self.progress.buckets
-        ]
+        rows = []
+        for bucket in self.progress.buckets:
+            cells = [bucket.peak_itch, bucket.sleep_loss, *(bucket.severities.get(name) for name in names)]
+            cells_html = "".join(f"<td>{'-' if value is None else localize(value)}</td>" for value in cells)
+            rows.append(f'<tr><th scope="row">{progress_reads.short_day(bucket.start)}</th>{cells_html}</tr>')
+        return mark_safe("\n      ".join(rows))  # noqa: S308 - dates and numbers only
 
     @property
     def photo_list(self) -> list[Photo]:
@@ -89,7 +95,7 @@ def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date)
     ]
     notes = None
     if patient.summary_notes:
-        notes = [day.entry for day in progress.timeline.days if day.entry and day.entry.notes.strip()]
+        notes = [day for day in progress.logged if day.notes.strip()]
     return Summary(
         patient=patient,
         start=start,

@@ -149,7 +149,7 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "alerts": alerts,
         "notices": _placed(request, {"reactions", "photos"} | ({"alerts"} if alerts.flags else set())),
         "apply_form": forms.get("apply_form"),
-        "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form")),
+        "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form"), is_today=day == today),
         "reference_version": version,
         "reaction_form": forms.get("reaction_form")
         or ReactionForm(patient=patient, courses=[course.treatment for course in progress], reference_version=version),
@@ -165,19 +165,18 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
     return render(request, "diary/entry_day.html", context)
 
 
-def _apply_forms(patient: Patient, day: datetime.date, progress, posted: ApplyForm | None) -> list[tuple]:
-    """Each course of the day with its "Applied" form: the one just posted comes back bound, with its errors."""
+def _apply_forms(patient: Patient, day: datetime.date, progress, posted: ApplyForm | None, *, is_today: bool):
+    """Each course of the day with its "Applied" form: the one just posted comes back bound, with its errors. On
+    Today the form is a button and hidden inputs (diary.day_html.course_cards), so no unbound form is made there."""
     posted_pk = posted["treatment"].value() if posted is not None else None
     initial = {"time": f"{services.MISSED_DAY_TIME:%H:%M}"}
-    return [
-        (
-            course,
-            posted
-            if posted_pk is not None and str(posted_pk) == str(course.treatment.pk)
-            else ApplyForm(patient=patient, day=day, initial={"treatment": course.treatment.pk, **initial}),
-        )
-        for course in progress
-    ]
+
+    def form_for(treatment: Treatment) -> ApplyForm | None:
+        if posted_pk is not None and str(posted_pk) == str(treatment.pk):
+            return posted
+        return None if is_today else ApplyForm(patient=patient, day=day, initial={"treatment": treatment.pk, **initial})
+
+    return [(course, form_for(course.treatment)) for course in progress]
 
 
 # --- Home, sign-up, settings -------------------------------------------------------------

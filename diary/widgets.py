@@ -1,4 +1,5 @@
-"""A `<select>` rendered in Python: the same HTML as Django's template widget, without a template per option.
+"""A `<select>` and a `<textarea>` rendered in Python: the same HTML as Django's template widgets, without a template
+per option (or per attribute).
 
 Django's `Select` renders `select.html`, which includes `select_option.html` (and `attrs.html`) once per
 `<option>`: on the diary's day page the 48 symptoms and 11 body areas made form widgets more than half of
@@ -55,3 +56,30 @@ class Select(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value and label above is escaped
+
+
+class DateInput(forms.DateInput):
+    """A date picker (`<input type="date">`, ISO dates) written in Python: Django's `input.html` and `attrs.html`,
+    character for character (a test compares them), without two templates a field (the visit summary's dates)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], shown, _attrs(widget["attrs"])
+        )
+
+
+class Textarea(forms.Textarea):
+    """Django's `textarea.html` and its `attrs.html` (a template loop over the attributes: a tenth of the day page's
+    template time, for the notes alone) as one string; named `Textarea` for crispy-forms' CSS class, as `Select`."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        attrs = self.build_attrs(self.attrs, attrs)
+        value = self.format_value(value)
+        return format_html('<textarea name="{}"{}>\n{}</textarea>', name, _attrs(attrs), value or "")

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.test import Client
 from django.urls import reverse
 
@@ -80,7 +81,26 @@ def test_a_superuser_finds_and_removes_a_users_passkey_in_admin(superuser_client
 
 
 def test_every_list_s_row_checkbox_is_django_s_html_written_without_the_widget_templates(patient):
-    flag = make_flag(patient)
+    flag = make_flag(patient, rule_text='<b>Swelling</b> & "fever"')
     for model_admin in admin.site._registry.values():
         assert model_admin.action_checkbox(flag) == admin.ModelAdmin.action_checkbox(model_admin, flag)
-    assert 'aria-label="Select this object for an action - ' in admin.site._registry[Flag].action_checkbox(flag)
+    checkbox = admin.site._registry[Flag].action_checkbox(flag)
+    assert 'aria-label="Select this object for an action - &lt;b&gt;Swelling&lt;/b&gt; &amp; &quot;fever' in checkbox
+
+
+def test_every_list_s_action_menu_is_django_s_html_written_without_the_widget_templates(superuser_client):
+    shown = 0
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        listing = superuser_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        ours = listing.context["action_form"]
+        if ours is None:  # no actions on this list
+            continue
+        djangos = helpers.ActionForm(auto_id=None)
+        djangos.fields["action"].choices = model_admin.get_action_choices(listing.wsgi_request)
+        assert type(ours) is not helpers.ActionForm
+        assert [str(field) for field in ours] == [str(field) for field in djangos], model
+        page = listing.content.decode()
+        assert str(djangos["action"]) in page or 'name="action"' not in page, model  # an empty list has no menu
+        shown += 'name="action"' in page
+    assert shown > 10

@@ -3,7 +3,7 @@
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 
-from diary import admin_rows, admin_selectors
+from diary import admin_nav, admin_rows, admin_selectors
 
 register = template.Library()
 
@@ -22,3 +22,9 @@ def fast_result_list_tag(parser, token):
     return InclusionAdminNode(
         parser, token, func=admin_rows.result_list, template_name="change_list_results.html", takes_context=False
     )
+
+
+@register.simple_tag(takes_context=True)
+def nav_app_list(context) -> str:
+    """The sidebar's `admin/app_list.html`, rendered once per distinct content (diary.admin_nav)."""
+    return admin_nav.nav_app_list_html(request=context["request"], app_list=context["available_apps"])

@@ -44,3 +44,17 @@ def fill(route: str, value) -> str:
     """`{{ nav.routes.day|fill:day }}`: a page's address for one day or row, from the route worked out once per
     process (diary.context_processors.NAV_ROUTES): the same as `{% url %}` with that argument."""
     return route.replace("{}", str(value))
+
+
+@register.filter
+def code_field(field: BoundField):
+    """`{{ form.start|code_field }}`: `|as_crispy_field` for a field made from the form's code alone, crispy's
+    wrapper kept per process (diary/fragments.py)."""
+    return fragments.code_field_html(field)
+
+
+@register.filter
+def choices_form(form):
+    """`{{ prefs_form|choices_form }}`: `|crispy` for an unbound form of fixed choices, kept per process by its
+    values (diary/fragments.py)."""
+    return fragments.choices_form_html(form)

@@ -3,10 +3,14 @@ session signs the patient in; an expired or unknown one is no session at all."""
 
 import datetime
 
+import pytest
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.sessions import SessionStore
+from accounts.sessions import MODEL_BACKEND, SessionStore, session_user
 
 
 def test_a_live_session_signs_the_patient_in_and_an_expired_one_does_not(client, patient):
@@ -25,3 +29,89 @@ def test_the_store_reads_its_own_row_and_forgets_an_unknown_key(db):
     unknown = SessionStore(session_key="x" * 32)
     assert unknown.load() == {}
     assert unknown.session_key is None  # a new key will be made, never the one the browser sent
+
+
+def _login_data(user, backend: str = MODEL_BACKEND) -> dict:
+    return {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: user.get_session_auth_hash()}
+
+
+def _request(rf, data: dict):
+    store = SessionStore()
+    store.update(data)
+    store.save()
+    request = rf.get("/")
+    request.session = SessionStore(session_key=store.session_key)
+    return request
+
+
+def _outcome(read, rf, data: dict) -> tuple:
+    """Who the read signs in, and what is left of the session afterwards."""
+    request = _request(rf, data)
+    key = request.session.session_key
+    user = read(request)
+    session = request.session
+    return (
+        type(user).__name__,
+        user.pk,
+        session.session_key == key,
+        session.get(SESSION_KEY),
+        session.get(HASH_SESSION_KEY),
+    )
+
+
+CASES = ["signed in", "password changed", "no hash", "old secret", "inactive", "deleted", "unlisted backend",
+         "passkey backend", "no session", "bad user id"]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_session_user_is_djangos_get_user_case_by_case(rf, patient, settings, case):
+    """accounts.sessions.session_user against django.contrib.auth.get_user: the same user, and the same session
+    afterwards (kept, ended, or given a new key after a rotated secret)."""
+    user = patient.user
+    data = _login_data(user)
+    if case == "password changed":
+        user.set_password("a new password 123")
+        user.save()
+    elif case == "no hash":
+        del data[HASH_SESSION_KEY]
+    elif case == "old secret":
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+        settings.SECRET_KEY = "a-rotated-secret-key-" + "r" * 40
+    elif case == "inactive":
+        user.is_active = False
+        user.save()
+    elif case == "deleted":
+        data[SESSION_KEY] = str(user.pk + 1000)
+    elif case == "unlisted backend":
+        data[BACKEND_SESSION_KEY] = "somewhere.else.Backend"
+    elif case == "passkey backend":
+        data = _login_data(user, backend="django_otp_webauthn.backends.WebAuthnBackend")
+    elif case == "no session":
+        data = {}
+    elif case == "bad user id":
+        data[SESSION_KEY] = "not a number"
+
+    if case == "bad user id":  # Django raises on a session it never wrote; so does the prepared read
+        with pytest.raises(ValidationError):
+            auth.get_user(_request(rf, data))
+        with pytest.raises(ValidationError):
+            session_user(_request(rf, data))
+        return
+    ours, djangos = _outcome(session_user, rf, data), _outcome(auth.get_user, rf, data)
+
+    assert ours == djangos
+    signed_in = case in {"signed in", "old secret", "passkey backend"}
+    assert ours[0] == ("User" if signed_in else "AnonymousUser")
+    assert ours[2] == (case not in {"password changed", "no hash", "old secret"})  # ended, or a new key
+
+
+def test_a_password_changed_elsewhere_signs_this_session_out(client, patient):
+    client.force_login(patient.user)
+    assert client.get("/diary/treatments/").status_code == 200
+    patient.user.set_password("changed on another phone 123")
+    patient.user.save()
+
+    response = client.get("/diary/treatments/")
+
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert not Session.objects.exists()  # the old session is ended, not only refused

@@ -13,6 +13,7 @@ from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -645,6 +646,70 @@ def test_the_patient_list_rows_are_the_markup_django_writes(request, client, who
     else:
         assert list(admin_rows.rows(cl)) == django_rows
         assert ("action-checkbox" in django_rows[0]) == (who == "superuser")
+
+
+@pytest.mark.parametrize("who", ["superuser", "derm"])
+@pytest.mark.parametrize(
+    "query", [{}, {"status": "all", "o": "-6"}, {"q": "alice", "o": "4.5"}, {"status": "resolved"}, {"_popup": "1"}]
+)
+def test_the_flag_queue_rows_are_the_markup_django_writes(request, client, who, mine, query):
+    # The queue's columns mix methods and model fields (the rule with its link, two dates, the status by its label);
+    # diary.admin_rows writes them, and Django's items_for_result must agree cell for cell.
+    patient = mine[Patient]
+    make_flag(patient, urgency=Urgency.EMERGENCY, status=Flag.Status.RESOLVED, rule_text="<b>Swelling</b> & fever")
+    make_flag(patient, status=Flag.Status.ACKNOWLEDGED, first_seen=patient.today() - datetime.timedelta(days=40))
+    five_days_ago = patient.today() - datetime.timedelta(days=5)
+    make_flag(patient, rule_text="   ", first_seen=five_days_ago, last_seen=five_days_ago + datetime.timedelta(days=2))
+    client.force_login(request.getfixturevalue(who))
+    listing = client.get(url(Flag, "changelist"), query)
+    cl = listing.context["cl"]
+    django_rows = ["".join(items_for_result(cl, result, None)) for result in cl.result_list]
+    assert django_rows
+    for row in django_rows:
+        assert f"<tr>{row}</tr>" in listing.text
+    if query.get("_popup"):
+        assert "data-popup-opener" in django_rows[0]
+    else:
+        assert list(admin_rows.rows(cl)) == django_rows
+        assert 'class="field-first_seen nowrap"' in django_rows[0]
+        shows_resolved = query.get("status") in ("all", "resolved")
+        assert ("&lt;b&gt;Swelling&lt;/b&gt; &amp; fever" in listing.text) == shows_resolved
+
+
+def test_the_lean_rows_write_dates_in_the_active_languages_format(client, derm, mine):
+    # A date's text is kept per process, keyed by the active language and its format: a page in another language
+    # gets its own text, the same as Django's, and the first language's text is still right afterwards.
+    client.force_login(derm)
+    cl = client.get(url(Flag, "changelist")).context["cl"]
+
+    def both():
+        return list(admin_rows.rows(cl)), ["".join(items_for_result(cl, result, None)) for result in cl.result_list]
+
+    lean, django_rows = both()
+    assert lean == django_rows
+    with override_settings(LANGUAGE_CODE="de"):
+        lean_de, django_de = both()
+    assert lean_de == django_de != django_rows
+    assert both() == (django_rows, django_rows)
+
+
+def test_every_admin_list_writes_the_rows_django_writes(client, superuser, mine, theirs):
+    # The project's change_list template gives every registered list (ours and third-party ones) the lean rows
+    # where they cover its columns, and Django's otherwise: either way, the same markup as Django's.
+    client.force_login(superuser)
+    covered = set()
+    for model in django_admin.site._registry:
+        opts = model._meta
+        listing = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        assert listing.status_code == 200, model
+        cl = listing.context["cl"]
+        django_rows = ["".join(items_for_result(cl, result, None)) for result in cl.result_list]
+        for row in django_rows:
+            assert f"<tr>{row}</tr>" in listing.text, model
+        if admin_rows._covered(cl):
+            covered.add(model)
+            assert list(admin_rows.rows(cl)) == django_rows, model
+    assert {Patient, Treatment, Entry, Application, Reaction, Flag, Photo} <= covered
 
 
 def test_the_patient_list_sorts_by_last_entry_days_logged_and_open_flags(client, derm, mine):

@@ -29,6 +29,28 @@ def test_a_patients_menu_links_to_each_page_and_marks_the_current_one(client, pa
     assert f'action="{reverse("logout")}"' in response.content.decode()
 
 
+@pytest.mark.parametrize("path", [*MENU, "diary:settings", "diary:treatment-add"])
+def test_the_menu_marks_the_page_shown_and_only_it(client, patient, path):
+    client.force_login(patient.user)
+
+    menu = client.get(reverse(path)).content.decode().split('<ul class="navbar-nav me-auto">', 1)[1].split("</ul>")[0]
+
+    current = re.findall(r'class="nav-link active" aria-current="page" href="([^"]+)"', menu)
+    assert current == ([] if path == "diary:treatment-add" else [reverse(path)])
+    assert menu.count("aria-current") == len(current) and menu.count('class="nav-link"') == 8 - len(current)
+
+
+def test_the_patients_menu_follows_the_prefix_and_marks_the_page_under_it(rf):
+    set_script_prefix("/skin/")
+    try:
+        menu = navigation(rf.get("/skin/diary/history/"))["patient_menu"]
+        unmarked = navigation(rf.get("/diary/history/"))["patient_menu"]
+    finally:
+        set_script_prefix("/")
+    assert 'class="nav-link active" aria-current="page" href="/skin/diary/history/">History</a>' in menu
+    assert 'href="/skin/">Today</a>' in menu and "aria-current" not in unmarked
+
+
 def test_a_visitor_sees_log_in_and_sign_up_and_no_diary_pages(client):
     links = _links(client.get(reverse("drugs:drug-list")))
     assert reverse("login") in links and reverse("signup") in links

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from diary import services
@@ -88,6 +88,8 @@ def _apply(patient, symptom, today, operations) -> dict[datetime.date, list[int]
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations=operations)
+# Found by this test: a withdrawn flag revived by an earlier episode kept the days it held when it was withdrawn.
+@example(operations=[("write", 2, 2), ("write", 5, 2), ("write", 7, 2), ("edit", 5, 1), ("write", 10, 2)])
 def test_evidence_and_present_since_match_a_brute_force_reading_after_any_edits(operations):
     with transaction.atomic():
         patient = PatientFactory(time_zone="UTC")
@@ -116,3 +118,26 @@ def test_evidence_and_present_since_match_a_brute_force_reading_after_any_edits(
         assert dates == [(min(expected), max(expected))]
     else:
         assert got == []
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_flag_revived_by_an_earlier_episode_shows_only_that_episode():
+    patient = PatientFactory(time_zone="UTC")
+    drug, symptom = DrugFactory(), SymptomFactory()
+    TreatmentFactory(patient=patient, drug=drug, started_on=datetime.date(2020, 1, 1))
+    WarningSign.objects.create(
+        drug=drug, symptom=symptom, min_severity=MIN_SEVERITY, persists_days=PERSISTS, urgency=Urgency.SOON, advice="."
+    )
+    reference_version_bump()
+    today = patient.today()
+    # Days 7, 5 and 2 ago make one episode; making day 5 mild withdraws it; days 10 to 7 ago are a new one.
+    _apply(patient, symptom, today, [("write", 2, 2), ("write", 5, 2), ("write", 7, 2), ("edit", 5, 1)])
+    assert not Flag.objects.filter(patient=patient, status__in=Flag.ACTIVE).exists()
+    _apply(patient, symptom, today, [("write", 10, 2)])
+
+    flag = Flag.objects.get(patient=patient, status__in=Flag.ACTIVE)
+    seven_ago, ten_ago = today - datetime.timedelta(days=7), today - datetime.timedelta(days=10)
+    assert (flag.first_seen, flag.last_seen) == (seven_ago, seven_ago)
+    assert [(d["date"], d["present_since"]) for d in flag.evidence["days"]] == [
+        (seven_ago.isoformat(), ten_ago.isoformat())
+    ]

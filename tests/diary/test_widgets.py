@@ -1,13 +1,15 @@
 """The diary's selects are rendered in Python (diary/widgets.py): the HTML must be Django's, to the character,
 so a screen reader hears the same labels, ids, selected option and error attributes."""
 
+import datetime
+
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.utils.safestring import mark_safe
 
 from diary import widgets
-from diary.forms import ReactionForm, SettingsForm, TreatmentForm
+from diary.forms import EntryForm, ReactionForm, SettingsForm, TreatmentForm
 
 CHOICES = [
     ("", "Choose <one>"),
@@ -77,3 +79,37 @@ def test_grouped_choices_and_help_text_are_the_same_html_as_before(reference):
         ours, djangos = form_class(), _as_django(form_class(), name)
 
         assert _crispy(ours, name) == _crispy(djangos, name)
+
+
+@pytest.mark.parametrize("value", [datetime.date(2026, 3, 9), "2026-03-09", "not a <date> & more", "", None])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "id_start", "class": "form-control is-invalid", "aria-describedby": "x_help", "required": True}],
+)
+def test_a_date_input_renders_exactly_as_djangos_template_widget(value, attrs):
+    expected = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d").render("start", value, attrs)
+
+    assert widgets.DateInput().render("start", value, attrs) == expected
+
+
+@pytest.mark.parametrize("value", ["", None, "0", 'Itchy <b>&</b> "dry"\nsecond line', mark_safe("<i>safe</i>")])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"class": "textarea form-control is-invalid", "aria-invalid": "true", "required": True, "disabled": False}],
+)
+def test_a_textarea_renders_exactly_as_djangos_template_widget(value, attrs):
+    expected = forms.Textarea(attrs={"rows": 3}).render("notes", value, attrs)
+
+    assert widgets.Textarea(attrs={"rows": 3}).render("notes", value, attrs) == expected
+
+
+@pytest.mark.parametrize("data", [None, {"itch": "11", "notes": "x" * 5001}])
+def test_the_notes_field_with_its_errors_is_the_same_html_as_before(data):
+    ours, djangos = EntryForm(data), EntryForm(data)
+    field = djangos.fields["notes"]
+    field.widget = type("Textarea", (forms.Textarea,), {})(attrs=field.widget.attrs)
+
+    html = _crispy(ours, "notes")
+
+    assert html == _crispy(djangos, "notes")
+    assert ("aria-invalid" in html) == (data is not None)

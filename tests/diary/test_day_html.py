@@ -1,0 +1,108 @@
+"""The day page's lists written in Python (diary/day_html.py): every value escaped as the template escaped it, times
+in the page's time zone."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from diary.context_processors import NAV_ROUTES, _nav_urls
+from diary.day_html import entry_details
+from diary.selectors import DayLog, LoggedApplication, LoggedReaction
+from tests.factories import DrugFactory, TreatmentFactory
+
+ROUTES = {key: f"/{key}/{{}}/" for key in NAV_ROUTES}
+HOSTILE = '<script>"x" & y</script>'
+
+
+def _day(**fields) -> DayLog:
+    defaults = {
+        "pk": 1,
+        "date": datetime.date(2026, 7, 1),
+        "itch": None,
+        "sleep_loss": None,
+        "notes": "",
+        "is_late": False,
+        "applications": [],
+        "reactions": [],
+    }
+    return DayLog(**{**defaults, **fields})
+
+
+def test_what_a_patient_typed_or_named_is_escaped_in_the_days_list():
+    application = LoggedApplication(
+        pk=7,
+        drug=HOSTILE,
+        strength="1 mg/g <b>",
+        applied_at=datetime.datetime(2026, 7, 1, 20, 5, tzinfo=datetime.UTC),
+        amount_display="1 FTU & more",
+        areas=["Face <1>", "Hands & feet"],
+    )
+    reaction = LoggedReaction(pk=9, severity=3, symptom=HOSTILE, body_area="ARM <L>", drug="Cream & co")
+    entry = _day(applications=[application], reactions=[reaction], itch=0, notes="Dry <patch>\nsecond line")
+
+    with timezone.override("Europe/London"):
+        html = str(entry_details(entry=entry, routes=ROUTES))
+
+    assert "<script>" not in html and "<b>" not in html and "<1>" not in html
+    assert "<strong>&lt;script&gt;&quot;x&quot; &amp; y&lt;/script&gt;</strong> 1 mg/g &lt;b&gt;" in html
+    assert '<time datetime="2026-07-01T21:05:00+01:00">21:05</time>' in html  # summer time in London
+    assert "· 1 FTU &amp; more · Face &lt;1&gt;, Hands &amp; feet</span>" in html
+    assert 'href="/application_edit/7/">Edit<span class="visually-hidden"> &lt;script&gt;' in html
+    assert '<span class="badge text-bg-danger">Severe</span>' in html
+    assert " on arm &lt;l&gt; · Cream &amp; co</span>" in html
+    assert 'href="/reaction_delete/9/">Delete' in html
+    assert "Peak itch: <strong>0</strong> of 10" in html and "Sleep loss" not in html
+    assert '<p class="mb-1 diary-notes">Dry &lt;patch&gt;<br>second line</p>' in html
+
+
+def test_a_day_with_nothing_listed_writes_no_headings():
+    html = str(entry_details(entry=_day(), routes=ROUTES))
+
+    assert html.strip() == ""
+
+
+@pytest.mark.django_db
+def test_a_course_card_escapes_the_medicine_and_a_typed_time(client, patient, face):
+    drug = DrugFactory(slug="hostile", generic_name=HOSTILE)
+    course = TreatmentFactory(patient=patient, drug=drug, body_areas=[face], strength="A & B")
+    client.force_login(patient.user)
+    day = patient.today() - datetime.timedelta(days=2)
+
+    text = client.post(
+        reverse("diary:application-add", args=[day]), {"treatment": course.pk, "time": '<i>"9'}
+    ).content.decode()
+
+    card = re.search(r'<div class="card mb-2">.*?</form>', text, re.S).group(0)
+    assert "<script>" not in card and "<i>" not in card
+    assert "&lt;script&gt;&quot;x&quot; &amp; y&lt;/script&gt; A &amp; B</h3>" in card
+    assert 'value="&lt;i&gt;&quot;9" aria-invalid="true"' in card
+    assert f'action="{_nav_urls("config.urls", "/")["routes"]["application_add"].format(day)}"' in card
+    assert card.count('name="csrfmiddlewaretoken"') == 1 and card.count('name="idempotency_key"') == 1
+
+
+@pytest.mark.django_db
+def test_a_course_on_the_course_list_escapes_its_medicine_and_instructions(client, patient, face):
+    drug = DrugFactory(slug="hostile", generic_name=HOSTILE)
+    course = TreatmentFactory(
+        patient=patient,
+        drug=drug,
+        body_areas=[face],
+        strength="A & B",
+        started_on=patient.today(),
+        instructions='Thin <b>layer</b> & "rub"\nthen wash',
+    )
+    client.force_login(patient.user)
+
+    text = client.get(reverse("diary:treatment-list")).content.decode()
+
+    card = re.search(r"<article .*?</article>", text, re.S).group(0)
+    assert "<script>" not in card and "<b>" not in card
+    assert f'id="treatment-{course.pk}">&lt;script&gt;&quot;x&quot; &amp; y&lt;/script&gt; A &amp; B</h3>' in card
+    assert "Thin &lt;b&gt;layer&lt;/b&gt; &amp; &quot;rub&quot;<br>then wash</p>" in card
+    assert f"Since {patient.today().day} {patient.today():%B %Y}" in card
+    assert f'action="{reverse("diary:treatment-stop", args=[course.pk])}"' in card
+    assert f'href="{reverse("reminders:schedule-edit", args=[course.pk])}"' in card
+    assert card.count('name="csrfmiddlewaretoken"') == 1
