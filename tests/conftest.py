@@ -12,6 +12,11 @@ pytest_plugins = ["pytester"]
 # ORM calls there unless told this is safe (it is: the loop never runs Django code).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# How long a test waits for a Python process it starts (manage.py, a second worker) before failing: a guard against
+# a child that hangs, not a measure of speed. In CI both passes run at once (.ci/run), and on a machine shared with
+# other work a child's Django start has taken over a minute.
+SUBPROCESS_TIMEOUT_S = 300
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -109,8 +114,9 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(message + " REQUIRE_BROWSER=1 makes this an error.", pytrace=False)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
@@ -136,9 +142,14 @@ class RecordedPage:
         return [url for url in self.requests if not (url.startswith(self.origin + "/") or url.startswith("data:"))]
 
 
+# How long a page action or an `expect(...)` waits before failing (Playwright's defaults: 30 s and 5 s). CI runs the
+# PostgreSQL pass beside the browser tests (.ci/run), so a page may wait a few seconds for a busy core.
+BROWSER_TIMEOUT_MS = 10_000
+
+
 def _recorded_page(browser, live_server, viewport):
     context = browser.new_context(viewport=viewport, base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     recorded = RecordedPage(context.new_page(), live_server.url)
     return context, recorded
 

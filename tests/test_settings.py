@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import SUBPROCESS_TIMEOUT_S
+
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k7Qp2vLx9Wm4Rt8Yz1Nb6Hc3Jd5Fg0Se-Ua_Io7Pl2Kj9Mn4Bv8Cx1Zq6Wr3Et5"
 
@@ -17,7 +19,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_ENV_FILE": "", **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
 
 
@@ -70,7 +72,7 @@ def test_transport_security_can_be_switched_off_for_a_tls_proxy():
         },
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
 
     assert result.stdout.split() == ["False", "0", "True", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
@@ -89,7 +91,7 @@ def test_an_sqlite_database_is_set_up_for_several_server_processes(tmp_path):
         },
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
 
     assert "'transaction_mode': 'IMMEDIATE'" in result.stdout

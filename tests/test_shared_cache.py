@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.conftest import SUBPROCESS_TIMEOUT_S
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # One worker process: count one clinic-code attempt from an address, as clinics.views.join does.
@@ -29,7 +31,12 @@ def attempt_in_a_new_process(database: Path) -> int:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env = {**clean, "DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": f"sqlite:///{database}"}
     result = subprocess.run(
-        [sys.executable, "-c", ONE_ATTEMPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", ONE_ATTEMPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
     assert result.returncode == 0, result.stderr
     return int(result.stdout.strip().splitlines()[-1])

@@ -11,6 +11,7 @@ from diary.models import Flag
 from diary.permissions import ensure_dermatologists_group
 from drugs.models import Urgency
 from tests.browser.journeys import take_screenshot
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.diary.test_admin import diary_for, make_flag
 from tests.factories import PASSWORD, PatientFactory, StaffFactory
 
@@ -28,7 +29,7 @@ DESKTOP = {"width": 1280, "height": 800}
 @pytest.fixture
 def desktop(browser, live_server, transactional_db):
     context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))

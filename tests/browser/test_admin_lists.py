@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from clinics.models import Membership
 from diary.permissions import ensure_clinic_managers_group, ensure_dermatologists_group
 from tests.browser.test_admin import DESKTOP
-from tests.conftest import sign_in
+from tests.conftest import BROWSER_TIMEOUT_MS, sign_in
 from tests.diary.test_admin import diary_for
 from tests.factories import PatientFactory, StaffFactory, clinic_of, join_clinic
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def _staff_page(browser, live_server, user):
     """A 1280x800 page signed in as `user` (two-step sign-in passed, as after a real code)."""
     context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     sign_in(page, live_server, user)
     return context, page

@@ -20,7 +20,7 @@ from diary.permissions import ensure_dermatologists_group
 from drugs.models import BodyArea, Drug, Symptom
 from tests.browser.journeys import BUDGET, LAYOUTS, PageChecks, Visit, open_main_menu, take_screenshot
 from tests.browser.test_admin import current_code
-from tests.conftest import PHONE, RecordedPage, sign_in
+from tests.conftest import BROWSER_TIMEOUT_MS, PHONE, RecordedPage, sign_in
 from tests.diary.test_admin import diary_for
 from tests.factories import PASSWORD, PatientFactory, StaffFactory, jpeg_bytes
 
@@ -43,7 +43,7 @@ def open_page(browser, live_server, transactional_db):
 
     def open_(viewport: dict, **options) -> RecordedPage:
         context = browser.new_context(viewport=viewport, base_url=live_server.url, **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         recorded = RecordedPage(context.new_page(), live_server.url)
         opened.append(recorded)
         return recorded
