@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import SUBPROCESS_TIMEOUT_S
+from tests.conftest import RATELIMIT_NOW, SUBPROCESS_TIMEOUT_S
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,8 +19,11 @@ import django
 django.setup()
 from django.core.management import call_command
 from django.test import RequestFactory
+from types import SimpleNamespace
+import django_ratelimit.core
 from django_ratelimit.core import get_usage
 
+django_ratelimit.core.time = SimpleNamespace(time=lambda: {now})  # both processes in the same window
 call_command("createcachetable", verbosity=0)
 request = RequestFactory().post("/care/join/", REMOTE_ADDR="203.0.113.9")
 print(get_usage(request, group="clinic-code", key="ip", rate="20/h", increment=True)["count"])
@@ -31,7 +34,7 @@ def attempt_in_a_new_process(database: Path) -> int:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env = {**clean, "DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": f"sqlite:///{database}"}
     result = subprocess.run(
-        [sys.executable, "-c", ONE_ATTEMPT],
+        [sys.executable, "-c", ONE_ATTEMPT.format(now=RATELIMIT_NOW)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -54,7 +54,7 @@ def test_a_wrong_code_says_so_and_keeps_what_was_typed(client, patient, clinic):
     assert 'value="NOPE42"' in response.text
 
 
-def test_guessing_codes_is_rate_limited(client, patient, clinic):
+def test_guessing_codes_is_rate_limited(client, patient, clinic, ratelimit_clock):
     client.force_login(patient.user)
     for _ in range(20):
         client.post(reverse("clinics:join"), {"code": "NOPE42"})

@@ -174,7 +174,7 @@ def test_a_period_ending_before_it_starts_is_refused_keeping_what_was_typed(clie
     assert not ShareLink.objects.exists()
 
 
-def test_guessing_share_links_is_rate_limited(client, patient):
+def test_guessing_share_links_is_rate_limited(client, patient, ratelimit_clock):
     path = make_link(client, patient)
     client.logout()
     for n in range(21):  # 20 wrong addresses an hour are answered; after that every address is refused
