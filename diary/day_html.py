@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from diary.selectors import DayLog
-from diary.templatetags.diary_tags import severity_badge
+from diary.templatetags.diary_tags import fill, severity_badge
 from diary.templatetags.idempotency import idempotency_field
 
 
@@ -74,8 +74,9 @@ def entry_details(*, entry: DayLog, routes: dict[str, str]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
 
-def _fill(route: str, pk: int) -> str:
-    return esc(route.replace("{}", str(pk)))
+def _fill(route: str, value) -> str:
+    """`{{ route|fill:value }}`: the address, escaped."""
+    return esc(fill(route, value))
 
 
 def course_cards(
@@ -83,7 +84,7 @@ def course_cards(
 ) -> SafeString:
     """Each course of the day with how much of its schedule is done and its "Applied" form (`csrf_input`: what
     `{% csrf_token %}` writes; each form gets a fresh idempotency key)."""
-    action = esc(routes["application_add"].replace("{}", str(day)))
+    action = _fill(routes["application_add"], day)
     button = "Applied now" if is_today else "Applied"
     parts = []
     for course, course_form in apply_forms:
