@@ -76,6 +76,15 @@ def open_main_menu(page) -> None:
         expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
 
 
+def follow(page, link) -> None:
+    """Click a link and wait until the page it leads to has loaded.
+
+    A click does not wait for the navigation it starts. Checking the page at once could read the old page, or the new
+    one before its document is parsed: axe-core once failed in CI on `document.documentElement` being null."""
+    with page.expect_navigation(wait_until="load"):
+        link.click()
+
+
 def take_screenshot(page, name: str) -> None:
     """Save the whole page as screenshots/<name>.png when SCREENSHOTS=1 (`make screenshots`)."""
     if TAKE_SCREENSHOTS:
@@ -109,6 +118,7 @@ class PageChecks:
 
     def page(self, page, name: str, *, screenshot: str | None = None) -> None:
         """Check the page the browser shows now; `screenshot` names its picture when pictures are taken."""
+        page.wait_for_load_state("load")
         path = _path(page.url)
         response = self.axe.run(page).response
         for kind in ("passes", "violations", "incomplete"):

@@ -18,7 +18,7 @@ from diary import services
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction
 from diary.permissions import ensure_dermatologists_group
 from drugs.models import BodyArea, Drug, Symptom
-from tests.browser.journeys import BUDGET, LAYOUTS, PageChecks, Visit, open_main_menu, take_screenshot
+from tests.browser.journeys import BUDGET, LAYOUTS, PageChecks, Visit, follow, open_main_menu, take_screenshot
 from tests.browser.test_admin import current_code
 from tests.conftest import BROWSER_TIMEOUT_MS, PHONE, RecordedPage, sign_in
 from tests.diary.test_admin import diary_for
@@ -68,7 +68,7 @@ def journey_report(request):
 def open_menu(page, link: str) -> None:
     """Follow a link of the main menu, opening it first where it is folded (phones)."""
     open_main_menu(page)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True))
 
 
 def add_course(page, medicine: str, strength: str, area: str, times: int, started_on: datetime.date) -> None:
@@ -104,7 +104,7 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
     """Sign up, start two courses, log seven days and follow the alert that the last day raises."""
     page.goto("/")
     checks.page(page, "landing", screenshot="01-landing")
-    page.get_by_role("link", name="Start your diary").click()
+    follow(page, page.get_by_role("link", name="Start your diary"))
     checks.page(page, "sign-up", screenshot="02-sign-up")
     page.get_by_label("Username").fill("dana")
     page.get_by_label("Email").fill("dana@example.org")
@@ -121,7 +121,7 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
 
     open_menu(page, "Treatments")
     checks.page(page, "treatments")
-    page.get_by_role("link", name="Add a treatment").click()
+    follow(page, page.get_by_role("link", name="Add a treatment"))
     checks.page(page, "add a treatment")
     page.go_back()
     add_course(page, TACROLIMUS, "0.1% ointment (1 mg/g)", "Face and neck", 2, week[0] - datetime.timedelta(days=1))
@@ -159,7 +159,7 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
     expect(page.get_by_role("heading", level=1)).to_contain_text(flag.drug.generic_name, ignore_case=True)
     expect(page.locator("#warning-signs")).to_contain_text("burning", ignore_case=True)
     checks.page(page, "medicine guide", screenshot="08-medicine-guide")
-    page.get_by_role("link", name="Medicine guide", exact=True).first.click()
+    follow(page, page.get_by_role("link", name="Medicine guide", exact=True).first)
     checks.page(page, "guide index")
 
     # The photos of the first and the last day, side by side.
@@ -174,7 +174,7 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
     checks.page(page, "photo compare", screenshot="06-photo-compare")
     open_menu(page, "Photos")
     checks.page(page, "photos")
-    page.get_by_role("img", name=re.compile("^Face and neck on .*: Day 1$")).click()
+    follow(page, page.get_by_role("img", name=re.compile("^Face and neck on .*: Day 1$")))
     expect(page.get_by_role("img", name=re.compile("^Face and neck on .*: Day 1$"))).to_be_visible()
     checks.page(page, "photo")
 
@@ -190,18 +190,18 @@ def a_new_patients_first_week(page, checks: PageChecks) -> Patient:
     checks.page(page, "history", screenshot="05-history")
 
     page.goto("/")
-    page.get_by_role("link", name="Edit Burning").click()
+    follow(page, page.get_by_role("link", name="Edit Burning"))
     expect(page.get_by_role("radio", name="Severe")).to_be_checked()
     checks.page(page, "edit a reaction")
     page.go_back()
-    page.get_by_role("link", name=re.compile(f"^Edit {re.escape(TACROLIMUS)} at ")).click()
+    follow(page, page.get_by_role("link", name=re.compile(f"^Edit {re.escape(TACROLIMUS)} at ")))
     checks.page(page, "edit an application")
     page.go_back()
 
     open_menu(page, "Alerts")
     expect(page.locator(".flag-alert")).to_have_count(1)
     checks.page(page, "my alerts", screenshot="07-my-alerts")
-    page.get_by_role("link", name="Details of this alert").click()
+    follow(page, page.get_by_role("link", name="Details of this alert"))
     checks.page(page, "alert")
     open_menu(page, "Settings")
     checks.page(page, "settings")
@@ -573,7 +573,7 @@ def test_a_dermatologist_reviews_the_flag_from_the_queue_with_the_timeline_and_a
     expect(past).to_contain_text("Resolved")
     expect(past).to_contain_text("Your dermatologist (dr-grey): Seen in clinic: thinner layer, once a day for a week.")
     checks.page(phone, "my alerts, resolved", screenshot="11-my-alerts-resolved")
-    past.get_by_role("link", name=flag.rule_text).click()
+    follow(phone, past.get_by_role("link", name=flag.rule_text))
     expect(phone.get_by_role("heading", name=re.compile("^Resolved by your dermatologist"))).to_be_visible()
     checks.page(phone, "resolved alert")
     phone.goto(f"/diary/photos/{photo.pk}/")

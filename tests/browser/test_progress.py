@@ -14,7 +14,7 @@ from diary import services
 from diary.models import PoemScore
 from diary.permissions import ensure_dermatologists_group
 from drugs.models import BodyArea, Symptom
-from tests.browser.journeys import SCREENSHOTS, TAKE_SCREENSHOTS, PageChecks, take_screenshot
+from tests.browser.journeys import SCREENSHOTS, TAKE_SCREENSHOTS, PageChecks, follow, take_screenshot
 from tests.browser.test_journeys import DESKTOP, check_everything, journey_report, open_page, start_course  # noqa: F401 - the journeys' fixtures, shared
 from tests.conftest import PHONE, sign_in
 from tests.factories import PatientFactory, StaffFactory, jpeg_bytes
@@ -58,7 +58,7 @@ def test_a_patient_answers_poem_sees_progress_and_the_summary_and_the_dermatolog
 
     # Today asks for this week's POEM; the patient answers six questions and leaves one blank.
     phone.goto("/")
-    phone.get_by_role("link", name="Answer POEM").click()
+    follow(phone, phone.get_by_role("link", name="Answer POEM"))
     checks.page(phone, "POEM", screenshot="12-poem")
     for number, answer in enumerate(["5-6 days", "3-4 days", "No days", "1-2 days", "3-4 days", "Every day"], 1):
         question = phone.get_by_role("group", name=f"{number}. Over the last week")
@@ -71,11 +71,11 @@ def test_a_patient_answers_poem_sees_progress_and_the_summary_and_the_dermatolog
     expect(phone.get_by_text("12 (moderate)", exact=True)).to_be_visible()
     expect(phone.locator("svg.trend-chart")).to_have_count(5)  # itch, POEM, symptoms, adherence, grams
     checks.page(phone, "progress", screenshot="13-progress")
-    phone.get_by_role("link", name="1 year").click()
+    follow(phone, phone.get_by_role("link", name="1 year"))
     checks.page(phone, "progress, a year")
 
     # The visit summary, with the first and last photo of the face.
-    phone.get_by_role("link", name="Visit summary for your appointment").click()
+    follow(phone, phone.get_by_role("link", name="Visit summary for your appointment"))
     expect(phone.get_by_role("heading", name="Visit summary")).to_be_visible()
     expect(phone.locator(".summary-photos img")).to_have_count(2)
     checks.page(phone, "visit summary", screenshot="14-visit-summary")
