@@ -137,7 +137,7 @@ class PageChecks:
             take_screenshot(page, screenshot)
 
     def revisit(self, storage_state) -> None:
-        """Each page again in a fresh context (cold cache): its weight, then its layout at 320 px and at 200%."""
+        """Each page again on a cold cache: its weight, then its layout at 320 px and at 200% (fresh contexts)."""
         self.weigh(storage_state)
         for name in LAYOUTS:
             self.lay_out(storage_state, name)
