@@ -4,6 +4,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db.models import (
     Count,
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinics import selectors as care
+from clinics.models import display_name
 from diary.adherence import Adherence, adherence, adherence_by_patient
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
@@ -75,17 +77,27 @@ def _member_patient_with_user(*, pk: int, user_id: int):
     return patients.filter(pk=pk).select_related("user")
 
 
-def patients_to_choose(*, user: AbstractUser) -> list[Patient]:
-    """The first PATIENT_CHOICES + 1 patients the user may see, by name, with their user (the admin's patient
-    filter offers them when there are at most PATIENT_CHOICES): one prepared query."""
-    return _as_viewer(user, _patients_to_choose, _member_patients_to_choose)
+def patients_to_choose(*, user: AbstractUser) -> list[tuple[int, str]] | None:
+    """(id, name shown) of the patients the user may see, by name, for the admin's patient filter; None when there
+    are more than PATIENT_CHOICES (the filter then offers none): one prepared query of ids and names, no rows made
+    into models (a clinic's list is mostly past the limit, and then no name is shown)."""
+    rows = _as_viewer(user, _patients_to_choose, _member_patients_to_choose)
+    if len(rows) > PATIENT_CHOICES:
+        return None
+    person = get_user_model()
+    return [
+        (pk, display_name(person(first_name=first_name, last_name=last_name, username=username)))
+        for pk, first_name, last_name, username in rows
+    ]
 
 
 PATIENT_CHOICES = 30
 
 
-def _by_name(patients: QuerySet[Patient]) -> QuerySet[Patient]:
-    return patients.select_related("user").order_by("user__first_name", "user__username")[: PATIENT_CHOICES + 1]
+def _by_name(patients: QuerySet[Patient]) -> QuerySet:
+    return patients.order_by("user__first_name", "user__username").values_list(
+        "pk", "user__first_name", "user__last_name", "user__username"
+    )[: PATIENT_CHOICES + 1]
 
 
 @prepared
