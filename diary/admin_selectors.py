@@ -1,6 +1,7 @@
 """Reads for the clinician admin: each a fixed number of queries however many patients or days."""
 
 import datetime
+import inspect
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -18,7 +19,14 @@ from django.utils import timezone
 
 from clinics import selectors as care
 from clinics.models import display_name
-from diary.adherence import Adherence, adherence, adherence_by_patient
+from diary.adherence import (
+    Adherence,
+    adherence,
+    adherence_by_patient,
+    adherence_of_rows,
+    applications_per_course_day,
+    courses_overlapping,
+)
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import Drug, Severity, Urgency
@@ -140,9 +148,52 @@ def patients_for_changelist(*, queryset: QuerySet[Patient], today: datetime.date
 
 
 def adherence_for_rows(*, patients: list[Patient], today: datetime.date | None = None) -> dict[int, Adherence]:
-    """Adherence (diary.adherence) over the last 14 days for these patients (a page of the list), in two queries."""
+    """Adherence (diary.adherence) over the last 14 days for these patients (a page of the list), in two queries:
+    prepared for a page of up to ROW_SLOTS patients (the list's page), the ORM's for a longer one ("show all")."""
     start, end = adherence_window(today=today)
-    return adherence_by_patient(patient_ids=[patient.pk for patient in patients], start=start, end=end)
+    patient_ids = [patient.pk for patient in patients]
+    if not patient_ids:
+        return {}
+    if len(patient_ids) > ROW_SLOTS:
+        return adherence_by_patient(patient_ids=patient_ids, start=start, end=end)
+    slots = _id_slots(patient_ids)
+    return adherence_of_rows(
+        patient_ids=patient_ids,
+        courses=_page_courses(**slots, start=start, end=end),
+        applied=_page_applications(**slots, start=start, end=end),
+        start=start,
+        end=end,
+    )
+
+
+# A prepared read takes a fixed number of arguments: a page's ids fill this many, the rest get ids no row has.
+ROW_SLOTS = 50
+
+
+def _id_slots(ids: list[int]) -> dict[str, int]:
+    """The ids as the slots' arguments; each unused slot a different negative id (the ORM drops repeated values
+    from an `__in`, which would change the SQL's shape)."""
+    padded = [*ids, *(-1 - n for n in range(ROW_SLOTS - len(ids)))]
+    return {f"id_{n}": pk for n, pk in enumerate(padded)}
+
+
+def _with_id_slots(read):
+    """A prepared read of `read(ids, start, end)` with ROW_SLOTS id arguments (`id_0`...) and the window's dates."""
+
+    def build(**arguments):
+        return read([arguments[f"id_{n}"] for n in range(ROW_SLOTS)], arguments["start"], arguments["end"])
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    build.__signature__ = inspect.Signature(
+        [inspect.Parameter(f"id_{n}", keyword, annotation=int) for n in range(ROW_SLOTS)]
+        + [inspect.Parameter(name, keyword, annotation=datetime.date) for name in ("start", "end")]
+    )
+    build.__qualname__ = f"page_of_{read.__name__}"
+    return prepared(build)
+
+
+_page_courses = _with_id_slots(courses_overlapping)
+_page_applications = _with_id_slots(applications_per_course_day)
 
 
 @dataclass(frozen=True)
