@@ -47,10 +47,32 @@ def action_checkbox(obj) -> str:
     )
 
 
+class HiddenInput(forms.HiddenInput):
+    """Django's hidden `<input>` (`input.html` and `attrs.html`) written in Python: the same HTML, without two
+    templates (the action menu's "select across" field: a tenth of the queue's template time)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else f' value="{escape(widget["value"])}"'
+        extra = "".join(
+            f" {escape(key)}" if value is True else f' {escape(key)}="{escape(value)}"'
+            for key, value in widget["attrs"].items()
+            if value is not False
+        )
+        return mark_safe(f'<input type="{escape(widget["type"])}" name="{escape(name)}"{shown}{extra}>')  # noqa: S308 - escaped
+
+
 class ActionForm(helpers.ActionForm):
-    """Django's action menu, its `<select>` written without a template per option."""
+    """Django's action menu, its `<select>` written without a template per option, its hidden field without
+    templates."""
 
     action = forms.ChoiceField(label=helpers.ActionForm.base_fields["action"].label, widget=Select)
+    select_across = forms.BooleanField(
+        label=helpers.ActionForm.base_fields["select_across"].label,
+        required=False,
+        initial=helpers.ActionForm.base_fields["select_across"].initial,
+        widget=HiddenInput(helpers.ActionForm.base_fields["select_across"].widget.attrs),
+    )
 
 
 class ProjectAdminSite(admin.AdminSite):
