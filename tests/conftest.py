@@ -1,9 +1,12 @@
 import os
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import caches
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.factories import PatientFactory, StaffFactory
 
@@ -29,6 +32,29 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, answering one request at a time (each connection keeps its own thread).
+
+    On the in-memory SQLite test database, Django gives every thread of the live server the test's one connection,
+    with its one transaction state. Two requests at once (a page and the service worker's fetches) could then mix
+    their transactions: one request's rollback could undo another's session row. Once, under a load of 11, a patient
+    who had just confirmed her address landed on the signed-out page."""
+
+    _one_at_a_time = threading.Lock()
+
+    def set_app(self, application):
+        lock = self._one_at_a_time
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 @pytest.fixture(autouse=True)
