@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "config.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, the usual header built once
     # Last, so it sees every authentication attempt the other middleware let through.
     "axes.middleware.AxesMiddleware",
 ]
