@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "config.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, the usual header built once
     # Last, so it sees every authentication attempt the other middleware let through.
     "axes.middleware.AxesMiddleware",
 ]
@@ -149,7 +149,7 @@ CACHES = {
     # Per process, never shared: what is made from the reference data alone, keyed by its version
     # (drugs/caching.py). Nothing of a patient's diary goes in it.
     "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "config.caches.LocalMemoryCache",  # Django's, without the memcached key check
         "LOCATION": "pages",
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": 5000},

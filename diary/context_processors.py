@@ -5,6 +5,7 @@ import datetime
 import functools
 
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import conditional_escape
@@ -24,10 +25,16 @@ def care_team(request) -> dict:
 
 
 def alert_contacts(request) -> dict:
+    return _alert_contacts(settings.EMERGENCY_NUMBER, settings.NON_EMERGENCY_NUMBER, settings.NON_EMERGENCY_NAME)
+
+
+@functools.cache
+def _alert_contacts(emergency_number: str, non_emergency_number: str, non_emergency_name: str) -> dict:
+    # The same for every page while the settings stay (Django's `choices` builds its list anew on every use).
     return {
-        "emergency_number": settings.EMERGENCY_NUMBER,
-        "non_emergency_number": settings.NON_EMERGENCY_NUMBER,
-        "non_emergency_name": settings.NON_EMERGENCY_NAME,
+        "emergency_number": emergency_number,
+        "non_emergency_number": non_emergency_number,
+        "non_emergency_name": non_emergency_name,
         "help_choices": Flag.Help.choices,
     }
 
@@ -83,6 +90,9 @@ NAV_ROUTES = {
     "treatment_edit": ("diary:treatment-edit", _SAMPLE_PK),
     "treatment_stop": ("diary:treatment-stop", _SAMPLE_PK),
     "schedule_edit": ("reminders:schedule-edit", _SAMPLE_PK),
+    # A medicine's guide page (`Drug.get_absolute_url`), by its slug (ASCII letters, digits, - and _: as reverse()
+    # writes it).
+    "drug": ("drugs:drug-detail", "sample-medicine-slug"),
 }
 
 
@@ -124,9 +134,36 @@ def _patient_menu(urls: dict, *, current: str | None) -> SafeString:
     return mark_safe(f"\n{''.join(items)}\n")  # noqa: S308 - the addresses are escaped, the labels are ours
 
 
+# The style sheets, icons and scripts of every page's <head> (base.html's `{{ page_head.styles }}` and
+# `{{ page_head.scripts }}`, on either side of a page's own `extra_head`): the same files on every page, so their
+# `{% static %}` addresses written once per process instead of seven `{% static %}` tags on every page.
+HEAD_STYLES = ("vendor/bootstrap/bootstrap.min.css", "css/app.css")
+HEAD_SCRIPTS = ("vendor/bootstrap/bootstrap.bundle.min.js", "js/app.js", "js/offline.js")
+
+
+@functools.cache
+def _page_head(manifest: str, static_url: str, debug: bool, storage: str) -> dict[str, SafeString]:
+    # Keyed by what `{% static %}` depends on (the static URL, DEBUG, the storage chosen; the manifest of hashed
+    # names cannot change while a process runs) and the manifest's address.
+    def url(path: str) -> str:
+        return conditional_escape(static(path))
+
+    styles = "\n  ".join(f'<link rel="stylesheet" href="{url(path)}">' for path in HEAD_STYLES)
+    scripts = "\n  ".join(f'<script src="{url(path)}" defer></script>' for path in HEAD_SCRIPTS)
+    icons_and_scripts = (
+        f'<link rel="icon" href="{url("img/icon.svg")}" type="image/svg+xml">'
+        f'\n  <link rel="manifest" href="{conditional_escape(manifest)}">'
+        f'\n  <link rel="apple-touch-icon" href="{url("img/icons/apple-touch-icon-180.png")}">'
+        '\n  <meta name="theme-color" content="#0d6efd">'
+        f"\n  {scripts}"
+    )
+    return {"styles": mark_safe(styles), "scripts": mark_safe(icons_and_scripts)}  # noqa: S308 - escaped above
+
+
 def navigation(request) -> dict:
     """`nav`: the addresses of the pages in every page's header and menu; `patient_menu`: a patient's menu, with
-    the page shown marked."""
+    the page shown marked; `page_head`: the style sheets, icons and scripts of every page."""
     nav = _nav_urls(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
     menus = nav["patient_menus"]
-    return {"nav": nav, "patient_menu": menus.get(request.path) or menus[None]}
+    head = _page_head(nav["manifest"], settings.STATIC_URL, settings.DEBUG, repr(settings.STORAGES.get("staticfiles")))
+    return {"nav": nav, "patient_menu": menus.get(request.path) or menus[None], "page_head": head}

@@ -174,7 +174,7 @@ def treatment_card(
         f'<span class="visually-hidden"> {drug}</span></a>'
         f'\n      <a class="btn btn-outline-secondary" href="{_fill(routes["schedule_edit"], pk)}">Reminders'
         f'<span class="visually-hidden"> for {drug}</span></a>'
-        f'\n      <a class="btn btn-outline-secondary" href="{esc(treatment.drug.get_absolute_url())}">Guide'
+        f'\n      <a class="btn btn-outline-secondary" href="{_fill(routes["drug"], treatment.drug.slug)}">Guide'
         f'<span class="visually-hidden"> to {drug}</span></a>\n      {stop}\n    </div>\n  </div>\n</article>\n'
     )
 

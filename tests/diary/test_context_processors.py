@@ -105,3 +105,54 @@ def test_the_day_pages_links_are_those_of_its_day_and_rows(client, patient):
     page = client.get(reverse("diary:day", args=[DAY])).content.decode()
     for name in ["diary:application-add", "diary:reaction-add", "diary:entry-save"]:
         assert f'action="{reverse(name, args=[DAY])}' in page, name
+
+
+def test_a_medicines_guide_route_filled_with_its_slug_is_the_medicines_own_address(rf, reference):
+    from drugs.models import Drug
+
+    routes = navigation(rf.get("/"))["nav"]["routes"]
+    drugs = list(Drug.objects.all())
+    assert drugs
+    for drug in drugs:
+        assert fill(routes["drug"], drug.slug) == drug.get_absolute_url()
+
+
+HEAD = """  <link rel="stylesheet" href="{bootstrap_css}">
+  <link rel="stylesheet" href="{app_css}">
+  {extra_head}
+  <link rel="icon" href="{icon}" type="image/svg+xml">
+  <link rel="manifest" href="{manifest}">
+  <link rel="apple-touch-icon" href="{touch_icon}">
+  <meta name="theme-color" content="#0d6efd">
+  <script src="{bootstrap_js}" defer></script>
+  <script src="{app_js}" defer></script>
+  <script src="{offline_js}" defer></script>
+</head>"""
+
+
+def _head(extra_head: str = "") -> str:
+    from django.templatetags.static import static
+
+    return HEAD.format(
+        bootstrap_css=static("vendor/bootstrap/bootstrap.min.css"),
+        app_css=static("css/app.css"),
+        extra_head=extra_head,
+        icon=static("img/icon.svg"),
+        manifest=reverse("manifest"),
+        touch_icon=static("img/icons/apple-touch-icon-180.png"),
+        bootstrap_js=static("vendor/bootstrap/bootstrap.bundle.min.js"),
+        app_js=static("js/app.js"),
+        offline_js=static("js/offline.js"),
+    )
+
+
+def test_every_page_heads_style_sheets_icons_and_scripts_are_those_static_gives(client, patient, settings):
+    client.force_login(patient.user)
+    assert _head() in client.get(reverse("diary:history")).content.decode()
+    summary_css = '<link rel="stylesheet" href="/static/css/summary.css">'  # a page's own, between the two
+    assert _head(summary_css) in client.get(reverse("diary:summary")).content.decode()
+
+    settings.STATIC_URL = "/assets/"  # another static address: the head follows it
+
+    page = client.get(reverse("diary:history")).content.decode()
+    assert _head() in page and 'href="/assets/css/app' in page
