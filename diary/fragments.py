@@ -42,7 +42,7 @@ def field_html(field: BoundField, *, version: int | None) -> SafeString:
     if version is None or form.is_bound:
         return as_crispy_field(field)
     if field.name not in getattr(form, "reference_fields", ()):
-        return _wrapped_widget(field, version=version)
+        return _wrapped_widget(field)
     parts = ":".join(
         [
             str(version),
@@ -55,8 +55,9 @@ def field_html(field: BoundField, *, version: int | None) -> SafeString:
         ]
     )
     key = f"field:{hashlib.sha256(parts.encode()).hexdigest()}"
-    # One key per form, field, choices and value (hundreds across patients): kept per process only.
-    html = for_reference(key, version=version, compute=lambda: str(as_crispy_field(field)), shared=False)
+    # One key per form, field, choices and value (hundreds across patients): kept per process only. A miss (the
+    # first view after a reference change) is crispy's wrapper, kept by the form's code, around the widget.
+    html = for_reference(key, version=version, compute=lambda: str(_wrapped_widget(field)), shared=False)
     return mark_safe(html)  # noqa: S308 - crispy's own escaped output
 
 
@@ -70,46 +71,53 @@ class _WidgetMark(BoundField):
         return _WIDGET
 
 
-def _wrapper(field: BoundField) -> tuple[str, str]:
-    """crispy's HTML for the field with a mark where the widget goes, and the CSS class crispy gives the widget."""
+def _wrapper(field: BoundField) -> tuple[str, str | None] | None:
+    """crispy's HTML for the field with a mark where the widget goes, and the CSS class crispy gives the widget; None
+    for a widget crispy writes itself (a file input: its own template, no place for the widget)."""
     widget = field.field.widget
     original = widget.attrs.get("class")
     html = str(as_crispy_field(_WidgetMark(field.form, field.field, field.name)))
-    css_class = widget.attrs["class"]
+    css_class = widget.attrs.get("class")
     if original is None:
-        del widget.attrs["class"]
+        widget.attrs.pop("class", None)
     else:
         widget.attrs["class"] = original
-    return html, css_class
+    return (html, css_class) if _WIDGET in html else None
 
 
-def _wrapped_widget(field: BoundField, *, version: int) -> SafeString:
-    """`field|as_crispy_field` for a field of an unbound form: crispy's wrapper, kept per form, field and id (it
-    holds the form's label and help text only), around the widget rendered now with this patient's value."""
+# crispy's wrappers by the form's code (see `_wrapped_widget`): a few dozen entries, one per field a page shows.
+_WRAPPERS: dict[tuple, tuple[str, str | None] | None] = {}
+
+
+def _wrapped_widget(field: BoundField) -> SafeString:
+    """`field|as_crispy_field` for a field of an unbound form: crispy's wrapper around the widget rendered now with
+    this patient's value. The wrapper is made from the form's code alone (its label, help text, ids and classes,
+    never the reference data or a patient's value), so it is kept per process by that code, whatever the reference
+    version: a reference change (a cold page) does not make it again."""
     form, widget = field.form, field.field.widget
-    parts = ":".join(
-        [
-            f"{type(form).__module__}.{type(form).__qualname__}",
-            form.prefix or "",
-            str(field.auto_id),
-            field.name,
-            type(widget).__name__,
-            str(widget.attrs.get("class", "")),
-            str(field.field.required),
-            str(field.label),
-            str(field.help_text),
-        ]
+    key = (
+        type(form),
+        form.prefix,
+        field.auto_id,
+        field.name,
+        type(widget),
+        widget.attrs.get("class"),
+        field.field.required,
+        str(field.label),
+        str(field.help_text),
     )
-    # Per process only: made from the form's code, it is cheaper to make again than to fetch from a shared cache.
-    key = f"wrapper:{hashlib.sha256(parts.encode()).hexdigest()}"
-    html, css_class = for_reference(key, version=version, compute=lambda: _wrapper(field), shared=False)
-    widget.attrs["class"] = css_class
+    if key not in _WRAPPERS:
+        _WRAPPERS[key] = _wrapper(field)
+    found = _WRAPPERS[key]
+    if found is None:
+        return as_crispy_field(field)
+    html, css_class = found
+    if css_class is not None:
+        widget.attrs["class"] = css_class
     return mark_safe(html.replace(_WIDGET, str(field)))  # noqa: S308 - crispy's escaped output and the widget's own
 
 
-# Forms that hold nothing of the reference (Progress's and the visit summary's): the same two shapes, without a
-# reference version in the key (what they are made from is the form's code, and the values shown).
-_NO_REFERENCE = 0
+# Forms that hold nothing of the reference (Progress's and the visit summary's): the same two shapes.
 
 
 def code_field_html(field: BoundField) -> SafeString:
@@ -117,7 +125,7 @@ def code_field_html(field: BoundField) -> SafeString:
     wrapper kept per process, the widget rendered now with its value. A field with errors goes through crispy."""
     if field.errors:
         return as_crispy_field(field)
-    return _wrapped_widget(field, version=_NO_REFERENCE)
+    return _wrapped_widget(field)
 
 
 _CHOICE_FORMS: dict[str, str] = {}
