@@ -3,42 +3,149 @@
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
-from drugs.models import AmountLimit, CommonSideEffect, Drug, ReferenceVersion, Regimen, Symptom, Urgency, WarningSign
+from drugs.models import (
+    AmountLimit,
+    BodyArea,
+    CommonSideEffect,
+    Drug,
+    ReferenceVersion,
+    Regimen,
+    Source,
+    Symptom,
+    Urgency,
+    WarningSign,
+)
 from prepared import prepared
 
 
 @dataclass(frozen=True)
 class UrgencyGroup:
     urgency: Urgency
-    signs: list[WarningSign]
+    rows: list[tuple[WarningSign, list[Source]]]  # each sign with its sources
+
+    @property
+    def signs(self) -> list[WarningSign]:
+        return [sign for sign, _sources in self.rows]
 
 
-def drug_for_guide(*, slug: str) -> Drug | None:
-    """One medicine with everything its guide page shows, or None."""
+@dataclass(frozen=True)
+class GuidePage:
+    """What a medicine's guide page shows, read as plain lists: each rule and regimen with its sources."""
+
+    drug: Drug
+    sources: list[Source]
+    summary_sources: list[Source]
+    regimens: list[tuple[Regimen, list[Source]]]
+    side_effects: list[CommonSideEffect]
+    amount_limits: list[tuple[AmountLimit, list[Source]]]
+    urgency_groups: list[UrgencyGroup]
+    body_areas: list[BodyArea]
+
+
+# The guide page's reads, prepared (their SQL built once per process): the page is cached per reference version, and
+# a miss (the first view after any reference change) would otherwise spend most of its time building these queries.
+@prepared
+def _guide_drug(*, slug: str):
+    return Drug.objects.filter(slug=slug)[:1]
+
+
+@prepared
+def _guide_sources(*, drug_id: int):
+    return Source.objects.filter(drugs=drug_id)
+
+
+@prepared
+def _guide_summary_sources(*, drug_id: int):
+    return Source.objects.filter(drug_summaries=drug_id)
+
+
+@prepared
+def _guide_regimens(*, drug_id: int):
+    return Regimen.objects.filter(drug_id=drug_id)
+
+
+@prepared
+def _guide_regimen_sources(*, drug_id: int):
     return (
-        Drug.objects.prefetch_related(
-            "sources",
-            "summary_sources",
-            Prefetch("regimens", queryset=Regimen.objects.prefetch_related("sources")),
-            Prefetch("common_side_effects", queryset=CommonSideEffect.objects.select_related("symptom")),
-            Prefetch("amount_limits", queryset=AmountLimit.objects.prefetch_related("sources")),
-        )
-        .filter(slug=slug)
-        .first()
+        Regimen.sources.through.objects.filter(regimen__drug_id=drug_id)
+        .select_related("source")
+        .order_by("source__title", "source_id")
     )
 
 
-def warning_signs_by_urgency(*, drug: Drug) -> list[UrgencyGroup]:
-    """The rules for this medicine and those for any medicine, most urgent group first."""
-    signs = (
-        WarningSign.objects.filter(Q(drug=drug) | Q(drug__isnull=True))
+@prepared
+def _guide_side_effects(*, drug_id: int):
+    return CommonSideEffect.objects.filter(drug_id=drug_id).select_related("symptom")
+
+
+@prepared
+def _guide_amount_limits(*, drug_id: int):
+    return AmountLimit.objects.filter(drug_id=drug_id)
+
+
+@prepared
+def _guide_amount_limit_sources(*, drug_id: int):
+    return (
+        AmountLimit.sources.through.objects.filter(amountlimit__drug_id=drug_id)
+        .select_related("source")
+        .order_by("source__title", "source_id")
+    )
+
+
+@prepared
+def _guide_signs(*, drug_id: int):
+    return (
+        WarningSign.objects.filter(Q(drug_id=drug_id) | Q(drug__isnull=True))
         .select_related("symptom")
-        .prefetch_related("sources")
         .order_by("-urgency", "symptom__name", "min_severity", "id")
     )
-    return [UrgencyGroup(Urgency(urgency), list(group)) for urgency, group in groupby(signs, key=lambda s: s.urgency)]
+
+
+@prepared
+def _guide_sign_sources(*, drug_id: int):
+    return (
+        WarningSign.sources.through.objects.filter(Q(warningsign__drug_id=drug_id) | Q(warningsign__drug__isnull=True))
+        .select_related("source")
+        .order_by("source__title", "source_id")
+    )
+
+
+@prepared
+def _guide_body_areas():
+    return BodyArea.objects.all()
+
+
+def _by_owner(links, owner: str) -> dict[int, list[Source]]:
+    grouped: dict[int, list[Source]] = {}
+    for link in links:
+        grouped.setdefault(getattr(link, owner), []).append(link.source)
+    return grouped
+
+
+def guide_page(*, slug: str) -> GuidePage | None:
+    """One medicine with everything its guide page shows, or None: eleven queries however many rules there are."""
+    found = _guide_drug(slug=slug)
+    if not found:
+        return None
+    drug = found[0]
+    regimen_sources = _by_owner(_guide_regimen_sources(drug_id=drug.pk), "regimen_id")
+    limit_sources = _by_owner(_guide_amount_limit_sources(drug_id=drug.pk), "amountlimit_id")
+    sign_sources = _by_owner(_guide_sign_sources(drug_id=drug.pk), "warningsign_id")
+    signs = [(sign, sign_sources.get(sign.pk, [])) for sign in _guide_signs(drug_id=drug.pk)]
+    return GuidePage(
+        drug=drug,
+        sources=_guide_sources(drug_id=drug.pk),
+        summary_sources=_guide_summary_sources(drug_id=drug.pk),
+        regimens=[(r, regimen_sources.get(r.pk, [])) for r in _guide_regimens(drug_id=drug.pk)],
+        side_effects=_guide_side_effects(drug_id=drug.pk),
+        amount_limits=[(a, limit_sources.get(a.pk, [])) for a in _guide_amount_limits(drug_id=drug.pk)],
+        urgency_groups=[
+            UrgencyGroup(Urgency(urgency), list(rows)) for urgency, rows in groupby(signs, key=lambda r: r[0].urgency)
+        ],
+        body_areas=_guide_body_areas(),
+    )
 
 
 @prepared
