@@ -177,12 +177,12 @@ def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, st
         if drug_id in drug_ids:
             listed.add(symptom_id)
     listed |= set(CommonSideEffect.objects.filter(drug_id__in=drug_ids).values_list("symptom_id", flat=True))
-    groups: dict[str, list[Symptom]] = {label: [] for label in [*Symptom.Site.labels, EMERGENCY_SIGNS]}
-    for symptom in Symptom.objects.order_by("name"):
-        label = EMERGENCY_SIGNS if symptom.pk in emergency else symptom.get_site_display()
-        groups[label].append(symptom)
+    groups: dict[str, list[tuple[int, str]]] = {label: [] for label in [*Symptom.Site.labels, EMERGENCY_SIGNS]}
+    site_labels = dict(Symptom.Site.choices)
+    for pk, name, site in Symptom.objects.order_by("name").values_list("pk", "name", "site"):
+        groups[EMERGENCY_SIGNS if pk in emergency else site_labels.get(site, site)].append((pk, name))
     return [
-        (label, [(s.pk, s.name) for s in sorted(symptoms, key=lambda s: s.pk not in listed)])
+        (label, sorted(symptoms, key=lambda symptom: symptom[0] not in listed))
         for label, symptoms in groups.items()
         if symptoms
     ]
