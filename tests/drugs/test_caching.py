@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from drugs.models import Drug, Urgency, WarningSign
+from drugs.models import Drug, Source, Urgency, WarningSign
 from drugs.services import reference_version_bump
 from tests.factories import StaffFactory
 
@@ -106,3 +106,36 @@ def test_a_page_made_by_one_worker_is_read_by_the_next_from_the_shared_cache_unt
     reference_version_bump()
     caches["pages"].clear()
     assert "Advice changed in admin." in client.get(url).content.decode()
+
+
+def test_a_rules_sources_are_escaped_and_each_shows_under_its_own_rule(client, reference):
+    """A rule's sources are written in Python (drugs/templatetags/guide.py): hostile text in a title or an address
+    stays text, a source without an address is plain text, and a rule without sources shows no list."""
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+    symptom = WarningSign.objects.first().symptom
+    sourced = WarningSign.objects.create(
+        drug=drug, symptom=symptom, min_severity=3, urgency=Urgency.TODAY, advice="Advice with two sources."
+    )
+    sourced.sources.set(
+        [
+            Source.objects.create(title='<script>alert("t")</script> & co', url='https://example.org/?a=1&b="x"'),
+            Source.objects.create(title="A leaflet <b>without</b> an address", url=""),
+        ]
+    )
+    WarningSign.objects.create(
+        drug=drug, symptom=symptom, min_severity=3, urgency=Urgency.SOON, advice="Advice without a source."
+    )
+    reference_version_bump()
+
+    page = client.get(reverse("drugs:drug-detail", args=[drug.slug])).content.decode()
+
+    after = page[page.index("Advice with two sources.") :]
+    sourced_item = after[: after.index("</ul>")]
+    assert (
+        '<li>Source: <a href="https://example.org/?a=1&amp;b=&quot;x&quot;" rel="noopener noreferrer">'
+        "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; co</a></li>" in sourced_item
+    )
+    assert "<li>Source: A leaflet &lt;b&gt;without&lt;/b&gt; an address</li>" in sourced_item
+    assert "<script>alert" not in page
+    unsourced_item = page[page.index("Advice without a source.") :].split("</li>", 1)[0]
+    assert "Source:" not in unsourced_item and "<ul" not in unsourced_item
