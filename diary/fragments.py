@@ -9,13 +9,16 @@ patient's value chooses the entry, never fills it, so two patients with the same
 Fields holding a patient's own text (notes) or courses (the treatment select) are cached only as crispy-forms'
 wrapper around the widget (label, help text, the classes crispy gives the widget), made from the form's code
 alone and kept per process; the widget itself, with the patient's value and choices, is rendered on every
-request. Bound forms (errors, typed input) are never cached.
+request. Bound forms (errors, typed input) are never cached. A reference field's miss (the first view after a
+reference change) is made the same way, the wrapper around the widget rendered in Python (diary/widgets.py), not
+through crispy's templates. The wrappers are kept in their own per-process memo (`_WRAPPERS`), keyed by the form's
+code alone and outside the reference cache: a reference change leaves them right, so they are never made again.
 
 Progress's preferences and the visit summary's fields hold nothing of the reference: the summary's date and notes
 fields keep crispy's wrapper the same way (`code_field_html`), and the preferences form, made of choices alone, is
 kept whole per process by its values (`choices_form_html`: a handful of entries).
 
-The cache: `drugs.caching.for_reference`.
+The cache of reference-made HTML: `drugs.caching.for_reference`.
 """
 
 import hashlib
@@ -72,8 +75,11 @@ class _WidgetMark(BoundField):
 
 
 def _wrapper(field: BoundField) -> tuple[str, str | None] | None:
-    """crispy's HTML for the field with a mark where the widget goes, and the CSS class crispy gives the widget; None
-    for a widget crispy writes itself (a file input: its own template, no place for the widget)."""
+    """crispy's HTML for the field with a mark where the widget goes, and the CSS class crispy gives the widget.
+
+    crispy writes a file input itself (its own template: no place for the widget); a plain file input shows no
+    value, ever, so that HTML is the whole field, made from the form's code alone. None for any other widget crispy
+    writes itself: such a field goes through crispy."""
     widget = field.field.widget
     original = widget.attrs.get("class")
     html = str(as_crispy_field(_WidgetMark(field.form, field.field, field.name)))
@@ -82,7 +88,9 @@ def _wrapper(field: BoundField) -> tuple[str, str | None] | None:
         widget.attrs.pop("class", None)
     else:
         widget.attrs["class"] = original
-    return (html, css_class) if _WIDGET in html else None
+    if _WIDGET in html or type(widget) is forms.FileInput:
+        return html, css_class
+    return None
 
 
 # crispy's wrappers by the form's code (see `_wrapped_widget`): a few dozen entries, one per field a page shows.
@@ -114,6 +122,8 @@ def _wrapped_widget(field: BoundField) -> SafeString:
     html, css_class = found
     if css_class is not None:
         widget.attrs["class"] = css_class
+    if _WIDGET not in html:  # a plain file input: the whole field (see `_wrapper`)
+        return mark_safe(html)  # noqa: S308 - crispy's escaped output
     return mark_safe(html.replace(_WIDGET, str(field)))  # noqa: S308 - crispy's escaped output and the widget's own
 
 

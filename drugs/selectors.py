@@ -162,6 +162,24 @@ def reference_version() -> int:
 EMERGENCY_SIGNS = "Emergency signs"
 
 
+# The symptom picker's reads: the whole of three small reference tables, prepared (their SQL built once per process),
+# and the choice made in Python: the picker is cached per reference version and set of medicines, and a miss (the
+# first Today page after a reference change) would otherwise spend most of its time building these queries.
+@prepared
+def _picker_signs():
+    return WarningSign.objects.order_by().values_list("symptom_id", "urgency", "drug_id")
+
+
+@prepared
+def _picker_side_effects():
+    return CommonSideEffect.objects.order_by().values_list("drug_id", "symptom_id")
+
+
+@prepared
+def _picker_symptoms():
+    return Symptom.objects.order_by("name").values_list("pk", "name", "site")
+
+
 def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, str]]]]:
     """The symptom picker's groups: at the treated skin, elsewhere on the body, emergency signs.
 
@@ -169,17 +187,17 @@ def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, st
     symptoms listed for the given medicines (common side effects or warning signs) come first, then the
     others by name. Three queries.
     """
-    signs = WarningSign.objects.filter(Q(urgency=Urgency.EMERGENCY) | Q(drug_id__in=drug_ids))
+    drugs = set(drug_ids)
     emergency, listed = set(), set()
-    for symptom_id, urgency, drug_id in signs.values_list("symptom_id", "urgency", "drug_id"):
+    for symptom_id, urgency, drug_id in _picker_signs():
         if urgency == Urgency.EMERGENCY:
             emergency.add(symptom_id)
-        if drug_id in drug_ids:
+        if drug_id in drugs:
             listed.add(symptom_id)
-    listed |= set(CommonSideEffect.objects.filter(drug_id__in=drug_ids).values_list("symptom_id", flat=True))
+    listed |= {symptom_id for drug_id, symptom_id in _picker_side_effects() if drug_id in drugs}
     groups: dict[str, list[tuple[int, str]]] = {label: [] for label in [*Symptom.Site.labels, EMERGENCY_SIGNS]}
     site_labels = dict(Symptom.Site.choices)
-    for pk, name, site in Symptom.objects.order_by("name").values_list("pk", "name", "site"):
+    for pk, name, site in _picker_symptoms():
         groups[EMERGENCY_SIGNS if pk in emergency else site_labels.get(site, site)].append((pk, name))
     return [
         (label, sorted(symptoms, key=lambda symptom: symptom[0] not in listed))
