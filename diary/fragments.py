@@ -29,13 +29,18 @@ from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
 from drugs.caching import for_reference
-from drugs.selectors import symptom_groups
+from drugs.selectors import body_area_options, symptom_groups
 
 
 def symptom_choices(*, drug_ids: list[int], version: int) -> list:
     """`symptom_groups` for these medicines, read once per reference version."""
     drugs = ",".join(map(str, sorted(set(drug_ids))))
     return for_reference(f"symptoms:{drugs}", version=version, compute=lambda: symptom_groups(drug_ids=drug_ids))
+
+
+def body_area_choices(*, version: int) -> list:
+    """The body-area picker's options, read once per reference version (per process: eleven short rows)."""
+    return for_reference("body-areas", version=version, compute=body_area_options, shared=False)
 
 
 def field_html(field: BoundField, *, version: int | None) -> SafeString:

@@ -206,6 +206,16 @@ def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, st
     ]
 
 
+@prepared
+def _picker_areas():
+    return BodyArea.objects.values_list("pk", "name")
+
+
+def body_area_options() -> list[tuple[int, str]]:
+    """The body-area picker's options, by name, as a `ModelChoiceField` of all areas lists them. One query."""
+    return _picker_areas()
+
+
 @dataclass(frozen=True)
 class UsualSchedule:
     times: int
