@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from drugs.models import Drug, Source, Urgency, WarningSign
+from drugs.models import BodyArea, Drug, Source, Urgency, WarningSign
 from drugs.services import reference_version_bump
 from tests.factories import StaffFactory
 
@@ -108,9 +108,10 @@ def test_a_page_made_by_one_worker_is_read_by_the_next_from_the_shared_cache_unt
     assert "Advice changed in admin." in client.get(url).content.decode()
 
 
-def test_a_rules_sources_are_escaped_and_each_shows_under_its_own_rule(client, reference):
-    """A rule's sources are written in Python (drugs/templatetags/guide.py): hostile text in a title or an address
-    stays text, a source without an address is plain text, and a rule without sources shows no list."""
+def test_a_medicine_pages_rules_sources_and_areas_written_in_python_escape_what_they_show(client, reference):
+    """A rule's sources, the rules and the body-area table are written in Python (drugs/templatetags/guide.py):
+    hostile text in a title, an address, advice or an area's name stays text, a source without an address is plain
+    text, and a rule without sources shows no list."""
     drug = Drug.objects.get(slug="tacrolimus-ointment")
     symptom = WarningSign.objects.first().symptom
     sourced = WarningSign.objects.create(
@@ -125,6 +126,10 @@ def test_a_rules_sources_are_escaped_and_each_shows_under_its_own_rule(client, r
     WarningSign.objects.create(
         drug=drug, symptom=symptom, min_severity=3, urgency=Urgency.SOON, advice="Advice without a source."
     )
+    WarningSign.objects.create(
+        drug=None, symptom=symptom, min_severity=2, urgency=Urgency.ROUTINE, advice='Rest <b>"now"</b> & call.'
+    )
+    BodyArea.objects.create(code="odd", name="Toes <i>'all'</i> & heels", adult_ftu="0.5")
     reference_version_bump()
 
     page = client.get(reverse("drugs:drug-detail", args=[drug.slug])).content.decode()
@@ -139,3 +144,8 @@ def test_a_rules_sources_are_escaped_and_each_shows_under_its_own_rule(client, r
     assert "<script>alert" not in page
     unsourced_item = page[page.index("Advice without a source.") :].split("</li>", 1)[0]
     assert "Source:" not in unsourced_item and "<ul" not in unsourced_item
+    assert '<p class="mb-1">Rest &lt;b&gt;&quot;now&quot;&lt;/b&gt; &amp; call.</p>' in page
+    assert (
+        '<th scope="row" class="fw-normal">Toes &lt;i&gt;&#x27;all&#x27;&lt;/i&gt; &amp; heels</th>'
+        '<td class="text-end">0.5</td><td class="text-end">0.25 g</td>' in page
+    )
