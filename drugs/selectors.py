@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from itertools import groupby
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -20,10 +21,17 @@ from drugs.models import (
 from prepared import prepared
 
 
+class SourceLine(NamedTuple):
+    """A source as the guide lists it: its title, and its address if it has one."""
+
+    title: str
+    url: str
+
+
 @dataclass(frozen=True)
 class UrgencyGroup:
     urgency: Urgency
-    rows: list[tuple[WarningSign, list[Source]]]  # each sign with its sources
+    rows: list[tuple[WarningSign, list[SourceLine]]]  # each sign with its sources
 
     @property
     def signs(self) -> list[WarningSign]:
@@ -35,11 +43,11 @@ class GuidePage:
     """What a medicine's guide page shows, read as plain lists: each rule and regimen with its sources."""
 
     drug: Drug
-    sources: list[Source]
-    summary_sources: list[Source]
-    regimens: list[tuple[Regimen, list[Source]]]
+    sources: list[SourceLine]
+    summary_sources: list[SourceLine]
+    regimens: list[tuple[Regimen, list[SourceLine]]]
     side_effects: list[CommonSideEffect]
-    amount_limits: list[tuple[AmountLimit, list[Source]]]
+    amount_limits: list[tuple[AmountLimit, list[SourceLine]]]
     urgency_groups: list[UrgencyGroup]
     body_areas: list[BodyArea]
 
@@ -53,12 +61,12 @@ def _guide_drug(*, slug: str):
 
 @prepared
 def _guide_sources(*, drug_id: int):
-    return Source.objects.filter(drugs=drug_id)
+    return Source.objects.filter(drugs=drug_id).values_list("title", "url")
 
 
 @prepared
 def _guide_summary_sources(*, drug_id: int):
-    return Source.objects.filter(drug_summaries=drug_id)
+    return Source.objects.filter(drug_summaries=drug_id).values_list("title", "url")
 
 
 @prepared
@@ -70,8 +78,8 @@ def _guide_regimens(*, drug_id: int):
 def _guide_regimen_sources(*, drug_id: int):
     return (
         Regimen.sources.through.objects.filter(regimen__drug_id=drug_id)
-        .select_related("source")
         .order_by("source__title", "source_id")
+        .values_list("regimen_id", "source__title", "source__url")
     )
 
 
@@ -89,8 +97,8 @@ def _guide_amount_limits(*, drug_id: int):
 def _guide_amount_limit_sources(*, drug_id: int):
     return (
         AmountLimit.sources.through.objects.filter(amountlimit__drug_id=drug_id)
-        .select_related("source")
         .order_by("source__title", "source_id")
+        .values_list("amountlimit_id", "source__title", "source__url")
     )
 
 
@@ -107,8 +115,8 @@ def _guide_signs(*, drug_id: int):
 def _guide_sign_sources(*, drug_id: int):
     return (
         WarningSign.sources.through.objects.filter(Q(warningsign__drug_id=drug_id) | Q(warningsign__drug__isnull=True))
-        .select_related("source")
         .order_by("source__title", "source_id")
+        .values_list("warningsign_id", "source__title", "source__url")
     )
 
 
@@ -117,10 +125,11 @@ def _guide_body_areas():
     return BodyArea.objects.all()
 
 
-def _by_owner(links, owner: str) -> dict[int, list[Source]]:
-    grouped: dict[int, list[Source]] = {}
-    for link in links:
-        grouped.setdefault(getattr(link, owner), []).append(link.source)
+def _by_owner(links: list[tuple[int, str, str]]) -> dict[int, list[SourceLine]]:
+    """Link-table rows (owner id, title, address) as each owner's sources, in the rows' order."""
+    grouped: dict[int, list[SourceLine]] = {}
+    for owner_id, title, url in links:
+        grouped.setdefault(owner_id, []).append(SourceLine(title, url))
     return grouped
 
 
@@ -130,14 +139,14 @@ def guide_page(*, slug: str) -> GuidePage | None:
     if not found:
         return None
     drug = found[0]
-    regimen_sources = _by_owner(_guide_regimen_sources(drug_id=drug.pk), "regimen_id")
-    limit_sources = _by_owner(_guide_amount_limit_sources(drug_id=drug.pk), "amountlimit_id")
-    sign_sources = _by_owner(_guide_sign_sources(drug_id=drug.pk), "warningsign_id")
+    regimen_sources = _by_owner(_guide_regimen_sources(drug_id=drug.pk))
+    limit_sources = _by_owner(_guide_amount_limit_sources(drug_id=drug.pk))
+    sign_sources = _by_owner(_guide_sign_sources(drug_id=drug.pk))
     signs = [(sign, sign_sources.get(sign.pk, [])) for sign in _guide_signs(drug_id=drug.pk)]
     return GuidePage(
         drug=drug,
-        sources=_guide_sources(drug_id=drug.pk),
-        summary_sources=_guide_summary_sources(drug_id=drug.pk),
+        sources=[SourceLine(*row) for row in _guide_sources(drug_id=drug.pk)],
+        summary_sources=[SourceLine(*row) for row in _guide_summary_sources(drug_id=drug.pk)],
         regimens=[(r, regimen_sources.get(r.pk, [])) for r in _guide_regimens(drug_id=drug.pk)],
         side_effects=_guide_side_effects(drug_id=drug.pk),
         amount_limits=[(a, limit_sources.get(a.pk, [])) for a in _guide_amount_limits(drug_id=drug.pk)],
