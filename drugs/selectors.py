@@ -194,7 +194,7 @@ def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, st
 
     A symptom that any rule treats as an emergency goes under "Emergency signs"; in each group the
     symptoms listed for the given medicines (common side effects or warning signs) come first, then the
-    others by name. Three queries.
+    others by name. Three queries (two without a medicine).
     """
     drugs = set(drug_ids)
     emergency, listed = set(), set()
@@ -203,7 +203,8 @@ def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, st
             emergency.add(symptom_id)
         if drug_id in drugs:
             listed.add(symptom_id)
-    listed |= {symptom_id for drug_id, symptom_id in _picker_side_effects() if drug_id in drugs}
+    if drugs:  # no course: no side effect to list first
+        listed |= {symptom_id for drug_id, symptom_id in _picker_side_effects() if drug_id in drugs}
     groups: dict[str, list[tuple[int, str]]] = {label: [] for label in [*Symptom.Site.labels, EMERGENCY_SIGNS]}
     site_labels = dict(Symptom.Site.choices)
     for pk, name, site in _picker_symptoms():
