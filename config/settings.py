@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",  # Django's, with the user read prepared
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.otp_middleware.PreparedOTPMiddleware",  # django-otp's, with the device read prepared
     "accounts.middleware.TwoFactorMiddleware",
     "config.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -109,19 +109,44 @@ def adherence_by_patient(
     """`adherence` over [start, end] for each of these patients, in two queries (their courses, and their
     applications counted per course and day); a patient with no course overlapping gets nothing expected."""
     patient_ids = list(patient_ids)
-    courses: dict[int, list[Treatment]] = {pk: [] for pk in patient_ids}
-    for course in Treatment.objects.filter(patient_id__in=patient_ids).overlapping(start, end).order_by("pk"):
-        courses[course.patient_id].append(course)
-    applied = dict(
-        ((treatment_id, day), n)
-        for treatment_id, day, n in Application.objects.filter(
-            entry__patient_id__in=patient_ids, entry__date__range=(start, end)
-        )
+    return adherence_of_rows(
+        patient_ids=patient_ids,
+        courses=courses_overlapping(patient_ids, start, end),
+        applied=applications_per_course_day(patient_ids, start, end),
+        start=start,
+        end=end,
+    )
+
+
+def courses_overlapping(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet[Treatment]:
+    """The courses of these patients that run on a day of [start, end] (`adherence_by_patient`'s first read)."""
+    return Treatment.objects.filter(patient_id__in=patient_ids).overlapping(start, end).order_by("pk")
+
+
+def applications_per_course_day(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet:
+    """(course id, date, applications) of these patients over [start, end] (`adherence_by_patient`'s second)."""
+    return (
+        Application.objects.filter(entry__patient_id__in=patient_ids, entry__date__range=(start, end))
         .order_by()
         .values_list("treatment_id", "entry__date")
         .annotate(n=Count("pk"))
     )
-    return {pk: adherence(courses=courses[pk], applied=applied, start=start, end=end) for pk in patient_ids}
+
+
+def adherence_of_rows(
+    *,
+    patient_ids: list[int],
+    courses: Iterable[Treatment],
+    applied: Iterable[tuple[int, datetime.date, int]],
+    start: datetime.date,
+    end: datetime.date,
+) -> dict[int, Adherence]:
+    """`adherence_by_patient` from the rows of its two reads, however they were run."""
+    by_patient: dict[int, list[Treatment]] = {pk: [] for pk in patient_ids}
+    for course in courses:
+        by_patient[course.patient_id].append(course)
+    counts = {(treatment_id, day): n for treatment_id, day, n in applied}
+    return {pk: adherence(courses=by_patient[pk], applied=counts, start=start, end=end) for pk in patient_ids}
 
 
 # --- The SQL twin ------------------------------------------------------------------------------------

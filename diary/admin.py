@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from clinics import selectors as care
@@ -22,6 +22,7 @@ from diary import admin_rows, admin_selectors, admin_summary, admin_views, audit
 from diary.admin_forms import FlagReviewForm, ResolveNoteForm
 from diary.forms import Refusals
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from drugs.models import Urgency
 
 # Up to this many patients, the patient filter lists them all; beyond it, a list of names is too long to use (and
 # rendering hundreds of links was most of the flag queue's time): the search box finds a patient by name.
@@ -37,10 +38,11 @@ class PatientFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         listed = admin_selectors.patients_to_choose(user=request.user)
-        if len(listed) > PATIENT_FILTER_LIMIT:
-            chosen = self.value()
-            patients = admin_selectors.visible_patients(user=request.user).select_related("user")
-            listed = list(patients.filter(pk=chosen)) if chosen and str(chosen).isdigit() else []
+        if listed is not None:
+            return listed
+        chosen = self.value()
+        patients = admin_selectors.visible_patients(user=request.user).select_related("user")
+        listed = list(patients.filter(pk=chosen)) if chosen and str(chosen).isdigit() else []
         return [(patient.pk, display_name(patient.user)) for patient in listed]
 
     def has_output(self):
@@ -95,7 +97,7 @@ class PatientScopedAdmin(NoJsonLookupsMixin, admin.ModelAdmin):
 
         @admin.display(description="patient", ordering=shown)
         def patient_name(self, obj):
-            return format_html("{}", display_name(self.patient_of(obj).user))
+            return escape(display_name(self.patient_of(obj).user))  # format_html("{}", ...) without its checks
 
         cls.patient_name = patient_name
 
@@ -359,6 +361,10 @@ def urgency_badge_html(urgency: int, label: str):
     return format_html('<span class="badge urgency-{}">{}</span>', urgency, label)
 
 
+# A flag's badge depends on its urgency alone (the label is the field's choice): made once per urgency and process.
+_badges: dict[int, str] = {}
+
+
 # What a row of the flag queue shows (the aria-label of its checkbox included: the rule and the status).
 FLAG_ROW_FIELDS = [
     "urgency",
@@ -474,7 +480,12 @@ class FlagAdmin(PatientScopedAdmin):
 
     @admin.display(description="urgency", ordering="-urgency")
     def urgency_badge(self, flag):
-        return urgency_badge_html(flag.urgency, flag.get_urgency_display())
+        badge = _badges.get(flag.urgency)
+        if badge is None:
+            badge = urgency_badge_html(flag.urgency, flag.get_urgency_display())
+            if flag.urgency in Urgency.values:  # an unknown value is made each time
+                _badges[flag.urgency] = badge
+        return badge
 
     @admin.display(description="medicine", ordering="drug__generic_name", empty_value="any medicine")
     def medicine(self, flag):

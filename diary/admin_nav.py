@@ -1,4 +1,14 @@
-"""The admin's navigation sidebar, rendered once per distinct content and kept per process.
+"""The admin's navigation: the app list, built once per distinct set of permissions, and the sidebar, rendered once
+per distinct content; both kept per process.
+
+The app list (`AdminSite.get_app_list`, every admin page's `available_apps`) asks each registered admin whether the
+user may reach its module and what they may do with its model (about 65 permission checks a page), then `reverse()`s
+the links. `app_list` keeps Django's answer per key: the user's permission set (superuser and active flags included),
+the answers of every permission method an admin overrides (asked on every page: they may read more than the
+permission set, as the clinic admins read which clinics the user manages), the registry, the site, the address's
+script prefix and URLconf, and the active language. Django's default permission methods read nothing else than the
+permission set, so a key that is the same means the same list; a permission granted or withdrawn changes the key on
+the next request (the permission set is read once per request, as Django's ModelBackend does).
 
 Every admin page renders Django's `admin/app_list.html` in its sidebar: about twenty models, each with
 `request.path|urlencode` three times (1-1.5 ms a page). What that HTML shows depends only on the apps and models the
@@ -8,9 +18,12 @@ what the template reads, so another user with other permissions, another page or
 Nothing of a patient is in it.
 """
 
+import functools
 from urllib.parse import quote
 
+from django.contrib import admin
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
 # Distinct sidebars are few (per role and page); beyond this many the cache starts again.
@@ -55,3 +68,61 @@ def _within(url, path: str) -> bool:
         return url in path
     except TypeError:
         return False
+
+
+# The permission methods `_build_app_dict` asks (through `get_model_perms` for the four object ones).
+PERMISSION_METHODS = (
+    "has_module_permission",
+    "get_model_perms",
+    "has_view_permission",
+    "has_add_permission",
+    "has_change_permission",
+    "has_delete_permission",
+)
+
+_apps_kept: dict[tuple, list[dict]] = {}
+
+
+def app_list(*, site, request, app_label, build) -> list[dict]:
+    """`build()` (Django's `get_app_list`) once per distinct key (see the module's docstring); a copy each time, so
+    a caller that changes the list changes only its own."""
+    key = _app_list_key(site, request, app_label)
+    kept = _apps_kept.get(key)
+    if kept is None:
+        kept = build()
+        if len(_apps_kept) >= MOST_KEPT:
+            _apps_kept.clear()
+        _apps_kept[key] = kept
+    return [{**app, "models": [{**model, "perms": dict(model["perms"])} for model in app["models"]]} for app in kept]
+
+
+def _app_list_key(site, request, app_label) -> tuple:
+    user = request.user
+    # Every permission for an active superuser: Django's User.has_perm answers without asking the backends.
+    permissions = None if user.is_active and user.is_superuser else frozenset(user.get_all_permissions())
+    answers = []
+    for model, model_admin in site._registry.items():
+        answers.append((model, model_admin))
+        for name in _overridden(type(model_admin)):
+            answer = getattr(model_admin, name)(request)
+            answers.append(tuple(sorted(answer.items())) if isinstance(answer, dict) else answer)
+    return (
+        site.name,
+        app_label,
+        get_script_prefix(),
+        get_urlconf(),
+        get_language(),
+        user.is_active,
+        user.is_superuser,
+        user.is_staff,
+        permissions,
+        tuple(answers),
+    )
+
+
+@functools.cache
+def _overridden(admin_class) -> tuple[str, ...]:
+    """The permission methods this admin class defines other than Django's ModelAdmin."""
+    return tuple(
+        name for name in PERMISSION_METHODS if getattr(admin_class, name) is not getattr(admin.ModelAdmin, name)
+    )

@@ -1,9 +1,11 @@
 """Reads for the clinician admin: each a fixed number of queries however many patients or days."""
 
 import datetime
+import inspect
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db.models import (
     Count,
@@ -16,7 +18,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinics import selectors as care
-from diary.adherence import Adherence, adherence, adherence_by_patient
+from clinics.models import display_name
+from diary.adherence import (
+    Adherence,
+    adherence,
+    adherence_by_patient,
+    adherence_of_rows,
+    applications_per_course_day,
+    courses_overlapping,
+)
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from drugs.models import Drug, Severity, Urgency
@@ -75,17 +85,27 @@ def _member_patient_with_user(*, pk: int, user_id: int):
     return patients.filter(pk=pk).select_related("user")
 
 
-def patients_to_choose(*, user: AbstractUser) -> list[Patient]:
-    """The first PATIENT_CHOICES + 1 patients the user may see, by name, with their user (the admin's patient
-    filter offers them when there are at most PATIENT_CHOICES): one prepared query."""
-    return _as_viewer(user, _patients_to_choose, _member_patients_to_choose)
+def patients_to_choose(*, user: AbstractUser) -> list[tuple[int, str]] | None:
+    """(id, name shown) of the patients the user may see, by name, for the admin's patient filter; None when there
+    are more than PATIENT_CHOICES (the filter then offers none): one prepared query of ids and names, no rows made
+    into models (a clinic's list is mostly past the limit, and then no name is shown)."""
+    rows = _as_viewer(user, _patients_to_choose, _member_patients_to_choose)
+    if len(rows) > PATIENT_CHOICES:
+        return None
+    person = get_user_model()
+    return [
+        (pk, display_name(person(first_name=first_name, last_name=last_name, username=username)))
+        for pk, first_name, last_name, username in rows
+    ]
 
 
 PATIENT_CHOICES = 30
 
 
-def _by_name(patients: QuerySet[Patient]) -> QuerySet[Patient]:
-    return patients.select_related("user").order_by("user__first_name", "user__username")[: PATIENT_CHOICES + 1]
+def _by_name(patients: QuerySet[Patient]) -> QuerySet:
+    return patients.order_by("user__first_name", "user__username").values_list(
+        "pk", "user__first_name", "user__last_name", "user__username"
+    )[: PATIENT_CHOICES + 1]
 
 
 @prepared
@@ -128,9 +148,52 @@ def patients_for_changelist(*, queryset: QuerySet[Patient], today: datetime.date
 
 
 def adherence_for_rows(*, patients: list[Patient], today: datetime.date | None = None) -> dict[int, Adherence]:
-    """Adherence (diary.adherence) over the last 14 days for these patients (a page of the list), in two queries."""
+    """Adherence (diary.adherence) over the last 14 days for these patients (a page of the list), in two queries:
+    prepared for a page of up to ROW_SLOTS patients (the list's page), the ORM's for a longer one ("show all")."""
     start, end = adherence_window(today=today)
-    return adherence_by_patient(patient_ids=[patient.pk for patient in patients], start=start, end=end)
+    patient_ids = [patient.pk for patient in patients]
+    if not patient_ids:
+        return {}
+    if len(patient_ids) > ROW_SLOTS:
+        return adherence_by_patient(patient_ids=patient_ids, start=start, end=end)
+    slots = _id_slots(patient_ids)
+    return adherence_of_rows(
+        patient_ids=patient_ids,
+        courses=_page_courses(**slots, start=start, end=end),
+        applied=_page_applications(**slots, start=start, end=end),
+        start=start,
+        end=end,
+    )
+
+
+# A prepared read takes a fixed number of arguments: a page's ids fill this many, the rest get ids no row has.
+ROW_SLOTS = 50
+
+
+def _id_slots(ids: list[int]) -> dict[str, int]:
+    """The ids as the slots' arguments; each unused slot a different negative id (the ORM drops repeated values
+    from an `__in`, which would change the SQL's shape)."""
+    padded = [*ids, *(-1 - n for n in range(ROW_SLOTS - len(ids)))]
+    return {f"id_{n}": pk for n, pk in enumerate(padded)}
+
+
+def _with_id_slots(read):
+    """A prepared read of `read(ids, start, end)` with ROW_SLOTS id arguments (`id_0`...) and the window's dates."""
+
+    def build(**arguments):
+        return read([arguments[f"id_{n}"] for n in range(ROW_SLOTS)], arguments["start"], arguments["end"])
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    build.__signature__ = inspect.Signature(
+        [inspect.Parameter(f"id_{n}", keyword, annotation=int) for n in range(ROW_SLOTS)]
+        + [inspect.Parameter(name, keyword, annotation=datetime.date) for name in ("start", "end")]
+    )
+    build.__qualname__ = f"page_of_{read.__name__}"
+    return prepared(build)
+
+
+_page_courses = _with_id_slots(courses_overlapping)
+_page_applications = _with_id_slots(applications_per_course_day)
 
 
 @dataclass(frozen=True)

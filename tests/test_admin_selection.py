@@ -104,3 +104,19 @@ def test_every_list_s_action_menu_is_django_s_html_written_without_the_widget_te
         assert str(djangos["action"]) in page or 'name="action"' not in page, model  # an empty list has no menu
         shown += 'name="action"' in page
     assert shown > 10
+
+
+@pytest.mark.parametrize("value", [None, "", 0, 1, "1", True, '<a href="x">&'])
+@pytest.mark.parametrize(
+    "attrs", [None, {"class": "select-across"}, {"id": "id_x", "data-x": '"q"&', "disabled": True}]
+)
+def test_the_action_menu_s_hidden_field_is_django_s_html(value, attrs):
+    from django import forms
+
+    from config.admin_site import ActionForm, HiddenInput
+
+    assert isinstance(ActionForm().fields["select_across"].widget, HiddenInput)
+    extra = {"hidden": False} if attrs else None
+    assert HiddenInput(attrs).render("select_across", value, extra) == forms.HiddenInput(attrs).render(
+        "select_across", value, extra
+    )

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from clinics.models import CareLink
 from diary import admin_rows, admin_selectors
+from diary.adherence import adherence_by_patient
 from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
-from diary.admin_selectors import adherence_for_rows, patients_for_changelist
+from diary.admin_selectors import ROW_SLOTS, adherence_for_rows, adherence_window, patients_for_changelist
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.permissions import DERMATOLOGISTS, ensure_dermatologists_group
 from drugs.models import Severity, Urgency
@@ -614,6 +615,25 @@ def test_adherence_is_blank_when_nothing_was_expected(db):
     assert adherence_for_rows(patients=[row])[patient.pk].percent is None
     assert row.days_logged == 0
     assert row.active_flag_count == 0
+
+
+def test_a_page_s_adherence_read_prepared_is_the_orm_s_for_any_number_of_rows(db, face, django_assert_num_queries):
+    """Up to ROW_SLOTS patients (a page) the two reads are prepared with an id per slot; beyond, the ORM's."""
+    today = datetime.date(2026, 3, 20)
+    start, end = adherence_window(today=today)
+    patients = [PatientFactory(time_zone="UTC") for _ in range(ROW_SLOTS + 1)]
+    for n, patient in enumerate(patients[:6]):
+        course = TreatmentFactory(patient=patient, schedule_times=1 + n % 3, started_on=start, body_areas=[face])
+        for day in range(n + 1):
+            entry = Entry.objects.get_or_create(patient=patient, date=start + datetime.timedelta(days=day))[0]
+            ApplicationFactory(entry=entry, treatment=course, body_areas=[face])
+    for page in (patients[:1], patients[3:9], patients[:ROW_SLOTS], patients):
+        expected = adherence_by_patient(patient_ids=[p.pk for p in page], start=start, end=end)
+        with django_assert_num_queries(2):
+            assert adherence_for_rows(patients=page, today=today) == expected
+    assert adherence_for_rows(patients=patients[:6], today=today)[patients[5].pk].done == 6
+    with django_assert_num_queries(0):
+        assert adherence_for_rows(patients=[], today=today) == {}
 
 
 def test_the_patient_list_shows_last_entry_days_logged_flags_and_adherence(client, derm, mine):
