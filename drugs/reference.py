@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import models, transaction
+from django.utils import timezone
 
 from drugs.models import (
     AmountLimit,
@@ -377,6 +378,8 @@ class _Writer:
         self.report = LoadReport()
         self.sources: dict[tuple[str, str], Source] = {}
         self.digests = {(r.kind, r.key): r for r in LoadedRecord.objects.all()}
+        # The digests to record, written together at the end of `write` (one row each, as the last one wins).
+        self.new_digests: dict[tuple[str, str], str] = {}
 
     def write(self) -> LoadReport:
         self._sources()
@@ -453,7 +456,22 @@ class _Writer:
                 for r in self.data["amount_limits"]
             },
         )
+        self._record_digests()
         return self.report
+
+    def _record_digests(self) -> None:
+        """Write the new digests in a few statements (one query per record made the first load 2,000 queries)."""
+        now = timezone.now()
+        created, changed = [], []
+        for (kind, key), digest in self.new_digests.items():
+            loaded = self.digests.get((kind, key))
+            if loaded is None:
+                created.append(LoadedRecord(kind=kind, key=key, digest=digest))
+            else:
+                loaded.digest, loaded.loaded = digest, now
+                changed.append(loaded)
+        LoadedRecord.objects.bulk_create(created)
+        LoadedRecord.objects.bulk_update(changed, ["digest", "loaded"])
 
     def _sources(self) -> None:
         self.sources = {(s.title, s.url): s for s in Source.objects.all()}
@@ -513,7 +531,7 @@ class _Writer:
             else:
                 tally.unchanged += 1
             if loaded is None or loaded.digest != digest:
-                LoadedRecord.objects.update_or_create(kind=kind, key=label, defaults={"digest": digest})
+                self.new_digests[kind, label] = digest
             rows[key] = row
         return rows
 

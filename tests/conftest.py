@@ -207,7 +207,7 @@ class _RolledBack(Exception):
 
 @pytest.fixture(scope="session")
 def _reference_rows(django_db_setup, django_db_blocker):
-    """The reference file's rows, made once per session by the real loader (about 0.7 s).
+    """The reference file's rows, made once per session by the real loader (about 0.3 s on SQLite).
 
     Loaded in a transaction that is rolled back: the rows are kept in memory, the database is left as it was.
     """

@@ -5,6 +5,7 @@ measure what it transfers on a cold cache and whether it reflows at 320 CSS px a
 revisits also run on their own (`weigh`, `lay_out`) over pages listed up front, as the first week's do.
 """
 
+import functools
 import gzip
 import json
 import os
@@ -55,10 +56,13 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
+# Both are cached by body: a journey's pages load the same stylesheets and scripts, each compressed once per test.
+@functools.lru_cache(maxsize=64)
 def gzip_6(body: bytes) -> int:
     return len(gzip.compress(body, compresslevel=6, mtime=0))
 
 
+@functools.lru_cache(maxsize=64)
 def whitenoise_gzip(body: bytes) -> int:
     """What whitenoise's collectstatic stores (gzip level 9); it keeps the .gz only when it saves 5% or more."""
     compressed = len(Compressor.compress_gzip(body))
@@ -133,19 +137,31 @@ class PageChecks:
             take_screenshot(page, screenshot)
 
     def revisit(self, storage_state) -> None:
-        """Each page again in a fresh context (cold cache): its weight, then its layout at 320 px and at 200%."""
+        """Each page again on a cold cache: its weight, then its layout at 320 px and at 200% (fresh contexts)."""
         self.weigh(storage_state)
         for name in LAYOUTS:
             self.lay_out(storage_state, name)
 
     def weigh(self, storage_state) -> None:
-        """Each page in a fresh context of this viewport (cold cache): what it transfers, photo files aside."""
+        """Each page on a cold cache in this viewport: what it transfers, photo files aside.
+
+        Every page loads as in a fresh context, without opening one for each: one context for the signed-in pages
+        and one for the others, each with the browser's cache turned off (DevTools' "Disable cache") and no service
+        worker (a page's first visit has none working for it yet)."""
+        signed_in, anonymous = self._cold_page(storage_state), self._cold_page(None)
         for visit in self.visits:
-            state = storage_state if visit.signed_in else None
-            recorded = self.open_page(self.viewport, storage_state=state)
+            recorded = signed_in if visit.signed_in else anonymous
             key = visit.path if visit.signed_in else f"{visit.path} (signed out)"
             self.weights[key] = {"page": visit.name, **_weigh(recorded, visit.path)}
-            recorded.page.context.close()
+        signed_in.page.context.close()
+        anonymous.page.context.close()
+
+    def _cold_page(self, storage_state) -> RecordedPage:
+        recorded = self.open_page(self.viewport, storage_state=storage_state, service_workers="block")
+        devtools = recorded.page.context.new_cdp_session(recorded.page)
+        devtools.send("Network.enable")
+        devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        return recorded
 
     def lay_out(self, storage_state, name: str) -> None:
         """Each page laid out as LAYOUTS[name] (320 px or 200% zoom): no sideways scrolling, no text cut off."""
@@ -224,8 +240,15 @@ def _path(url: str) -> str:
 def _weigh(recorded: RecordedPage, path: str) -> dict:
     """Every response of one page load (HTML, stylesheets, scripts, the icon), photo files aside."""
     responses = []
-    recorded.page.on("response", lambda response: responses.append(response))
-    assert recorded.page.goto(path, wait_until="networkidle").status == 200, path
+
+    def record(response) -> None:
+        responses.append(response)
+
+    recorded.page.on("response", record)
+    try:
+        assert recorded.page.goto(path, wait_until="networkidle").status == 200, path
+    finally:
+        recorded.page.remove_listener("response", record)
     raw = gzip6 = production = count = 0
     for response in responses:
         if PHOTO_FILE.search(urlsplit(response.url).path) or not 200 <= response.status < 300:
