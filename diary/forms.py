@@ -277,6 +277,11 @@ class ReactionForm(forms.Form):
             return [empty, *fragments.symptom_choices(drug_ids=drug_ids, version=reference_version)]
 
         self.fields["symptom"].widget.choices = choices
+        if reference_version is not None:
+            area = self.fields["body_area"]
+            area.widget.choices = functools.cache(
+                lambda: [("", area.empty_label), *fragments.body_area_choices(version=reference_version)]
+            )
 
 
 class HelpAnswerForm(forms.Form):

@@ -9,13 +9,16 @@ patient's value chooses the entry, never fills it, so two patients with the same
 Fields holding a patient's own text (notes) or courses (the treatment select) are cached only as crispy-forms'
 wrapper around the widget (label, help text, the classes crispy gives the widget), made from the form's code
 alone and kept per process; the widget itself, with the patient's value and choices, is rendered on every
-request. Bound forms (errors, typed input) are never cached.
+request. Bound forms (errors, typed input) are never cached. A reference field's miss (the first view after a
+reference change) is made the same way, the wrapper around the widget rendered in Python (diary/widgets.py), not
+through crispy's templates. The wrappers are kept in their own per-process memo (`_WRAPPERS`), keyed by the form's
+code alone and outside the reference cache: a reference change leaves them right, so they are never made again.
 
 Progress's preferences and the visit summary's fields hold nothing of the reference: the summary's date and notes
 fields keep crispy's wrapper the same way (`code_field_html`), and the preferences form, made of choices alone, is
 kept whole per process by its values (`choices_form_html`: a handful of entries).
 
-The cache: `drugs.caching.for_reference`.
+The cache of reference-made HTML: `drugs.caching.for_reference`.
 """
 
 import hashlib
@@ -26,13 +29,18 @@ from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
 from drugs.caching import for_reference
-from drugs.selectors import symptom_groups
+from drugs.selectors import body_area_options, symptom_groups
 
 
 def symptom_choices(*, drug_ids: list[int], version: int) -> list:
     """`symptom_groups` for these medicines, read once per reference version."""
     drugs = ",".join(map(str, sorted(set(drug_ids))))
     return for_reference(f"symptoms:{drugs}", version=version, compute=lambda: symptom_groups(drug_ids=drug_ids))
+
+
+def body_area_choices(*, version: int) -> list:
+    """The body-area picker's options, read once per reference version (per process: eleven short rows)."""
+    return for_reference("body-areas", version=version, compute=body_area_options, shared=False)
 
 
 def field_html(field: BoundField, *, version: int | None) -> SafeString:
@@ -42,7 +50,7 @@ def field_html(field: BoundField, *, version: int | None) -> SafeString:
     if version is None or form.is_bound:
         return as_crispy_field(field)
     if field.name not in getattr(form, "reference_fields", ()):
-        return _wrapped_widget(field, version=version)
+        return _wrapped_widget(field)
     parts = ":".join(
         [
             str(version),
@@ -55,8 +63,9 @@ def field_html(field: BoundField, *, version: int | None) -> SafeString:
         ]
     )
     key = f"field:{hashlib.sha256(parts.encode()).hexdigest()}"
-    # One key per form, field, choices and value (hundreds across patients): kept per process only.
-    html = for_reference(key, version=version, compute=lambda: str(as_crispy_field(field)), shared=False)
+    # One key per form, field, choices and value (hundreds across patients): kept per process only. A miss (the
+    # first view after a reference change) is crispy's wrapper, kept by the form's code, around the widget.
+    html = for_reference(key, version=version, compute=lambda: str(_wrapped_widget(field)), shared=False)
     return mark_safe(html)  # noqa: S308 - crispy's own escaped output
 
 
@@ -70,46 +79,60 @@ class _WidgetMark(BoundField):
         return _WIDGET
 
 
-def _wrapper(field: BoundField) -> tuple[str, str]:
-    """crispy's HTML for the field with a mark where the widget goes, and the CSS class crispy gives the widget."""
+def _wrapper(field: BoundField) -> tuple[str, str | None] | None:
+    """crispy's HTML for the field with a mark where the widget goes, and the CSS class crispy gives the widget.
+
+    crispy writes a file input itself (its own template: no place for the widget); a plain file input shows no
+    value, ever, so that HTML is the whole field, made from the form's code alone. None for any other widget crispy
+    writes itself: such a field goes through crispy."""
     widget = field.field.widget
     original = widget.attrs.get("class")
     html = str(as_crispy_field(_WidgetMark(field.form, field.field, field.name)))
-    css_class = widget.attrs["class"]
+    css_class = widget.attrs.get("class")
     if original is None:
-        del widget.attrs["class"]
+        widget.attrs.pop("class", None)
     else:
         widget.attrs["class"] = original
-    return html, css_class
+    if _WIDGET in html or type(widget) is forms.FileInput:
+        return html, css_class
+    return None
 
 
-def _wrapped_widget(field: BoundField, *, version: int) -> SafeString:
-    """`field|as_crispy_field` for a field of an unbound form: crispy's wrapper, kept per form, field and id (it
-    holds the form's label and help text only), around the widget rendered now with this patient's value."""
+# crispy's wrappers by the form's code (see `_wrapped_widget`): a few dozen entries, one per field a page shows.
+_WRAPPERS: dict[tuple, tuple[str, str | None] | None] = {}
+
+
+def _wrapped_widget(field: BoundField) -> SafeString:
+    """`field|as_crispy_field` for a field of an unbound form: crispy's wrapper around the widget rendered now with
+    this patient's value. The wrapper is made from the form's code alone (its label, help text, ids and classes,
+    never the reference data or a patient's value), so it is kept per process by that code, whatever the reference
+    version: a reference change (a cold page) does not make it again."""
     form, widget = field.form, field.field.widget
-    parts = ":".join(
-        [
-            f"{type(form).__module__}.{type(form).__qualname__}",
-            form.prefix or "",
-            str(field.auto_id),
-            field.name,
-            type(widget).__name__,
-            str(widget.attrs.get("class", "")),
-            str(field.field.required),
-            str(field.label),
-            str(field.help_text),
-        ]
+    key = (
+        type(form),
+        form.prefix,
+        field.auto_id,
+        field.name,
+        type(widget),
+        widget.attrs.get("class"),
+        field.field.required,
+        str(field.label),
+        str(field.help_text),
     )
-    # Per process only: made from the form's code, it is cheaper to make again than to fetch from a shared cache.
-    key = f"wrapper:{hashlib.sha256(parts.encode()).hexdigest()}"
-    html, css_class = for_reference(key, version=version, compute=lambda: _wrapper(field), shared=False)
-    widget.attrs["class"] = css_class
+    if key not in _WRAPPERS:
+        _WRAPPERS[key] = _wrapper(field)
+    found = _WRAPPERS[key]
+    if found is None:
+        return as_crispy_field(field)
+    html, css_class = found
+    if css_class is not None:
+        widget.attrs["class"] = css_class
+    if _WIDGET not in html:  # a plain file input: the whole field (see `_wrapper`)
+        return mark_safe(html)  # noqa: S308 - crispy's escaped output
     return mark_safe(html.replace(_WIDGET, str(field)))  # noqa: S308 - crispy's escaped output and the widget's own
 
 
-# Forms that hold nothing of the reference (Progress's and the visit summary's): the same two shapes, without a
-# reference version in the key (what they are made from is the form's code, and the values shown).
-_NO_REFERENCE = 0
+# Forms that hold nothing of the reference (Progress's and the visit summary's): the same two shapes.
 
 
 def code_field_html(field: BoundField) -> SafeString:
@@ -117,7 +140,7 @@ def code_field_html(field: BoundField) -> SafeString:
     wrapper kept per process, the widget rendered now with its value. A field with errors goes through crispy."""
     if field.errors:
         return as_crispy_field(field)
-    return _wrapped_widget(field, version=_NO_REFERENCE)
+    return _wrapped_widget(field)
 
 
 _CHOICE_FORMS: dict[str, str] = {}

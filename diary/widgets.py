@@ -9,9 +9,22 @@ so ids, names, labels and the attributes crispy-forms adds (class, `aria-invalid
 `required`) are unchanged.
 """
 
+import html
+
 from django import forms
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+
+def _escape(text) -> str:
+    """Django's `conditional_escape` (the template's autoescape), without its lazy-argument wrapper and `SafeString`
+    per call: a picker escapes two strings an option."""
+    if isinstance(text, Promise):
+        text = str(text)
+    if hasattr(text, "__html__"):
+        return text.__html__()
+    return html.escape(str(text))
 
 
 def _attrs(attrs: dict) -> SafeString:
@@ -49,8 +62,8 @@ class Select(forms.Select):
                 selected = (not has_selected or self.allow_multiple_selected) and str(subvalue) in values
                 has_selected |= selected
                 parts.append(
-                    f'\n  <option value="{conditional_escape(subvalue)}"{" selected" if selected else ""}>'
-                    f"{conditional_escape(sublabel)}</option>\n"
+                    f'\n  <option value="{_escape(subvalue)}"{" selected" if selected else ""}>'
+                    f"{_escape(sublabel)}</option>\n"
                 )
             if grouped and option_value:
                 parts.append("\n  </optgroup>")

@@ -2,43 +2,159 @@
 
 from dataclasses import dataclass
 from itertools import groupby
+from typing import NamedTuple
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
-from drugs.models import AmountLimit, CommonSideEffect, Drug, ReferenceVersion, Regimen, Symptom, Urgency, WarningSign
+from drugs.models import (
+    AmountLimit,
+    BodyArea,
+    CommonSideEffect,
+    Drug,
+    ReferenceVersion,
+    Regimen,
+    Source,
+    Symptom,
+    Urgency,
+    WarningSign,
+)
 from prepared import prepared
+
+
+class SourceLine(NamedTuple):
+    """A source as the guide lists it: its title, and its address if it has one."""
+
+    title: str
+    url: str
 
 
 @dataclass(frozen=True)
 class UrgencyGroup:
     urgency: Urgency
-    signs: list[WarningSign]
+    rows: list[tuple[WarningSign, list[SourceLine]]]  # each sign with its sources
+
+    @property
+    def signs(self) -> list[WarningSign]:
+        return [sign for sign, _sources in self.rows]
 
 
-def drug_for_guide(*, slug: str) -> Drug | None:
-    """One medicine with everything its guide page shows, or None."""
+@dataclass(frozen=True)
+class GuidePage:
+    """What a medicine's guide page shows, read as plain lists: each rule and regimen with its sources."""
+
+    drug: Drug
+    sources: list[SourceLine]
+    summary_sources: list[SourceLine]
+    regimens: list[tuple[Regimen, list[SourceLine]]]
+    side_effects: list[CommonSideEffect]
+    amount_limits: list[tuple[AmountLimit, list[SourceLine]]]
+    urgency_groups: list[UrgencyGroup]
+    body_areas: list[BodyArea]
+
+
+# The guide page's reads, prepared (their SQL built once per process): the page is cached per reference version, and
+# a miss (the first view after any reference change) would otherwise spend most of its time building these queries.
+@prepared
+def _guide_drug(*, slug: str):
+    return Drug.objects.filter(slug=slug)[:1]
+
+
+@prepared
+def _guide_sources(*, drug_id: int):
+    return Source.objects.filter(drugs=drug_id).values_list("title", "url")
+
+
+@prepared
+def _guide_summary_sources(*, drug_id: int):
+    return Source.objects.filter(drug_summaries=drug_id).values_list("title", "url")
+
+
+@prepared
+def _guide_regimens(*, drug_id: int):
+    return Regimen.objects.filter(drug_id=drug_id)
+
+
+@prepared
+def _guide_regimen_sources(*, drug_id: int):
     return (
-        Drug.objects.prefetch_related(
-            "sources",
-            "summary_sources",
-            Prefetch("regimens", queryset=Regimen.objects.prefetch_related("sources")),
-            Prefetch("common_side_effects", queryset=CommonSideEffect.objects.select_related("symptom")),
-            Prefetch("amount_limits", queryset=AmountLimit.objects.prefetch_related("sources")),
-        )
-        .filter(slug=slug)
-        .first()
+        Regimen.sources.through.objects.filter(regimen__drug_id=drug_id)
+        .order_by("source__title", "source_id")
+        .values_list("regimen_id", "source__title", "source__url")
     )
 
 
-def warning_signs_by_urgency(*, drug: Drug) -> list[UrgencyGroup]:
-    """The rules for this medicine and those for any medicine, most urgent group first."""
-    signs = (
-        WarningSign.objects.filter(Q(drug=drug) | Q(drug__isnull=True))
+@prepared
+def _guide_side_effects(*, drug_id: int):
+    return CommonSideEffect.objects.filter(drug_id=drug_id).select_related("symptom")
+
+
+@prepared
+def _guide_amount_limits(*, drug_id: int):
+    return AmountLimit.objects.filter(drug_id=drug_id)
+
+
+@prepared
+def _guide_amount_limit_sources(*, drug_id: int):
+    return (
+        AmountLimit.sources.through.objects.filter(amountlimit__drug_id=drug_id)
+        .order_by("source__title", "source_id")
+        .values_list("amountlimit_id", "source__title", "source__url")
+    )
+
+
+@prepared
+def _guide_signs(*, drug_id: int):
+    return (
+        WarningSign.objects.filter(Q(drug_id=drug_id) | Q(drug__isnull=True))
         .select_related("symptom")
-        .prefetch_related("sources")
         .order_by("-urgency", "symptom__name", "min_severity", "id")
     )
-    return [UrgencyGroup(Urgency(urgency), list(group)) for urgency, group in groupby(signs, key=lambda s: s.urgency)]
+
+
+@prepared
+def _guide_sign_sources(*, drug_id: int):
+    return (
+        WarningSign.sources.through.objects.filter(Q(warningsign__drug_id=drug_id) | Q(warningsign__drug__isnull=True))
+        .order_by("source__title", "source_id")
+        .values_list("warningsign_id", "source__title", "source__url")
+    )
+
+
+@prepared
+def _guide_body_areas():
+    return BodyArea.objects.all()
+
+
+def _by_owner(links: list[tuple[int, str, str]]) -> dict[int, list[SourceLine]]:
+    """Link-table rows (owner id, title, address) as each owner's sources, in the rows' order."""
+    grouped: dict[int, list[SourceLine]] = {}
+    for owner_id, title, url in links:
+        grouped.setdefault(owner_id, []).append(SourceLine(title, url))
+    return grouped
+
+
+def guide_page(*, slug: str) -> GuidePage | None:
+    """One medicine with everything its guide page shows, or None: eleven queries however many rules there are."""
+    found = _guide_drug(slug=slug)
+    if not found:
+        return None
+    drug = found[0]
+    regimen_sources = _by_owner(_guide_regimen_sources(drug_id=drug.pk))
+    limit_sources = _by_owner(_guide_amount_limit_sources(drug_id=drug.pk))
+    sign_sources = _by_owner(_guide_sign_sources(drug_id=drug.pk))
+    signs = [(sign, sign_sources.get(sign.pk, [])) for sign in _guide_signs(drug_id=drug.pk)]
+    return GuidePage(
+        drug=drug,
+        sources=[SourceLine(*row) for row in _guide_sources(drug_id=drug.pk)],
+        summary_sources=[SourceLine(*row) for row in _guide_summary_sources(drug_id=drug.pk)],
+        regimens=[(r, regimen_sources.get(r.pk, [])) for r in _guide_regimens(drug_id=drug.pk)],
+        side_effects=_guide_side_effects(drug_id=drug.pk),
+        amount_limits=[(a, limit_sources.get(a.pk, [])) for a in _guide_amount_limits(drug_id=drug.pk)],
+        urgency_groups=[
+            UrgencyGroup(Urgency(urgency), list(rows)) for urgency, rows in groupby(signs, key=lambda r: r[0].urgency)
+        ],
+        body_areas=_guide_body_areas(),
+    )
 
 
 @prepared
@@ -55,30 +171,59 @@ def reference_version() -> int:
 EMERGENCY_SIGNS = "Emergency signs"
 
 
+# The symptom picker's reads: the whole of three small reference tables, prepared (their SQL built once per process),
+# and the choice made in Python: the picker is cached per reference version and set of medicines, and a miss (the
+# first Today page after a reference change) would otherwise spend most of its time building these queries.
+@prepared
+def _picker_signs():
+    return WarningSign.objects.order_by().values_list("symptom_id", "urgency", "drug_id")
+
+
+@prepared
+def _picker_side_effects():
+    return CommonSideEffect.objects.order_by().values_list("drug_id", "symptom_id")
+
+
+@prepared
+def _picker_symptoms():
+    return Symptom.objects.order_by("name").values_list("pk", "name", "site")
+
+
 def symptom_groups(*, drug_ids: list[int]) -> list[tuple[str, list[tuple[int, str]]]]:
     """The symptom picker's groups: at the treated skin, elsewhere on the body, emergency signs.
 
     A symptom that any rule treats as an emergency goes under "Emergency signs"; in each group the
     symptoms listed for the given medicines (common side effects or warning signs) come first, then the
-    others by name. Three queries.
+    others by name. Three queries (two without a medicine).
     """
-    signs = WarningSign.objects.filter(Q(urgency=Urgency.EMERGENCY) | Q(drug_id__in=drug_ids))
+    drugs = set(drug_ids)
     emergency, listed = set(), set()
-    for symptom_id, urgency, drug_id in signs.values_list("symptom_id", "urgency", "drug_id"):
+    for symptom_id, urgency, drug_id in _picker_signs():
         if urgency == Urgency.EMERGENCY:
             emergency.add(symptom_id)
-        if drug_id in drug_ids:
+        if drug_id in drugs:
             listed.add(symptom_id)
-    listed |= set(CommonSideEffect.objects.filter(drug_id__in=drug_ids).values_list("symptom_id", flat=True))
-    groups: dict[str, list[Symptom]] = {label: [] for label in [*Symptom.Site.labels, EMERGENCY_SIGNS]}
-    for symptom in Symptom.objects.order_by("name"):
-        label = EMERGENCY_SIGNS if symptom.pk in emergency else symptom.get_site_display()
-        groups[label].append(symptom)
+    if drugs:  # no course: no side effect to list first
+        listed |= {symptom_id for drug_id, symptom_id in _picker_side_effects() if drug_id in drugs}
+    groups: dict[str, list[tuple[int, str]]] = {label: [] for label in [*Symptom.Site.labels, EMERGENCY_SIGNS]}
+    site_labels = dict(Symptom.Site.choices)
+    for pk, name, site in _picker_symptoms():
+        groups[EMERGENCY_SIGNS if pk in emergency else site_labels.get(site, site)].append((pk, name))
     return [
-        (label, [(s.pk, s.name) for s in sorted(symptoms, key=lambda s: s.pk not in listed)])
+        (label, sorted(symptoms, key=lambda symptom: symptom[0] not in listed))
         for label, symptoms in groups.items()
         if symptoms
     ]
+
+
+@prepared
+def _picker_areas():
+    return BodyArea.objects.values_list("pk", "name")
+
+
+def body_area_options() -> list[tuple[int, str]]:
+    """The body-area picker's options, by name, as a `ModelChoiceField` of all areas lists them. One query."""
+    return _picker_areas()
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from drugs.caching import for_reference
-from drugs.models import BodyArea, Drug, Symptom
-from drugs.selectors import drug_for_guide, reference_version, warning_signs_by_urgency
+from drugs.models import Drug, Symptom
+from drugs.selectors import guide_page, reference_version
 
 MAX_QUERY_LENGTH = 100
 
@@ -27,15 +27,11 @@ def drug_list(request):
 @require_safe
 def drug_detail(request, slug):
     def page() -> dict | None:
-        drug = drug_for_guide(slug=slug)
-        if drug is None:
+        guide = guide_page(slug=slug)
+        if guide is None:
             return None
-        context = {
-            "drug": drug,
-            "urgency_groups": warning_signs_by_urgency(drug=drug),
-            "body_areas": BodyArea.objects.all(),
-        }
-        return {"title": drug.generic_name, "body": render_to_string("drugs/_drug_detail.html", context)}
+        context = {"drug": guide.drug, "page": guide, "urgency_groups": guide.urgency_groups}
+        return {"title": guide.drug.generic_name, "body": render_to_string("drugs/_drug_detail.html", context)}
 
     # Made from the reference alone (no request, no user): one render per medicine and reference version.
     found = for_reference(f"guide:{slug}", version=reference_version(), compute=page)

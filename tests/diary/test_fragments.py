@@ -177,3 +177,52 @@ def test_a_today_page_keeps_its_pickers_html_in_the_process_and_shares_only_the_
         cursor.execute("SELECT cache_key FROM django_cache")
         shared = [key for (key,) in cursor.fetchall()]
     assert shared and all(":symptoms:" in key or ":flag-rules" in key for key in shared), shared
+
+
+def test_crispys_wrapper_is_kept_by_the_forms_code_alone_whatever_the_patient_or_the_reference(
+    reference, patient, other_patient
+):
+    """On a miss (the first view after a reference change) a reference field is crispy's wrapper around the widget
+    rendered now: the wrapper, kept per process by the form's code, holds no reference data and no patient's value, so
+    it stays right after a reference edit, and the field is still exactly crispy's HTML with the new names."""
+    from diary.forms import PhotoForm
+
+    symptom, area = Symptom.objects.get(code="burning"), BodyArea.objects.get(code="scalp")
+    _course(patient, "face_neck")
+    services.entry_update(patient=patient, date=patient.today(), itch=7, sleep_loss=2, notes="Alice's own words")
+    fragments._WRAPPERS.clear()
+
+    def render(who, *, version: int) -> list[tuple[str, str]]:
+        courses = list(who.treatments.select_related("drug").prefetch_related("body_areas"))
+        entry = who.entries.filter(date=who.today()).first()
+        initial = {"itch": entry.itch, "sleep_loss": entry.sleep_loss} if entry else {}
+
+        def forms():
+            reaction = ReactionForm(patient=who, courses=courses, reference_version=version)
+            day = EntryForm(initial=initial)
+            photo = PhotoForm()
+            return [reaction["symptom"], reaction["body_area"], day["itch"], day["sleep_loss"]] + [
+                photo[name] for name in ("upload", "body_area", "caption")
+            ]
+
+        return [
+            (str(fragments.field_html(ours, version=version)), str(as_crispy_field(crispys)))
+            for ours, crispys in zip(forms(), forms(), strict=True)
+        ]
+
+    first = render(patient, version=reference_version())
+    wrappers = dict(fragments._WRAPPERS)
+    second = render(other_patient, version=reference_version())
+    Symptom.objects.filter(pk=symptom.pk).update(name='<b>"Burning"</b> & hot')
+    BodyArea.objects.filter(pk=area.pk).update(name="Scalp <i>'top'</i>")
+    reference_version_bump()
+    third = render(patient, version=reference_version())
+
+    assert all(ours == crispys for ours, crispys in first + second + third)
+    assert wrappers == fragments._WRAPPERS  # the same wrappers for two patients and after the edit
+    kept = "".join(html for html, _css_class in filter(None, wrappers.values()))
+    for made_elsewhere in [symptom.name, area.name, "Alice", 'value="7"', "Burning"]:
+        assert made_elsewhere not in kept
+    assert "&lt;b&gt;&quot;Burning&quot;&lt;/b&gt; &amp; hot</option>" in third[0][0]
+    assert "Scalp &lt;i&gt;&#x27;top&#x27;&lt;/i&gt;</option>" in third[1][0]
+    assert '<option value="7" selected>' in first[2][0] and '<option value="7" selected>' not in second[2][0]

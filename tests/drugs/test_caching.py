@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from drugs.models import Drug, Urgency, WarningSign
+from drugs.models import BodyArea, Drug, Source, Urgency, WarningSign
 from drugs.services import reference_version_bump
 from tests.factories import StaffFactory
 
@@ -106,3 +106,46 @@ def test_a_page_made_by_one_worker_is_read_by_the_next_from_the_shared_cache_unt
     reference_version_bump()
     caches["pages"].clear()
     assert "Advice changed in admin." in client.get(url).content.decode()
+
+
+def test_a_medicine_pages_rules_sources_and_areas_written_in_python_escape_what_they_show(client, reference):
+    """A rule's sources, the rules and the body-area table are written in Python (drugs/templatetags/guide.py):
+    hostile text in a title, an address, advice or an area's name stays text, a source without an address is plain
+    text, and a rule without sources shows no list."""
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+    symptom = WarningSign.objects.first().symptom
+    sourced = WarningSign.objects.create(
+        drug=drug, symptom=symptom, min_severity=3, urgency=Urgency.TODAY, advice="Advice with two sources."
+    )
+    sourced.sources.set(
+        [
+            Source.objects.create(title='<script>alert("t")</script> & co', url='https://example.org/?a=1&b="x"'),
+            Source.objects.create(title="A leaflet <b>without</b> an address", url=""),
+        ]
+    )
+    WarningSign.objects.create(
+        drug=drug, symptom=symptom, min_severity=3, urgency=Urgency.SOON, advice="Advice without a source."
+    )
+    WarningSign.objects.create(
+        drug=None, symptom=symptom, min_severity=2, urgency=Urgency.ROUTINE, advice='Rest <b>"now"</b> & call.'
+    )
+    BodyArea.objects.create(code="odd", name="Toes <i>'all'</i> & heels", adult_ftu="0.5")
+    reference_version_bump()
+
+    page = client.get(reverse("drugs:drug-detail", args=[drug.slug])).content.decode()
+
+    after = page[page.index("Advice with two sources.") :]
+    sourced_item = after[: after.index("</ul>")]
+    assert (
+        '<li>Source: <a href="https://example.org/?a=1&amp;b=&quot;x&quot;" rel="noopener noreferrer">'
+        "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; co</a></li>" in sourced_item
+    )
+    assert "<li>Source: A leaflet &lt;b&gt;without&lt;/b&gt; an address</li>" in sourced_item
+    assert "<script>alert" not in page
+    unsourced_item = page[page.index("Advice without a source.") :].split("</li>", 1)[0]
+    assert "Source:" not in unsourced_item and "<ul" not in unsourced_item
+    assert '<p class="mb-1">Rest &lt;b&gt;&quot;now&quot;&lt;/b&gt; &amp; call.</p>' in page
+    assert (
+        '<th scope="row" class="fw-normal">Toes &lt;i&gt;&#x27;all&#x27;&lt;/i&gt; &amp; heels</th>'
+        '<td class="text-end">0.5</td><td class="text-end">0.25 g</td>' in page
+    )
