@@ -278,10 +278,15 @@ class ReactionForm(forms.Form):
 
         self.fields["symptom"].widget.choices = choices
         if reference_version is not None:
-            area = self.fields["body_area"]
-            area.widget.choices = functools.cache(
-                lambda: [("", area.empty_label), *fragments.body_area_choices(version=reference_version)]
-            )
+            _body_areas_of_version(self.fields["body_area"], version=reference_version)
+
+
+def _body_areas_of_version(field: forms.ModelChoiceField, *, version: int) -> None:
+    """The body-area picker's options from the cache of the reference version (read only if the picker is rendered),
+    not through the model choice iterator."""
+    field.widget.choices = functools.cache(
+        lambda: [("", field.empty_label), *fragments.body_area_choices(version=version)]
+    )
 
 
 class HelpAnswerForm(forms.Form):
@@ -358,10 +363,14 @@ class PhotoForm(forms.Form):
     )
     caption = forms.CharField(max_length=200, required=False, label="Caption (optional)")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, reference_version: int | None = None, **kwargs):
+        """`reference_version`: read the body areas from the cache of that version (diary/fragments.py), as the
+        reaction form does."""
         # The day page also holds the reaction form, which has its own body_area field: keep ids unique.
         kwargs.setdefault("auto_id", "id_photo_%s")
         super().__init__(*args, **kwargs)
+        if reference_version is not None:
+            _body_areas_of_version(self.fields["body_area"], version=reference_version)
 
 
 def password_is_right(*, request, user, password: str) -> bool:

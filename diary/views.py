@@ -160,7 +160,7 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "poem_due": day == today
         and progress_reads.poem_due(patient=patient, day=day, courses=[course.treatment for course in progress]),
         "photos": selectors.photos_on(patient=patient, day=day),
-        "photo_form": forms.get("photo_form") or PhotoForm(),
+        "photo_form": forms.get("photo_form") or PhotoForm(reference_version=version),
     }
     return render(request, "diary/entry_day.html", context)
 

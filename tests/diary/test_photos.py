@@ -587,8 +587,9 @@ def test_photo_pages_cost_the_same_queries_however_many_photos(
 GALLERY_QUERIES = 5  # session, user, patient, areas, photos
 COMPARE_QUERIES = 5
 # The day page, with its alerts, photos, forms and the clinics it is shared with, as a process's first view: the
-# reference version, then the pickers it caches (diary/fragments.py), the symptom groups kept in the shared cache.
-DAY_QUERIES = 16 + SHARED_MISS_QUERIES
+# reference version, then the pickers it caches (diary/fragments.py; the reaction and photo forms' body areas in
+# one read), the symptom groups kept in the shared cache.
+DAY_QUERIES = 15 + SHARED_MISS_QUERIES
 
 
 def test_another_patient_unrelated_to_the_photos_sees_an_empty_compare_page(client):
