@@ -83,6 +83,12 @@ PERMISSION_METHODS = (
 _apps_kept: dict[tuple, list[dict]] = {}
 
 
+def forget() -> None:
+    """Empty both per-process stores, as a new process starts (tests measuring a first view)."""
+    _kept.clear()
+    _apps_kept.clear()
+
+
 def app_list(*, site, request, app_label, build) -> list[dict]:
     """`build()` (Django's `get_app_list`) once per distinct key (see the module's docstring); a copy each time, so
     a caller that changes the list changes only its own."""

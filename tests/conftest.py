@@ -8,6 +8,7 @@ from django.core.cache import caches
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
+from diary import admin_nav
 from tests.factories import PatientFactory, StaffFactory
 
 pytest_plugins = ["pytester"]
@@ -81,8 +82,11 @@ def _empty_reference_caches(request, django_db_blocker):
     """The reference caches are keyed by the reference version, which restarts with each test's database.
 
     The per-process tier is emptied around every test. The shared tier is a table that a test's rollback empties,
-    but not a transactional test's flush (no model owns the table): it is emptied after those."""
+    but not a transactional test's flush (no model owns the table): it is emptied after those. The admin's app list
+    and sidebar, kept per process, are forgotten too, so that no test's query count depends on the tests before it.
+    """
     caches["pages"].clear()
+    admin_nav.forget()
     yield
     caches["pages"].clear()
     if {"transactional_db", "live_server"} & set(request.fixturenames):
