@@ -40,6 +40,16 @@ def _attrs(attrs: dict) -> SafeString:
     )
 
 
+class HiddenInput(forms.HiddenInput):
+    """Django's hidden `<input>` (`input.html` and `attrs.html`) written in Python: the same HTML, without two
+    templates (the admin action menu's "select across" field: a tenth of the flag queue's template time)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, shown, _attrs(widget["attrs"]))
+
+
 class Select(forms.Select):
     """Named `Select` on purpose: crispy-forms adds the widget's class name as a CSS class ("select")."""
 
