@@ -113,7 +113,8 @@ def test_every_list_s_action_menu_is_django_s_html_written_without_the_widget_te
 def test_the_action_menu_s_hidden_field_is_django_s_html(value, attrs):
     from django import forms
 
-    from config.admin_site import ActionForm, HiddenInput
+    from config.admin_site import ActionForm
+    from diary.widgets import HiddenInput
 
     assert isinstance(ActionForm().fields["select_across"].widget, HiddenInput)
     extra = {"hidden": False} if attrs else None
