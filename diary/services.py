@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from diary import imaging, scores, storage
-from diary.flag_services import flags_reevaluate
+from diary.flag_services import Rules, flags_reevaluate, rules_now
 from diary.models import Application, Entry, Patient, Photo, PoemScore, Reaction, Treatment
 from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
@@ -40,9 +40,10 @@ def _own(patient: Patient, *objects) -> None:
             raise NotYoursError(f"{type(obj).__name__} {obj.pk} does not belong to patient {patient.pk}.")
 
 
-def _diary_changed(*, patient: Patient, dates: Iterable[datetime.date]) -> None:
-    """The diary of `patient` changed on `dates`: re-evaluate the warning signs those days can affect."""
-    flags_reevaluate(patient=patient, dates=dates)
+def _diary_changed(*, patient: Patient, dates: Iterable[datetime.date], rules: Rules | None = None) -> None:
+    """The diary of `patient` changed on `dates`: re-evaluate the warning signs those days can affect (`rules`:
+    the rules if already read, before the transaction)."""
+    flags_reevaluate(patient=patient, dates=dates, rules=rules)
 
 
 def _course_dates(patient: Patient, *changed: datetime.date | None) -> set[datetime.date]:
@@ -306,7 +307,6 @@ def application_delete(*, patient: Patient, application: Application) -> datetim
 # --- Reactions -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def reaction_create(
     *,
     patient: Patient,
@@ -316,11 +316,25 @@ def reaction_create(
     body_area: BodyArea | None = None,
     treatment: Treatment | None = None,
 ) -> Reaction:
-    """Log how the skin reacted on a day, creating the day's entry if needed."""
+    """Log how the skin reacted on a day, creating the day's entry if needed.
+
+    What does not depend on the write is read before the transaction, which on SQLite takes the write lock as it
+    begins (every other patient's save waits for it): the checks of the reaction itself (the day, the course, the
+    symptom, area and course still existing, the severity's range) and the rules. Inside: the day's entry, the
+    reaction, and the re-evaluation, whose reads of the patient's diary, courses and flags stay there because
+    another write (a course changed in another tab, a dermatologist's review) could change them in between.
+    """
     _own(patient, treatment)
-    entry = _entry_for(patient, date)
-    reaction = Reaction(entry=entry, symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
-    _entry_item_save(reaction, patient=patient, entry_checked=True)
+    validate_diary_day(day=date, today=patient.today())
+    reaction = Reaction(symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
+    # The entry is got or created below; the model's clean() compares the course's patient with the entry's,
+    # which _own has just checked against this patient, whose entry it will be.
+    reaction.full_clean(exclude=["entry"])
+    rules = rules_now()
+    with transaction.atomic():
+        reaction.entry = _entry_for(patient, date)
+        reaction.save()
+        _diary_changed(patient=patient, dates={date}, rules=rules)
     return reaction
 
 

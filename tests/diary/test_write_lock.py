@@ -1,0 +1,99 @@
+"""Saving a reaction holds the write transaction (SQLite's write lock) for the write and the re-evaluation only:
+the checks of the reaction and the rules are read before it begins, and its statements do not grow with the diary."""
+
+import contextlib
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from diary import services
+from diary.models import Entry, Flag, Reaction
+from drugs.models import Symptom
+from tests.factories import EntryFactory, ReactionFactory
+
+pytestmark = pytest.mark.django_db
+
+# The day's entry; the reaction and its audit entry; the re-evaluation's reads: active and recently closed flags,
+# courses, entries, POEM totals, applications, reactions.
+STATEMENTS_INSIDE = 10
+READS_INSIDE = 8
+
+
+def _save_split(monkeypatch, **kwargs) -> tuple[list[str], list[str]]:
+    """The statements a reaction save runs before its own transaction and inside it."""
+    inside_now = []
+    real_atomic = transaction.atomic
+
+    @contextlib.contextmanager
+    def atomic(*args, **kw):  # the service's `with transaction.atomic():`, marked
+        with real_atomic(*args, **kw):
+            inside_now.append(True)
+            try:
+                yield
+            finally:
+                inside_now.pop()
+
+    monkeypatch.setattr(services, "transaction", SimpleNamespace(atomic=atomic))
+    before, inside = [], []
+
+    def record(execute, sql, params, many, context):
+        (inside if inside_now else before).append(sql)
+        return execute(sql, params, many, context)
+
+    for model in (Reaction, Flag):  # the audit log's lookup, kept per process in production
+        ContentType.objects.get_for_model(model)
+    EntryFactory(patient=kwargs["patient"], date=kwargs["date"])  # the day already has a page
+    with connection.execute_wrapper(record):
+        services.reaction_create(**kwargs)
+    return before, inside
+
+
+def test_the_checks_and_the_rules_are_read_before_the_write_transaction(
+    patient, reference, tacrolimus_course, monkeypatch
+):
+    burning = Symptom.objects.get(code="burning")
+    today = patient.today()
+
+    before, inside = _save_split(
+        monkeypatch, patient=patient, date=today, symptom=burning, severity=2, treatment=tacrolimus_course
+    )
+
+    assert len(inside) == STATEMENTS_INSIDE
+    assert not [sql for sql in inside if "SAVEPOINT" in sql]
+    assert [sql for sql in before if '"drugs_referenceversion"' in sql]  # the rules' version
+    assert [sql for sql in before if '"drugs_symptom"' in sql]  # the symptom still exists
+    assert not [sql for sql in before if "INSERT" in sql or "UPDATE" in sql]
+    assert Reaction.objects.filter(entry__patient=patient, entry__date=today).count() == 1
+
+
+def test_a_longer_diary_and_a_raised_flag_keep_the_transaction_as_short(
+    patient, reference, tacrolimus_course, monkeypatch
+):
+    burning = Symptom.objects.get(code="burning")
+    today = patient.today()
+    for n in range(1, 40):  # a long run of burning before today
+        ReactionFactory(entry=EntryFactory(patient=patient, date=today - datetime.timedelta(days=n)), symptom=burning)
+
+    _, inside = _save_split(
+        monkeypatch, patient=patient, date=today, symptom=burning, severity=3, treatment=tacrolimus_course
+    )
+
+    flag = Flag.objects.get(patient=patient)  # severe burning on tacrolimus: a rule matched
+    writes = [sql for sql in inside if sql.startswith(("INSERT", "UPDATE"))]
+    # The flag's row and its audit entry are written; one more read: the matched rule with its medicine and symptom.
+    assert len(writes) == 4
+    assert len(inside) - len(writes) == READS_INSIDE + 1
+    assert flag.last_seen == today
+
+
+def test_a_symptom_gone_from_the_reference_is_refused_before_anything_is_written(patient, reference):
+    gone = Symptom(pk=10**6, code="gone", name="Gone")  # never saved: what a deleted row leaves in a form
+
+    with pytest.raises(ValidationError):
+        services.reaction_create(patient=patient, date=patient.today(), symptom=gone, severity=2)
+
+    assert not Entry.objects.filter(patient=patient).exists()
