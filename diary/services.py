@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import IO, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from diary import imaging, scores, storage
@@ -61,6 +61,13 @@ def _entry_for(patient: Patient, date: datetime.date) -> Entry:
     validate_diary_day(day=date, today=patient.today())
     entry, _ = Entry.objects.get_or_create(patient=patient, date=date)
     return entry
+
+
+def _read_in_this_request(item: models.Model, *names: str) -> list[str]:
+    """The foreign keys of `item` given as rows the caller has just read from the database (a form's choice): the
+    model's validation would read each again to know that it exists. Their deletion in between is caught by the
+    database's foreign key when the write commits; any other value (an id, an object never saved) is checked."""
+    return [name for name in names if (value := getattr(item, name)) is not None and not value._state.adding]
 
 
 def _entry_item_save(
@@ -329,12 +336,16 @@ def reaction_create(
     reaction = Reaction(symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
     # The entry is got or created below; the model's clean() compares the course's patient with the entry's,
     # which _own has just checked against this patient, whose entry it will be.
-    reaction.full_clean(exclude=["entry"])
+    reaction.full_clean(exclude=["entry", *_read_in_this_request(reaction, "symptom", "body_area", "treatment")])
     rules = rules_now()
-    with transaction.atomic():
-        reaction.entry = _entry_for(patient, date)
-        reaction.save()
-        _diary_changed(patient=patient, dates={date}, rules=rules)
+    try:
+        with transaction.atomic():
+            reaction.entry = _entry_for(patient, date)
+            reaction.save()
+            _diary_changed(patient=patient, dates={date}, rules=rules)
+    except IntegrityError:
+        reaction.full_clean()  # a symptom, area or course deleted meanwhile: refused next to its field
+        raise
     return reaction
 
 

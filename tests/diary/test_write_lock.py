@@ -1,5 +1,6 @@
 """Saving a reaction holds the write transaction (SQLite's write lock) for the write and the re-evaluation only:
-the checks of the reaction and the rules are read before it begins, and its statements do not grow with the diary."""
+the checks of the reaction and the rules are read before it begins, and its statements do not grow with the diary.
+Rows the form has just read (the symptom, area, course) are not read again; one deleted meanwhile is refused."""
 
 import contextlib
 import datetime
@@ -65,7 +66,7 @@ def test_the_checks_and_the_rules_are_read_before_the_write_transaction(
     assert len(inside) == STATEMENTS_INSIDE
     assert not [sql for sql in inside if "SAVEPOINT" in sql]
     assert [sql for sql in before if '"drugs_referenceversion"' in sql]  # the rules' version
-    assert [sql for sql in before if '"drugs_symptom"' in sql]  # the symptom still exists
+    assert not [sql for sql in before if 'FROM "drugs_symptom"' in sql]  # the form has just read it
     assert not [sql for sql in before if "INSERT" in sql or "UPDATE" in sql]
     assert Reaction.objects.filter(entry__patient=patient, entry__date=today).count() == 1
 
@@ -97,3 +98,16 @@ def test_a_symptom_gone_from_the_reference_is_refused_before_anything_is_written
         services.reaction_create(patient=patient, date=patient.today(), symptom=gone, severity=2)
 
     assert not Entry.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the foreign key is checked when the write really commits
+def test_a_symptom_read_by_the_form_is_not_read_again_but_one_deleted_meanwhile_is_refused(patient):
+    symptom = Symptom.objects.create(code="new-one", name="New one")
+    chosen = Symptom.objects.get(pk=symptom.pk)  # what the form's choice field read
+    Symptom.objects.filter(pk=symptom.pk).delete()  # an admin removes it before the save
+
+    with pytest.raises(ValidationError) as refused:
+        services.reaction_create(patient=patient, date=patient.today(), symptom=chosen, severity=2)
+
+    assert "symptom" in refused.value.error_dict
+    assert not Reaction.objects.exists()
