@@ -22,6 +22,7 @@ from diary.flag_services import Rules, flags_reevaluate, rules_now
 from diary.models import Application, Entry, Patient, Photo, PoemScore, Reaction, Treatment
 from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
+from prepared import prepared
 
 # A missed day's application is recorded at this local time unless the patient says otherwise.
 MISSED_DAY_TIME = datetime.time(12, 0)
@@ -56,9 +57,19 @@ def _course_dates(patient: Patient, *changed: datetime.date | None) -> set[datet
     return {start + datetime.timedelta(days=n) for n in range((today - start).days + 1)}
 
 
+@prepared
+def _entry_row(*, patient_id: int, date: datetime.date):
+    return Entry.objects.filter(patient_id=patient_id, date=date)
+
+
 def _entry_for(patient: Patient, date: datetime.date) -> Entry:
-    """The patient's entry for a date, created if needed; never for a day that has not come yet."""
+    """The patient's entry for a date, created if needed; never for a day that has not come yet.
+
+    Most writes go to a day that already has its entry: it is a prepared read (prepared/), inside the write lock."""
     validate_diary_day(day=date, today=patient.today())
+    for entry in _entry_row(patient_id=patient.pk, date=date):
+        entry.patient = patient
+        return entry
     entry, _ = Entry.objects.get_or_create(patient=patient, date=date)
     return entry
 
