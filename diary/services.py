@@ -346,8 +346,12 @@ def reaction_create(
     validate_diary_day(day=date, today=patient.today())
     reaction = Reaction(symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
     # The entry is got or created below; the model's clean() compares the course's patient with the entry's,
-    # which _own has just checked against this patient, whose entry it will be.
-    reaction.full_clean(exclude=["entry", *_read_in_this_request(reaction, "symptom", "body_area", "treatment")])
+    # which _own has just checked against this patient, whose entry it will be. The table's constraint (the
+    # severity's range, also its choices) is the database's to enforce at the insert, then validated below.
+    reaction.full_clean(
+        exclude=["entry", *_read_in_this_request(reaction, "symptom", "body_area", "treatment")],
+        validate_constraints=False,
+    )
     rules = rules_now()
     try:
         with transaction.atomic():
@@ -355,7 +359,8 @@ def reaction_create(
             reaction.save()
             _diary_changed(patient=patient, dates={date}, rules=rules)
     except IntegrityError:
-        reaction.full_clean()  # a symptom, area or course deleted meanwhile: refused next to its field
+        # A symptom, area or course deleted meanwhile, or a constraint: refused with the model's message.
+        reaction.full_clean()
         raise
     return reaction
 

@@ -111,3 +111,16 @@ def test_a_symptom_read_by_the_form_is_not_read_again_but_one_deleted_meanwhile_
 
     assert "symptom" in refused.value.error_dict
     assert not Reaction.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reaction_the_tables_constraint_refuses_is_refused_with_the_models_message(patient, monkeypatch):
+    symptom = Symptom.objects.create(code="new-one", name="New one")
+    # A severity the form's choices would allow but the table does not (as if the two disagreed).
+    monkeypatch.setattr(Reaction._meta.get_field("severity"), "choices", [(9, "Nine")])
+
+    with pytest.raises(ValidationError) as refused:
+        services.reaction_create(patient=patient, date=patient.today(), symptom=symptom, severity=9)
+
+    assert "reaction_severity_1_3" in str(refused.value)
+    assert not Reaction.objects.exists()
