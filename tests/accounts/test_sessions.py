@@ -125,11 +125,15 @@ def test_decoded_session_data_is_djangos_each_time_and_a_copy(settings):
 
     for _ in range(2):  # the first decoding, then the remembered one
         store.decode(data)["_auth_user_id"] = "6"  # what a request does to its own session
-    assert store.decode(data) == DjangoStore().decode(data) == {
-        "_auth_user_id": "5",
-        "_renewed": 1795705979,
-        "_otp_required": False,
-    }
+    assert (
+        store.decode(data)
+        == DjangoStore().decode(data)
+        == {
+            "_auth_user_id": "5",
+            "_renewed": 1795705979,
+            "_otp_required": False,
+        }
+    )
     nested = store.encode({"cart": [1, 2]})
     store.decode(nested)["cart"].append(3)
     assert store.decode(nested) == {"cart": [1, 2]}
