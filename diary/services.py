@@ -10,6 +10,7 @@ stopped).
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, TypedDict, Unpack
 
@@ -334,30 +335,62 @@ def reaction_create(
     body_area: BodyArea | None = None,
     treatment: Treatment | None = None,
 ) -> Reaction:
-    """Log how the skin reacted on a day, creating the day's entry if needed.
+    """Log how the skin reacted on a day, creating the day's entry if needed: `reaction_check`, then
+    `reaction_save` (a caller that opens its own transaction around the save, as `diary.idempotency.once` does,
+    calls the two itself, the check before it)."""
+    return reaction_save(
+        checked=reaction_check(
+            patient=patient, date=date, symptom=symptom, severity=severity, body_area=body_area, treatment=treatment
+        )
+    )
 
-    What does not depend on the write is read before the transaction, which on SQLite takes the write lock as it
-    begins (every other patient's save waits for it): the checks of the reaction itself (the day, the course, the
-    symptom, area and course still existing, the severity's range) and the rules. Inside: the day's entry, the
-    reaction, and the re-evaluation, whose reads of the patient's diary, courses and flags stay there because
-    another write (a course changed in another tab, a dermatologist's review) could change them in between.
-    """
+
+@dataclass(frozen=True)
+class CheckedReaction:
+    """A reaction checked and the rules read, before any transaction: what `reaction_save` writes."""
+
+    patient: Patient
+    date: datetime.date
+    reaction: Reaction
+    rules: Rules
+
+
+def reaction_check(
+    *,
+    patient: Patient,
+    date: datetime.date,
+    symptom: Symptom,
+    severity: int,
+    body_area: BodyArea | None = None,
+    treatment: Treatment | None = None,
+) -> CheckedReaction:
+    """What saving a reaction reads that does not depend on the write, read before the write transaction, which on
+    SQLite takes the write lock as it begins (every other patient's save waits for it): the checks of the reaction
+    itself (the day, the course, the symptom, area and course existing, the severity) and the rules. Raises
+    `ValidationError` (or `NotYoursError`) as `reaction_create` does."""
     _own(patient, treatment)
     validate_diary_day(day=date, today=patient.today())
     reaction = Reaction(symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
-    # The entry is got or created below; the model's clean() compares the course's patient with the entry's,
+    # The entry is got or created by the save; the model's clean() compares the course's patient with the entry's,
     # which _own has just checked against this patient, whose entry it will be. The table's constraint (the
-    # severity's range, also its choices) is the database's to enforce at the insert, then validated below.
+    # severity's range, also its choices) is the database's to enforce at the insert, then validated there.
     reaction.full_clean(
         exclude=["entry", *_read_in_this_request(reaction, "symptom", "body_area", "treatment")],
         validate_constraints=False,
     )
-    rules = rules_now()
+    return CheckedReaction(patient=patient, date=date, reaction=reaction, rules=rules_now())
+
+
+def reaction_save(*, checked: CheckedReaction) -> Reaction:
+    """Write a checked reaction: inside the transaction, the day's entry, the reaction and the re-evaluation, whose
+    reads of the patient's diary, courses and flags stay there because another write (a course changed in another
+    tab, a dermatologist's review) could change them in between."""
+    patient, date, reaction = checked.patient, checked.date, checked.reaction
     try:
         with transaction.atomic():
             reaction.entry = _entry_for(patient, date)
             reaction.save()
-            _diary_changed(patient=patient, dates={date}, rules=rules)
+            _diary_changed(patient=patient, dates={date}, rules=checked.rules)
     except IntegrityError:
         # A symptom, area or course deleted meanwhile, or a constraint: refused with the model's message.
         reaction.full_clean()

@@ -124,3 +124,31 @@ def test_a_reaction_the_tables_constraint_refuses_is_refused_with_the_models_mes
 
     assert "reaction_severity_1_3" in str(refused.value)
     assert not Reaction.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # real transactions: what runs inside one is what holds the write lock
+def test_a_posted_reaction_with_its_key_checks_before_the_transaction_and_writes_inside_it(client, patient):
+    symptom = Symptom.objects.create(code="itching", name="Itching")
+    client.force_login(patient.user)
+    today = patient.today()
+    client.get("/")  # the day's page: its entry exists from the first post on
+    post = {"symptom": symptom.pk, "severity": "2", "body_area": "", "treatment": ""}
+    client.post(f"/diary/{today}/reactions/", {**post, "idempotency_key": "k" * 22})
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((connection.in_atomic_block, sql))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.post(f"/diary/{today}/reactions/", {**post, "idempotency_key": "j" * 22})
+
+    assert response.status_code == 302
+    inside = [sql for atomic, sql in statements if atomic]
+    outside = [sql for atomic, sql in statements if not atomic]
+    assert [sql for sql in outside if '"drugs_referenceversion"' in sql]  # the rules: before the lock
+    assert not [sql for sql in outside if sql.startswith(("INSERT", "UPDATE"))]
+    # The key's insert, the entry, the reaction and its audit entry, the re-evaluation's seven reads, the key's
+    # result (and the savepoints of the key's and the reaction's blocks inside the key's transaction).
+    assert len([sql for sql in inside if "SAVEPOINT" not in sql]) == 12
+    assert Reaction.objects.filter(entry__patient=patient).count() == 2
