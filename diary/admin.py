@@ -135,12 +135,19 @@ class PatientEnteredAdmin(PatientScopedAdmin):
         return request.user.is_superuser
 
 
+# What a row of the patient list reads of the patient (its figures are read for the page's rows after paging).
+PATIENT_ROW_FIELDS = ["user__first_name", "user__last_name", "user__username"]
+
+
 class PatientChangeList(ChangeList):
     """The patient list: its sortable columns (last entry, days logged, open flags) as annotations of the list's
-    query only (the patient's own pages and the timeline do not pay for them), and each row's adherence read
-    after pagination, for the page's rows only."""
+    query only when it is sorted by one of them (the patient's own pages and the timeline do not pay for them, nor
+    does the list in its usual order); each row's figures and adherence read after pagination, for the page's rows
+    only."""
 
     def get_queryset(self, request, exclude_parameters=None):
+        if not admin_selectors.sorts_by_figures(self.get_ordering(request, self.root_queryset)):
+            return super().get_queryset(request, exclude_parameters)
         scoped = self.root_queryset
         self.root_queryset = admin_selectors.patients_for_changelist(queryset=scoped)
         try:
@@ -149,12 +156,17 @@ class PatientChangeList(ChangeList):
             self.root_queryset = scoped
 
     def get_results(self, request):
+        self.queryset = self.queryset.only(*PATIENT_ROW_FIELDS)
         super().get_results(request)
-        figures = admin_selectors.adherence_for_rows(patients=list(self.result_list))
+        figures = admin_selectors.patient_list_figures(patient_ids=[patient.pk for patient in self.result_list])
         timeline_url = admin_rows.pk_url_maker("admin:diary_patient_timeline")
         flags_url = reverse("admin:diary_flag_changelist")
         for patient in self.result_list:
-            patient.adherence_figures = figures[patient.pk]
+            shown = figures[patient.pk]
+            patient.last_entry_date = shown.last_entry_date
+            patient.days_logged = shown.days_logged
+            patient.active_flag_count = shown.active_flag_count
+            patient.adherence_figures = shown.adherence
             patient.timeline_url = timeline_url(patient.pk)
             patient.flags_url = f"{flags_url}?patient={patient.pk}"
 

@@ -22,7 +22,13 @@ from clinics.models import CareLink
 from diary import admin_rows, admin_selectors
 from diary.adherence import adherence_by_patient
 from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
-from diary.admin_selectors import ROW_SLOTS, adherence_for_rows, adherence_window, patients_for_changelist
+from diary.admin_selectors import (
+    ROW_SLOTS,
+    PatientFigures,
+    adherence_window,
+    patient_list_figures,
+    patients_for_changelist,
+)
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.permissions import DERMATOLOGISTS, ensure_dermatologists_group
 from drugs.models import Severity, Urgency
@@ -600,40 +606,62 @@ def test_adherence_over_fourteen_days_caps_each_course_at_its_schedule(db, face)
         apply(weekly, n)
     apply(old, 20)
 
+    figures = patient_list_figures(patient_ids=[patient.pk], today=today)[patient.pk]
+    assert figures.adherence.expected == pytest.approx(13)
+    assert figures.adherence.done == pytest.approx(9)
+    assert figures.adherence.percent == 69
+    assert figures.days_logged == 9
+    assert figures.last_entry_date == ago(1)
+    # The same figures as the annotations a list sorted by them reads.
     row = patients_for_changelist(queryset=Patient.objects.filter(pk=patient.pk), today=today).get()
-    figures = adherence_for_rows(patients=[row], today=today)[patient.pk]
-    assert figures.expected == pytest.approx(13)
-    assert figures.done == pytest.approx(9)
-    assert figures.percent == 69
-    assert row.days_logged == 9
-    assert row.last_entry_date == ago(1)
+    assert (row.last_entry_date, row.days_logged, row.active_flag_count) == (ago(1), 9, 0)
 
 
 def test_adherence_is_blank_when_nothing_was_expected(db):
     patient = PatientFactory()
-    row = patients_for_changelist(queryset=Patient.objects.filter(pk=patient.pk)).get()
-    assert adherence_for_rows(patients=[row])[patient.pk].percent is None
-    assert row.days_logged == 0
-    assert row.active_flag_count == 0
+    figures = patient_list_figures(patient_ids=[patient.pk])[patient.pk]
+    assert figures.adherence.percent is None
+    assert (figures.last_entry_date, figures.days_logged, figures.active_flag_count) == (None, 0, 0)
 
 
-def test_a_page_s_adherence_read_prepared_is_the_orm_s_for_any_number_of_rows(db, face, django_assert_num_queries):
-    """Up to ROW_SLOTS patients (a page) the two reads are prepared with an id per slot; beyond, the ORM's."""
+def test_a_page_s_figures_read_prepared_are_the_orm_s_for_any_number_of_rows(db, face, django_assert_num_queries):
+    """Up to ROW_SLOTS patients (a page) the two reads are prepared with an id per slot; beyond, the ORM's. Either
+    way, the figures the annotations of a sorted list give, and adherence_by_patient's adherence."""
     today = datetime.date(2026, 3, 20)
     start, end = adherence_window(today=today)
     patients = [PatientFactory(time_zone="UTC") for _ in range(ROW_SLOTS + 1)]
     for n, patient in enumerate(patients[:6]):
         course = TreatmentFactory(patient=patient, schedule_times=1 + n % 3, started_on=start, body_areas=[face])
+        if n % 2:  # a second course, weekly, that ended in the window
+            TreatmentFactory(
+                patient=patient,
+                schedule_kind="weekly",
+                schedule_times=2,
+                started_on=start - datetime.timedelta(30),
+                ended_on=start + datetime.timedelta(days=n),
+                body_areas=[face],
+            )
         for day in range(n + 1):
             entry = Entry.objects.get_or_create(patient=patient, date=start + datetime.timedelta(days=day))[0]
             ApplicationFactory(entry=entry, treatment=course, body_areas=[face])
+        if n % 3 == 1:
+            make_flag(patient)
     for page in (patients[:1], patients[3:9], patients[:ROW_SLOTS], patients):
-        expected = adherence_by_patient(patient_ids=[p.pk for p in page], start=start, end=end)
+        ids = [p.pk for p in page]
+        adherence = adherence_by_patient(patient_ids=ids, start=start, end=end)
+        annotated = patients_for_changelist(queryset=Patient.objects.filter(pk__in=ids), today=today)
+        expected = {
+            row.pk: PatientFigures(row.last_entry_date, row.days_logged, row.active_flag_count, adherence[row.pk])
+            for row in annotated
+        }
         with django_assert_num_queries(2):
-            assert adherence_for_rows(patients=page, today=today) == expected
-    assert adherence_for_rows(patients=patients[:6], today=today)[patients[5].pk].done == 6
+            assert patient_list_figures(patient_ids=ids, today=today) == expected
+    figures = patient_list_figures(patient_ids=[p.pk for p in patients[:6]], today=today)
+    assert figures[patients[5].pk].adherence.done == 6
+    assert figures[patients[4].pk].active_flag_count == 1
+    assert figures[patients[3].pk].adherence.expected == pytest.approx(14 + 2 / 7 * 4)  # daily, and weekly for 4 days
     with django_assert_num_queries(0):
-        assert adherence_for_rows(patients=[], today=today) == {}
+        assert patient_list_figures(patient_ids=[], today=today) == {}
 
 
 def test_the_patient_list_shows_last_entry_days_logged_flags_and_adherence(client, derm, mine):
