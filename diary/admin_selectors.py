@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -224,6 +224,98 @@ def _with_id_slots(read):
 
 _page_patients_with_courses = _with_id_slots(_patients_with_courses)
 _page_counted = _with_id_slots(counted_per_course_day)
+
+
+# --- The queue and the patient list at their usual address -------------------------------------------
+#
+# As a dermatologist opens them most (no filter, search or sorting chosen; one of their first USUAL_PAGES pages),
+# a list's count and page are prepared reads, for superusers and for members by id (`_as_viewer`). A page's offset
+# is part of its SQL: each page has its own read, made on first use. Any other address is Django's changelist's own
+# queries; both give the same rows (tests).
+
+USUAL_PAGES = 20
+
+# What a row of the flag queue shows (the aria-label of its checkbox included: the rule and the status).
+FLAG_ROW_FIELDS = [
+    "urgency",
+    "status",
+    "first_seen",
+    "last_seen",
+    "rule_text",
+    "patient__user__first_name",
+    "patient__user__last_name",
+    "patient__user__username",
+    "drug__generic_name",
+]
+
+# What a row of the patient list reads of the patient (their figures are read for the page's rows after paging).
+PATIENT_ROW_FIELDS = ["user__first_name", "user__last_name", "user__username"]
+
+
+def flag_row_columns(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+    """The queue's rows read what they show: not the evidence, advice and notes of each flag nor the whole guide
+    text of its medicine (the flag's own page and the actions read whole rows)."""
+    return flags.select_related(None).select_related("patient__user", "drug").only(*FLAG_ROW_FIELDS)
+
+
+def patient_row_columns(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    return patients.select_related("user").only(*PATIENT_ROW_FIELDS)
+
+
+class UsualAddress:
+    """A list at its usual address: `rows` filters and orders the scoped rows as its changelist does by default,
+    `columns` picks what its rows read."""
+
+    def __init__(self, name: str, model, patient_path: str, *, rows, columns):
+        self.name, self.model, self.patient_path, self.rows, self.columns = name, model, patient_path, rows, columns
+        self._count = self._reads("count", lambda scoped: _count_of(self.rows(scoped)))
+        self._pages: dict[tuple[int, int], tuple[PreparedRead, PreparedRead]] = {}
+
+    def _reads(self, what: str, build) -> tuple[PreparedRead, PreparedRead]:
+        def everyone():
+            return build(self.model.objects.all())
+
+        def member(*, user_id: int):
+            return build(
+                scope_to_member(queryset=self.model.objects.all(), user_id=user_id, patient_path=self.patient_path)
+            )
+
+        everyone.__qualname__ = f"{self.name}_{what}"
+        member.__qualname__ = f"{self.name}_{what}_of_member"
+        return prepared(everyone), prepared(member)
+
+    def count(self, *, user: AbstractUser) -> int:
+        rows = _as_viewer(user, *self._count)
+        return rows[0][0] if rows else 0
+
+    def page(self, *, user: AbstractUser, start: int, stop: int) -> list:
+        """The rows [start:stop]: a page of the first USUAL_PAGES."""
+        reads = self._pages.get((start, stop))
+        if reads is None:
+            if start >= USUAL_PAGES * (stop - start):
+                raise ValueError(f"{self.name}: a page beyond the usual ones")
+
+            def page_of(scoped: QuerySet) -> QuerySet:
+                return self.columns(self.rows(scoped))[start:stop]
+
+            reads = self._pages[start, stop] = self._reads(f"rows_{start}_{stop}", page_of)
+        return _as_viewer(user, *reads)
+
+
+def _count_of(rows: QuerySet) -> QuerySet:
+    """`rows.count()` as a read of one row (a prepared read returns rows): COUNT(*) over no group."""
+    return rows.order_by().annotate(everything=Value(1)).values("everything").annotate(n=Count("*")).values_list("n")
+
+
+FLAG_QUEUE = UsualAddress("flag_queue", Flag, "patient", rows=lambda flags: flags.queue(), columns=flag_row_columns)
+# Patient's own ordering, and the id last (Django's changelist makes every ordering total).
+PATIENT_LIST = UsualAddress(
+    "patient_list",
+    Patient,
+    "",
+    rows=lambda patients: patients.order_by("user__username", "-pk"),
+    columns=patient_row_columns,
+)
 
 
 @dataclass(frozen=True)
