@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin as django_admin
 from django.contrib.admin.templatetags.admin_list import items_for_result
+from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -769,6 +770,73 @@ def test_the_patient_list_sorts_by_last_entry_days_logged_and_open_flags(client,
         rows = client.get(url(Patient, "changelist"), {"o": f"-{column}"}).context["cl"].result_list
         assert [row.pk for row in rows] == [mine[Patient].pk, quiet.pk]
         assert rows[0].adherence_figures.percent is not None
+
+
+def _page_and_sql(client, path, query) -> tuple[int, str, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, query)
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.text)
+    return response.status_code, page, [q["sql"] for q in queries]
+
+
+def _same_sql(queries: list[str]) -> list[str]:
+    kept = [one for one in queries if not one.startswith("SELECT COUNT(*)") and "django_session" not in one]
+    return sorted(re.sub(r"LIMIT \d+", "LIMIT n", one) for one in kept)
+
+
+@pytest.mark.parametrize("who", ["superuser", "derm"])
+@pytest.mark.parametrize("model", [Flag, Patient])
+def test_a_list_at_its_usual_address_is_read_prepared_as_django_reads_it(request, db, client, monkeypatch, who, model):
+    """The queue and the patient list with nothing chosen but a page (what a dermatologist opens most) read their
+    count and page with prepared reads: on every page, the same page as Django's changelist, from the same SQL."""
+    derm = request.getfixturevalue("derm")
+    for n in range(5):
+        diary_for(PatientFactory(user__username=f"p{n}", dermatologist=derm))
+    diary_for(PatientFactory(user__username="elsewhere"))  # a superuser's only
+    monkeypatch.setattr(django_admin.site._registry[model], "list_per_page", 2)
+    client.force_login(request.getfixturevalue(who))
+    client.get(url(model, "changelist"))  # the app list is built on the first page only (diary.admin_nav)
+    for query in ({}, {"p": "2"}, {"p": "3"}, {"p": "4"}, {"p": "9"}, {"p": "0"}, {"p": "x"}, {"e": "1"}):
+        status, page, sql = _page_and_sql(client, url(model, "changelist"), query)
+        with monkeypatch.context() as djangos:
+            djangos.setattr(admin_selectors, "USUAL_PAGES", 0)  # every page beyond the usual ones: Django's reads
+            django_status, django_page, django_sql = _page_and_sql(client, url(model, "changelist"), query)
+        assert (status, page) == (django_status, django_page), query
+        assert len(sql) == len(django_sql)
+        # The same SQL, but the count (COUNT(*) named otherwise), a last page's LIMIT (Django's ends at the count)
+        # and the session's expiry check (the time of the request); Django reads the page later, when it is shown.
+        assert _same_sql(sql) == _same_sql(django_sql), query
+    status, last_page, _ = _page_and_sql(client, url(model, "changelist"), {"p": "3"})
+    assert (status, last_page.count('class="field-patient_name')) == (200, 1 if who == "derm" else 2)  # of 5 or 6
+
+
+def test_a_list_with_anything_chosen_is_read_by_django_s_queries(client, derm, mine, monkeypatch):
+    # Filtered, searched, sorted or shown whole: the prepared reads are not asked.
+    def refuse(*args, **kwargs):
+        raise AssertionError("a prepared read at an unusual address")
+
+    monkeypatch.setattr(admin_selectors.UsualAddress, "page", refuse)
+    monkeypatch.setattr(admin_selectors.UsualAddress, "count", refuse)
+    client.force_login(derm)
+    for query in ({"status": "all"}, {"q": "alice"}, {"o": "2"}, {"all": ""}, {"patient": mine[Patient].pk}):
+        assert client.get(url(Flag, "changelist"), query).status_code == 200
+    for query in ({"q": "alice"}, {"o": "1"}, {"all": ""}):
+        assert client.get(url(Patient, "changelist"), query).status_code == 200
+
+
+def test_the_lean_rows_write_integers_as_django_does_in_each_format():
+    # An integer's text is kept per process, keyed by the language and the number format it depends on.
+    def shown(value):
+        return admin_rows._value_display(lambda result: result, "-", False)(value)[0]
+
+    first = shown(12345)
+    assert first == display_for_value(12345, "-") == "12345"
+    with override_settings(USE_THOUSAND_SEPARATOR=True):
+        assert shown(12345) == display_for_value(12345, "-") == "12,345"
+    with override_settings(USE_THOUSAND_SEPARATOR=True, LANGUAGE_CODE="de"):
+        assert shown(12345) == display_for_value(12345, "-") == "12.345"
+    assert shown(12345) == first
+    assert shown(0) == "0"
 
 
 # --- The timeline -------------------------------------------------------------------------------------
