@@ -8,6 +8,7 @@ Names follow `entity_action`: create, update and delete, plus the domain's own v
 stopped).
 """
 
+import contextlib
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -386,16 +387,23 @@ def reaction_save(*, checked: CheckedReaction) -> Reaction:
     reads of the patient's diary, courses and flags stay there because another write (a course changed in another
     tab, a dermatologist's review) could change them in between."""
     patient, date, reaction = checked.patient, checked.date, checked.reaction
-    try:
-        with transaction.atomic():
-            reaction.entry = _entry_for(patient, date)
-            reaction.save()
-            _diary_changed(patient=patient, dates={date}, rules=checked.rules)
-    except IntegrityError:
-        # A symptom, area or course deleted meanwhile, or a constraint: refused with the model's message.
-        reaction.full_clean()
-        raise
+    with reaction_refused_if_gone(checked=checked), transaction.atomic():
+        reaction.entry = _entry_for(patient, date)
+        reaction.save()
+        _diary_changed(patient=patient, dates={date}, rules=checked.rules)
     return reaction
+
+
+@contextlib.contextmanager
+def reaction_refused_if_gone(*, checked: CheckedReaction):
+    """Around the transaction that saves a checked reaction (a caller that opens its own, as `idempotency.once`
+    does, wraps it): if the database refuses it (a symptom, area or course deleted since the check, or the table's
+    constraint), the reaction is validated in full and refused with the model's message next to its field."""
+    try:
+        yield
+    except IntegrityError:
+        checked.reaction.full_clean(exclude=["entry"])  # the entry was written in the transaction rolled back
+        raise
 
 
 @transaction.atomic

@@ -152,3 +152,24 @@ def test_a_posted_reaction_with_its_key_checks_before_the_transaction_and_writes
     # result (and the savepoints of the key's and the reaction's blocks inside the key's transaction).
     assert len([sql for sql in inside if "SAVEPOINT" not in sql]) == 12
     assert Reaction.objects.filter(entry__patient=patient).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_symptom_deleted_between_the_check_and_a_keyed_save_is_refused_on_the_page(client, patient, monkeypatch):
+    symptom = Symptom.objects.create(code="itching", name="Itching")
+    client.force_login(patient.user)
+    real_check = services.reaction_check
+
+    def check_then_an_admin_deletes_it(**kwargs):
+        checked = real_check(**kwargs)
+        Symptom.objects.filter(pk=symptom.pk).delete()  # committed before the save's transaction begins
+        return checked
+
+    monkeypatch.setattr(services, "reaction_check", check_then_an_admin_deletes_it)
+    post = {"symptom": symptom.pk, "severity": "2", "body_area": "", "treatment": "", "idempotency_key": "k" * 22}
+
+    response = client.post(f"/diary/{patient.today()}/reactions/", post)
+
+    assert response.status_code == 200  # the day's page again, with the form's error
+    assert response.context["reaction_form"].errors["symptom"]
+    assert not Reaction.objects.exists()
