@@ -1,7 +1,11 @@
 """The day page's repeated parts (diary/day_html.py): `{% load day_page %}`."""
 
+import datetime
+
 from django import template
 from django.template.defaulttags import CsrfTokenNode
+from django.utils.dates import MONTHS, WEEKDAYS
+from django.utils.safestring import SafeString
 
 from diary import day_html
 
@@ -42,3 +46,47 @@ def treatment_card(context, treatment):
         routes=context["nav"]["routes"],
         csrf_input=CsrfTokenNode().render(context),
     )
+
+
+# What an include of these partials writes when it has nothing to show: its line ends alone.
+NO_FORM_ERRORS = "\n\n"
+NO_MESSAGES = "\n"
+
+
+def _include(context, name: str, **values) -> SafeString:
+    """`{% include name with values %}`."""
+    with context.push(**values):
+        return context.template.engine.get_template(name).render(context)
+
+
+@register.simple_tag(takes_context=True)
+def form_errors(context, form):
+    """`{% include "diary/_form_errors.html" with form=form %}`, the template rendered only for a form with errors
+    (three a day page, and a form on it has errors only when it comes back from a post)."""
+    if not form.errors:
+        return NO_FORM_ERRORS
+    return _include(context, "diary/_form_errors.html", form=form)
+
+
+@register.simple_tag(takes_context=True)
+def day_messages(context, messages, messages_id=None):
+    """`{% include "_messages.html" with messages=messages messages_id=messages_id %}`, the template rendered only
+    when there are messages (three places a day page, and a message only after a write)."""
+    if not messages:
+        return NO_MESSAGES
+    if messages_id is None:
+        return _include(context, "_messages.html", messages=messages)
+    return _include(context, "_messages.html", messages=messages, messages_id=messages_id)
+
+
+@register.filter
+def long_day(day: datetime.date) -> str:
+    """`{{ day|date:"l j F Y" }}` (Thursday 26 November 2026) without Django's date formatter (a format parsed and
+    a method called per letter, twice a day page)."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month]} {day.year}"
+
+
+@register.filter
+def short_day(day: datetime.date) -> str:
+    """`{{ day|date:"j F Y" }}` (26 November 2026), as `long_day`."""
+    return f"{day.day} {MONTHS[day.month]} {day.year}"

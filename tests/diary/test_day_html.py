@@ -5,12 +5,19 @@ import datetime
 import re
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.template import engines
+from django.template.defaultfilters import date as date_filter
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from diary.context_processors import NAV_ROUTES, _nav_urls
 from diary.day_html import entry_details
+from diary.forms import ReactionForm
 from diary.selectors import DayLog, LoggedApplication, LoggedReaction
+from diary.templatetags.day_page import long_day, short_day
 from tests.factories import DrugFactory, TreatmentFactory
 
 ROUTES = {key: f"/{key}/{{}}/" for key in NAV_ROUTES}
@@ -106,3 +113,51 @@ def test_a_course_on_the_course_list_escapes_its_medicine_and_instructions(clien
     assert f'action="{reverse("diary:treatment-stop", args=[course.pk])}"' in card
     assert f'href="{reverse("reminders:schedule-edit", args=[course.pk])}"' in card
     assert card.count('name="csrfmiddlewaretoken"') == 1
+
+
+def _both(template: str, tag: str, **context) -> tuple[str, str]:
+    engine, request = engines["django"], RequestFactory().get("/")
+    loads = "{% load day_page %}"
+    return (
+        engine.from_string(loads + template).render(context, request),
+        engine.from_string(loads + tag).render(context, request),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [None, {"severity": "9", "symptom": HOSTILE}, {"symptom": "", "severity": "1"}])
+def test_a_forms_error_summary_is_the_partials_with_or_without_errors(patient, data):
+    form = ReactionForm(data, patient=patient)
+    included, tagged = _both(
+        '{% include "diary/_form_errors.html" with form=form %}', "{% form_errors form %}", form=form
+    )
+
+    assert tagged == included
+    assert ("Please check" in tagged) == (data is not None)
+
+
+@pytest.mark.parametrize("messages_id", [None, "reactions-notices"])
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_the_day_pages_messages_are_the_partials_in_each_region(messages_id, count):
+    kinds = [Message(constants.SUCCESS, f"Saved {HOSTILE}"), Message(constants.ERROR, "Not saved & why")]
+    shown = kinds[:count]
+    with_id = f' messages_id="{messages_id}"' if messages_id else ""
+    tag_id = f' "{messages_id}"' if messages_id else ""
+    included, tagged = _both(
+        f'{{% include "_messages.html" with messages=shown{with_id} %}}',
+        f"{{% day_messages shown{tag_id} %}}",
+        shown=shown,
+    )
+
+    assert tagged == included
+    assert ("<script>" in tagged) is False
+    assert (f'id="{messages_id}"' in tagged) == bool(messages_id and count)
+
+
+def test_the_day_pages_dates_read_as_djangos_date_filter_on_every_day_of_three_years():
+    day = datetime.date(2026, 1, 1)
+    for _ in range(3 * 366):
+        assert long_day(day) == date_filter(day, "l j F Y")
+        assert short_day(day) == date_filter(day, "j F Y")
+        day += datetime.timedelta(days=1)
+    assert long_day(datetime.date(1900, 3, 1)) == "Thursday 1 March 1900"
