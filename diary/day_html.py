@@ -1,5 +1,5 @@
-"""The diary pages' repeated parts written in Python: on a day's page what the patient logged, the course cards and
-the severity buttons; on the course list each course.
+"""The diary pages' repeated parts written in Python: on a day's page what the patient logged, the course cards,
+the severity buttons and who sees the diary; on the course list each course.
 
 Template loops over each application, reaction and course cost a template node per value (about a fifth of the
 day page's template time, half of the course list's); these functions write the same HTML, character for character,
@@ -182,3 +182,23 @@ def treatment_card(
 def _long_date(day: datetime.date) -> str:
     """`|date:"j F Y"`: 7 March 2026."""
     return f"{day.day} {day:%B %Y}"
+
+
+def care_note(*, care_links: list, nav: dict) -> SafeString:
+    """Today's quiet line saying who sees the diary: the clinics shared with and their assigned dermatologists
+    (`clinics.selectors.care_for`), or nobody."""
+    if care_links:
+        last, names = len(care_links) - 1, []
+        for index, link in enumerate(care_links):
+            names.append("" if index == 0 else " and " if index == last else ", ")
+            names.append(esc(link.clinic.name))
+            if link.dermatologist:
+                dermatologist = link.dermatologist
+                names.append(f" ({esc(dermatologist.get_full_name() or dermatologist.get_username())})")
+        said = f'\n    Shared with {"".join(names)}.\n    <a href="{esc(nav["sharing"])}">Who can see my diary</a>\n  '
+    else:
+        said = (
+            "\n    Not shared with a clinic: only you see this diary. "
+            f'<a href="{esc(nav["clinic_join"])}">Share with a clinic</a>\n  '
+        )
+    return mark_safe(f'\n<p class="small text-body-secondary mb-3 care-note">\n  {said}\n</p>\n')  # noqa: S308 - escaped

@@ -30,6 +30,12 @@ def course_cards(context, apply_forms):
     )
 
 
+@register.simple_tag(takes_context=True)
+def care_note(context):
+    """`{% care_note %}`: who sees the diary, from the page's `care_links`."""
+    return day_html.care_note(care_links=context["care_links"], nav=context["nav"])
+
+
 @register.simple_tag
 def severity_buttons(field):
     """`{% severity_buttons reaction_form.severity %}`: how bad, one tap each."""
@@ -51,12 +57,22 @@ def treatment_card(context, treatment):
 # What an include of these partials writes when it has nothing to show: its line ends alone.
 NO_FORM_ERRORS = "\n\n"
 NO_MESSAGES = "\n"
+NO_ALERTS = "\n\n\n"
 
 
 def _include(context, name: str, **values) -> SafeString:
     """`{% include name with values %}`."""
     with context.push(**values):
         return context.template.engine.get_template(name).render(context)
+
+
+@register.simple_tag(takes_context=True)
+def day_alerts(context, alerts):
+    """`{% include "diary/_day_alerts.html" %}`, the template rendered only when the day has alerts or others are
+    open."""
+    if not alerts.flags and not alerts.others:
+        return NO_ALERTS
+    return _include(context, "diary/_day_alerts.html")
 
 
 @register.simple_tag(takes_context=True)

@@ -13,12 +13,14 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.models import CareLink
+from diary import day_html
 from diary.context_processors import NAV_ROUTES, _nav_urls
 from diary.day_html import entry_details
 from diary.forms import ReactionForm
-from diary.selectors import DayLog, LoggedApplication, LoggedReaction
+from diary.selectors import DayAlerts, DayLog, LoggedApplication, LoggedReaction
 from diary.templatetags.day_page import long_day, short_day
-from tests.factories import DrugFactory, TreatmentFactory
+from tests.factories import ClinicFactory, DrugFactory, StaffFactory, TreatmentFactory, assign
 
 ROUTES = {key: f"/{key}/{{}}/" for key in NAV_ROUTES}
 HOSTILE = '<script>"x" & y</script>'
@@ -161,3 +163,50 @@ def test_the_day_pages_dates_read_as_djangos_date_filter_on_every_day_of_three_y
         assert short_day(day) == date_filter(day, "j F Y")
         day += datetime.timedelta(days=1)
     assert long_day(datetime.date(1900, 3, 1)) == "Thursday 1 March 1900"
+
+
+# Who sees the diary, as templates/diary/_care_note.html wrote it before it was written in Python.
+CARE_NOTE_TEMPLATE = """{# A quiet line on Today saying who sees the diary: the clinics and assigned dermatologists, or nobody. #}
+<p class="small text-body-secondary mb-3 care-note">
+  {% if care_links %}
+    Shared with {% for link in care_links %}{% if not forloop.first %}{% if forloop.last %} and {% else %}, {% endif %}{% endif %}{{ link.clinic.name }}{% if link.dermatologist %} ({{ link.dermatologist.get_full_name|default:link.dermatologist.get_username }}){% endif %}{% endfor %}.
+    <a href="{{ nav.sharing }}">Who can see my diary</a>
+  {% else %}
+    Not shared with a clinic: only you see this diary. <a href="{{ nav.clinic_join }}">Share with a clinic</a>
+  {% endif %}
+</p>
+"""  # noqa: E501
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [0, 1, 2, 3])
+def test_who_sees_the_diary_reads_as_the_template_did_with_hostile_names(patient, count):
+    dermatologists = [
+        StaffFactory(username="derm<1>", first_name="", last_name=""),
+        StaffFactory(username="derm2", first_name=HOSTILE, last_name="& co"),
+        None,
+    ]
+    for index in range(count):
+        clinic = ClinicFactory(name=f"Clinic {index} {HOSTILE}", code=f"c{index}")
+        link = assign(patient, dermatologists[index] or StaffFactory(username=f"x{index}"), clinic=clinic)
+        if dermatologists[index] is None:
+            CareLink.objects.filter(pk=link.pk).update(dermatologist=None)
+    links = list(CareLink.objects.filter(patient=patient.user).select_related("clinic", "dermatologist"))
+    nav = {"sharing": "/sharing/?a=1&b=2", "clinic_join": "/join/?x=<y>"}
+
+    expected = engines["django"].from_string(CARE_NOTE_TEMPLATE).render({"care_links": links, "nav": nav})
+
+    assert str(day_html.care_note(care_links=links, nav=nav)) == expected
+    assert "<script>" not in expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("others", [0, 2])
+def test_a_day_without_alerts_writes_what_the_alerts_partial_writes(patient, others):
+    alerts = DayAlerts(flags=[], others=others)
+    context = {"alerts": alerts, "nav": {"alerts": "/alerts/"}, "notices": {}, "undo": None}
+
+    included, tagged = _both('{% include "diary/_day_alerts.html" %}', "{% day_alerts alerts %}", **context)
+
+    assert tagged == included
+    assert ("2 other open alerts" in tagged) == bool(others)
