@@ -1,4 +1,3 @@
-import copy
 import datetime
 import functools
 import json
@@ -50,25 +49,44 @@ class Refusals:
 # --- Choice fields copied cheaply for each form -------------------------------------------
 
 
+def _shallow(thing):
+    """`copy.copy` of a plain object (a field, a widget: no slots, no copy hooks), without its generic machinery."""
+    result = object.__new__(type(thing))
+    result.__dict__ = thing.__dict__.copy()
+    return result
+
+
 def _copied_once(field: forms.Field, memo: dict) -> forms.Field:
     """`Field.__deepcopy__` with the widget copied one level: its attrs and the field's error messages and validators
     copied, the choices shared. Django deep-copies a choice field's choices (and normalises them again on the
     widget) for every form it builds: on the day page that was a tenth of the view's own time. Choices are never
     changed in place (a form gives a field others by assigning them, which replaces the list on that copy only)."""
-    result = copy.copy(field)
+    result = _shallow(field)
     memo[id(field)] = result
-    result.widget = copy.copy(field.widget)
+    result.widget = _shallow(field.widget)
     result.widget.attrs = field.widget.attrs.copy()
     result.error_messages = field.error_messages.copy()
     result.validators = field.validators[:]
     return result
 
 
-class LeanTypedChoiceField(forms.TypedChoiceField):
-    """A `TypedChoiceField` whose copy for each form shares its choices (see `_copied_once`)."""
+class LeanCopy:
+    """A field copied for each form by `_copied_once` (the day page's forms are built on every view of it)."""
 
     def __deepcopy__(self, memo):
         return _copied_once(self, memo)
+
+
+class LeanTypedChoiceField(LeanCopy, forms.TypedChoiceField):
+    """A `TypedChoiceField` whose copy for each form shares its choices (see `_copied_once`)."""
+
+
+class LeanCharField(LeanCopy, forms.CharField):
+    """A `CharField` copied for each form by `_copied_once`."""
+
+
+class LeanFileField(LeanCopy, forms.FileField):
+    """A `FileField` copied for each form by `_copied_once`."""
 
 
 class _ChoicesOfFieldQueryset(ModelChoiceIterator):
@@ -236,7 +254,7 @@ class EntryForm(forms.Form):
 
     itch = _nrs_field(scores.PEAK_ITCH)
     sleep_loss = _nrs_field(scores.SLEEP_LOSS)
-    notes = forms.CharField(widget=widgets.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    notes = LeanCharField(widget=widgets.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
 
 
 class ApplyForm(forms.Form):
@@ -419,7 +437,7 @@ class PhotoForm(forms.Form):
 
     # A plain FileField: diary/imaging.py does the real validation (formats, size, pixels) when the
     # service processes the upload, and its refusals come back as errors on this field.
-    upload = forms.FileField(
+    upload = LeanFileField(
         label="Photo",
         # No `capture`: on a phone it would open only the camera and hide the pictures already taken;
         # without it the phone offers both the camera and the photo library.
@@ -434,7 +452,7 @@ class PhotoForm(forms.Form):
         widget=widgets.Select,
         error_messages={"required": "Choose where on your body the photo shows."},
     )
-    caption = forms.CharField(max_length=200, required=False, label="Caption (optional)")
+    caption = LeanCharField(max_length=200, required=False, label="Caption (optional)")
 
     def __init__(self, *args, reference_version: int | None = None, **kwargs):
         """`reference_version`: read the body areas from the cache of that version (diary/fragments.py), as the

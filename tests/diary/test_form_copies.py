@@ -11,6 +11,29 @@ from tests.factories import BodyAreaFactory, SymptomFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda patient: ReactionForm(patient=patient),
+        lambda patient: EntryForm(),
+        lambda patient: PhotoForm(),
+        lambda patient: ApplyForm(patient=patient, day=patient.today()),
+    ],
+)
+def test_no_two_forms_share_a_field_a_widget_or_their_attributes(patient, make):
+    first, second = make(patient), make(patient)
+
+    for name, field in type(first).base_fields.items():
+        assert first.fields[name] is not second.fields[name] is not field
+        assert type(first.fields[name]) is type(field)
+        assert first.fields[name].widget is not second.fields[name].widget is not field.widget
+        first.fields[name].widget.attrs["data-mine"] = "1"
+        first.fields[name].error_messages["required"] = "Changed on one form"
+        assert "data-mine" not in second.fields[name].widget.attrs and "data-mine" not in field.widget.attrs
+        assert second.fields[name].error_messages["required"] == field.error_messages["required"]
+        assert first.fields[name].label == field.label and first.fields[name].required == field.required
+
+
 def test_each_form_has_its_own_fields_widgets_attributes_and_messages(patient):
     first, second = ReactionForm(patient=patient), ReactionForm(patient=patient)
 
