@@ -142,8 +142,6 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "day": day,
         "today": today,
         "is_today": day == today,
-        "previous_day": day - datetime.timedelta(days=1),
-        "next_day": day + datetime.timedelta(days=1) if day < today else None,
         "entry": entry,
         "undo": next((a for a in entry.applications if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,

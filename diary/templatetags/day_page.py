@@ -1,10 +1,7 @@
 """The day page's repeated parts (diary/day_html.py): `{% load day_page %}`."""
 
-import datetime
-
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.safestring import SafeString
 
 from diary import day_html
@@ -95,14 +92,20 @@ def day_messages(context, messages, messages_id=None):
     return _include(context, "_messages.html", messages=messages, messages_id=messages_id)
 
 
-@register.filter
-def long_day(day: datetime.date) -> str:
-    """`{{ day|date:"l j F Y" }}` (Thursday 26 November 2026) without Django's date formatter (a format parsed and
-    a method called per letter, twice a day page)."""
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month]} {day.year}"
+# `{{ day|long_day }}`, `{{ day|short_day }}`: a date as `|date:"l j F Y"` and `|date:"j F Y"` write it.
+register.filter("long_day", day_html.long_day)
+register.filter("short_day", day_html.short_day)
 
 
-@register.filter
-def short_day(day: datetime.date) -> str:
-    """`{{ day|date:"j F Y" }}` (26 November 2026), as `long_day`."""
-    return f"{day.day} {MONTHS[day.month]} {day.year}"
+@register.simple_tag(takes_context=True)
+def day_heading(context):
+    """`{% day_heading %}`: "Today" or the past day's date, as the page's heading."""
+    return day_html.day_heading(day=context["day"], is_today=context["is_today"], entry=context["entry"])
+
+
+@register.simple_tag(takes_context=True)
+def day_links(context):
+    """`{% day_links %}`: the POEM prompt when due, the other days and the date picker."""
+    return day_html.day_links(
+        day=context["day"], today=context["today"], poem_due=context["poem_due"], nav=context["nav"]
+    )

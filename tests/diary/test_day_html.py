@@ -16,10 +16,9 @@ from django.utils import timezone
 from clinics.models import CareLink
 from diary import day_html
 from diary.context_processors import NAV_ROUTES, _nav_urls
-from diary.day_html import entry_details
+from diary.day_html import entry_details, long_day, short_day
 from diary.forms import ReactionForm
 from diary.selectors import DayAlerts, DayLog, LoggedApplication, LoggedReaction
-from diary.templatetags.day_page import long_day, short_day
 from tests.factories import ClinicFactory, DrugFactory, StaffFactory, TreatmentFactory, assign
 
 ROUTES = {key: f"/{key}/{{}}/" for key in NAV_ROUTES}
@@ -210,3 +209,70 @@ def test_a_day_without_alerts_writes_what_the_alerts_partial_writes(patient, oth
 
     assert tagged == included
     assert ("2 other open alerts" in tagged) == bool(others)
+
+
+# The day page's heading and links to other days, as templates/diary/entry_day.html wrote them before.
+HEADING_TEMPLATE = """{% if is_today %}
+  <h1 class="h3 mb-1">Today</h1>
+  <p class="text-body-secondary mb-2"><time datetime="{{ day.isoformat }}">{{ day|date:"l j F Y" }}</time>
+    {% if entry.is_late %}<span class="badge text-bg-secondary">Recorded late</span>{% endif %}</p>
+{% else %}
+  {# A past day's date is its heading, once. #}
+  <h1 class="h3 mb-2"><time datetime="{{ day.isoformat }}">{{ day|date:"l j F Y" }}</time>
+    {% if entry.is_late %}<span class="badge text-bg-secondary fs-6 align-middle">Recorded late</span>{% endif %}</h1>
+{% endif %}"""
+LINKS_TEMPLATE = """{% load diary_tags %}{% if poem_due %}
+<div class="alert alert-info d-flex flex-wrap gap-2 align-items-center justify-content-between poem-prompt">
+  <span>This week's eczema questions (POEM) are waiting: 7 quick questions.</span>
+  <a class="btn btn-primary" href="{{ nav.poem }}">Answer POEM</a>
+</div>
+{% endif %}
+
+<nav class="day-nav mb-3" aria-label="Other days">
+  <a class="btn btn-outline-secondary" rel="prev" href="{{ nav.routes.day|fill:previous_day }}"><span aria-hidden="true">\u2039</span> Previous day</a>
+  {% if next_day %}
+    <a class="btn btn-outline-secondary" rel="next" href="{% if next_day == today %}{{ nav.home }}{% else %}{{ nav.routes.day|fill:next_day }}{% endif %}">Next day <span aria-hidden="true">\u203a</span></a>
+  {% endif %}
+  <form method="get" action="{{ nav.day_pick }}" class="day-pick">
+    <label class="visually-hidden" for="day-picker">Go to a day</label>
+    <input class="form-control" type="date" id="day-picker" name="date" max="{{ today.isoformat }}" value="{{ day.isoformat }}">
+    <button type="submit" class="btn btn-outline-secondary">Go</button>
+  </form>
+</nav>
+
+{% if not is_today %}
+  <p class="alert alert-info">You are filling in an earlier day. What you add here is saved on {{ day|date:"j F Y" }}.</p>
+{% endif %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("days_ago", [0, 1, 2, 400])
+@pytest.mark.parametrize("late", [None, False, True])
+@pytest.mark.parametrize("poem_due", [False, True])
+def test_the_days_heading_and_links_read_as_the_template_did(days_ago, late, poem_due):
+    today = datetime.date(2026, 3, 1)
+    day = today - datetime.timedelta(days=days_ago)
+    entry = None if late is None else _day(date=day, is_late=late)
+    nav = {
+        "poem": "/poem/?a=1&b=<2>",
+        "home": "/?x=&y",
+        "day_pick": "/go/?q='1'",
+        "routes": {"day": "/diary/{}/?&"},
+    }
+    context = {
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "entry": entry,
+        "poem_due": poem_due,
+        "nav": nav,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1) if day < today else None,
+    }
+    engine = engines["django"]
+
+    heading = day_html.day_heading(day=day, is_today=day == today, entry=entry)
+    links = day_html.day_links(day=day, today=today, poem_due=poem_due, nav=nav)
+
+    assert heading == engine.from_string(HEADING_TEMPLATE).render(context)
+    assert links == engine.from_string(LINKS_TEMPLATE).render(context)
+    assert "&amp;" in links and "<2>" not in links
