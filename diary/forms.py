@@ -1,5 +1,4 @@
 import datetime
-import functools
 import json
 from decimal import Decimal
 from types import TracebackType
@@ -8,6 +7,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
+from django.utils.choices import BaseChoiceIterator
 
 from diary import fragments, scores, widgets
 from diary.models import AmountUnit, Flag, Patient, Treatment
@@ -127,6 +127,22 @@ class LeanModelChoiceField(forms.ModelChoiceField):
         super()._set_queryset(queryset)
 
     queryset = property(_get_queryset, _set_queryset)
+
+
+class ChoicesMadeOnce(BaseChoiceIterator):
+    """A select's choices made by `make` when first walked, then kept: a list of `(value, label)` pairs and
+    `(group, [pairs])`, the shape Django's `normalize_choices` gives. Django walks a callable's choices through
+    `normalize_choices` on every walk (twice a render: `use_required_attribute` reads the first); these are made by
+    our own code in that shape already (a 60-option picker: a tenth of a cold day page)."""
+
+    def __init__(self, make):
+        self._make = make
+        self._made = None
+
+    def __iter__(self):
+        if self._made is None:
+            self._made = self._make()
+        return iter(self._made)
 
 
 # --- Diary forms ---------------------------------------------------------------------------
@@ -351,23 +367,21 @@ class ReactionForm(forms.Form):
             treatment.queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         treatment.error_messages["invalid_choice"] = "That treatment is not one of yours."
 
-        @functools.cache
         def treatment_choices() -> list:  # the same courses, read only if the select is rendered (prepared: SQL once)
             listed = courses_of(patient_id=patient.pk) if patient_courses is None else patient_courses
             return [("", treatment.empty_label), *((c.pk, treatment.label_from_instance(c)) for c in listed)]
 
-        treatment.widget.choices = treatment_choices
+        treatment.widget.choices = ChoicesMadeOnce(treatment_choices)
         drug_ids = [course.drug_id for course in courses]
         self.choices_key = tuple(sorted(set(drug_ids)))
         empty = ("", self.fields["symptom"].empty_label)
 
-        @functools.cache
         def choices() -> list:  # read only if the picker is rendered (a valid post never needs it), then kept
             if reference_version is None:
                 return [empty, *symptom_groups(drug_ids=drug_ids)]
             return [empty, *fragments.symptom_choices(drug_ids=drug_ids, version=reference_version)]
 
-        self.fields["symptom"].widget.choices = choices
+        self.fields["symptom"].widget.choices = ChoicesMadeOnce(choices)
         if reference_version is not None:
             _body_areas_of_version(self.fields["body_area"], version=reference_version)
 
@@ -375,7 +389,7 @@ class ReactionForm(forms.Form):
 def _body_areas_of_version(field: forms.ModelChoiceField, *, version: int) -> None:
     """The body-area picker's options from the cache of the reference version (read only if the picker is rendered),
     not through the model choice iterator."""
-    field.widget.choices = functools.cache(
+    field.widget.choices = ChoicesMadeOnce(
         lambda: [("", field.empty_label), *fragments.body_area_choices(version=version)]
     )
 

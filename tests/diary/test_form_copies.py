@@ -3,9 +3,12 @@
 reaches another form or the form's class."""
 
 import pytest
+from django import forms
+from django.utils.choices import normalize_choices
 
-from diary.forms import ApplyForm, EntryForm, PhotoForm, ReactionForm
+from diary.forms import ApplyForm, ChoicesMadeOnce, EntryForm, PhotoForm, ReactionForm
 from drugs.models import Symptom
+from drugs.selectors import reference_version
 from tests.factories import BodyAreaFactory, SymptomFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +101,32 @@ def test_a_posted_reaction_is_checked_against_the_rows_there_are_now(patient, bu
     assert not gone.is_valid()
     assert "symptom" in gone.errors
     assert ReactionForm.base_fields["symptom"].queryset._result_cache is None
+
+
+def test_choices_made_once_are_made_when_first_walked_once_a_form_and_read_as_django_normalises_them():
+    made = []
+
+    def make():
+        made.append(1)
+        return [("", "Choose"), ("Group <1>", [(1, "One"), (2, "Two & more")]), (3, "Three")]
+
+    first = ChoicesMadeOnce(make)
+    assert made == []
+
+    assert list(first) == list(first) == normalize_choices(make())
+    assert len(made) == 2  # once for the form, once for the comparison
+    second = ChoicesMadeOnce(make)
+    assert list(second) == list(first)
+    assert len(made) == 3
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_reaction_forms_pickers_render_as_djangos_select_with_the_same_choices(
+    patient, course, face, burning, cached
+):
+    form = ReactionForm(patient=patient, courses=[course], reference_version=reference_version() if cached else None)
+
+    for name in ("symptom", "body_area", "treatment"):
+        widget = form.fields[name].widget
+        plain = forms.Select(choices=normalize_choices(list(widget.choices)))
+        assert str(form[name].as_widget()) == str(form[name].as_widget(widget=plain)), name
