@@ -5,6 +5,8 @@ from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import SafeString
 
 from diary import day_html
+from diary.idempotency import FIELD
+from diary.templatetags.idempotency import idempotency_field
 
 register = template.Library()
 
@@ -109,3 +111,10 @@ def day_links(context):
     return day_html.day_links(
         day=context["day"], today=context["today"], poem_due=context["poem_due"], nav=context["nav"]
     )
+
+
+@register.simple_tag
+def form_key(form):
+    """`{% idempotency_field form.data.idempotency_key %}`: the key the form was posted with, or a fresh one, without
+    the template's three failed lookups (and their exceptions) on an unbound form's empty data."""
+    return idempotency_field(form.data.get(FIELD, ""))
