@@ -16,13 +16,13 @@ from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.formats import localize
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from diary.selectors import DayLog
 from diary.templatetags.diary_tags import fill, severity_badge
 from diary.templatetags.idempotency import idempotency_field
+from diary.widgets import escape as esc
 
 
 def entry_details(*, entry: DayLog, routes: dict[str, str]) -> SafeString:
