@@ -1,5 +1,5 @@
-"""The diary pages' repeated parts written in Python: on a day's page what the patient logged, the course cards and
-the severity buttons; on the course list each course.
+"""The diary pages' repeated parts written in Python: on a day's page its heading and the links to other days, what
+the patient logged, the course cards, the severity buttons and who sees the diary; on the course list each course.
 
 Template loops over each application, reaction and course cost a template node per value (about a fifth of the
 day page's template time, half of the course list's); these functions write the same HTML, character for character,
@@ -14,14 +14,15 @@ import datetime
 from django.forms import BoundField
 from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.formats import localize
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from diary.selectors import DayLog
 from diary.templatetags.diary_tags import fill, severity_badge
 from diary.templatetags.idempotency import idempotency_field
+from diary.widgets import escape as esc
 
 
 def entry_details(*, entry: DayLog, routes: dict[str, str]) -> SafeString:
@@ -182,3 +183,85 @@ def treatment_card(
 def _long_date(day: datetime.date) -> str:
     """`|date:"j F Y"`: 7 March 2026."""
     return f"{day.day} {day:%B %Y}"
+
+
+def care_note(*, care_links: list, nav: dict) -> SafeString:
+    """Today's quiet line saying who sees the diary: the clinics shared with and their assigned dermatologists
+    (`clinics.selectors.care_for`), or nobody."""
+    if care_links:
+        last, names = len(care_links) - 1, []
+        for index, link in enumerate(care_links):
+            names.append("" if index == 0 else " and " if index == last else ", ")
+            names.append(esc(link.clinic.name))
+            if link.dermatologist:
+                dermatologist = link.dermatologist
+                names.append(f" ({esc(dermatologist.get_full_name() or dermatologist.get_username())})")
+        said = f'\n    Shared with {"".join(names)}.\n    <a href="{esc(nav["sharing"])}">Who can see my diary</a>\n  '
+    else:
+        said = (
+            "\n    Not shared with a clinic: only you see this diary. "
+            f'<a href="{esc(nav["clinic_join"])}">Share with a clinic</a>\n  '
+        )
+    return mark_safe(f'\n<p class="small text-body-secondary mb-3 care-note">\n  {said}\n</p>\n')  # noqa: S308 - escaped
+
+
+def long_day(day: datetime.date) -> str:
+    """`{{ day|date:"l j F Y" }}` (Thursday 26 November 2026) without Django's date formatter (a format parsed and
+    a method called per letter)."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month]} {day.year}"
+
+
+def short_day(day: datetime.date) -> str:
+    """`{{ day|date:"j F Y" }}` (26 November 2026), as `long_day`."""
+    return f"{day.day} {MONTHS[day.month]} {day.year}"
+
+
+def day_heading(*, day: datetime.date, is_today: bool, entry: DayLog | None) -> SafeString:
+    """ "Today" and the date, or a past day's date as its heading, with "Recorded late" when the entry was."""
+    late = entry is not None and entry.is_late
+    if is_today:
+        badge = '<span class="badge text-bg-secondary">Recorded late</span>' if late else ""
+        return mark_safe(  # noqa: S308 - a date and fixed text
+            '\n  <h1 class="h3 mb-1">Today</h1>\n  <p class="text-body-secondary mb-2">'
+            f'<time datetime="{day.isoformat()}">{long_day(day)}</time>\n    {badge}</p>\n'
+        )
+    badge = '<span class="badge text-bg-secondary fs-6 align-middle">Recorded late</span>' if late else ""
+    return mark_safe(  # noqa: S308 - a date and fixed text
+        f'\n  \n  <h1 class="h3 mb-2"><time datetime="{day.isoformat()}">{long_day(day)}</time>\n    {badge}</h1>\n'
+    )
+
+
+def day_links(*, day: datetime.date, today: datetime.date, poem_due: bool, nav: dict) -> SafeString:
+    """The week's POEM prompt when it is due, the previous and next days and the date picker, and on a past day
+    where what is added is saved."""
+    poem = ""
+    if poem_due:
+        poem = (
+            '\n<div class="alert alert-info d-flex flex-wrap gap-2 align-items-center justify-content-between '
+            "poem-prompt\">\n  <span>This week's eczema questions (POEM) are waiting: 7 quick questions.</span>"
+            f'\n  <a class="btn btn-primary" href="{esc(nav["poem"])}">Answer POEM</a>\n</div>\n'
+        )
+    routes, next_link, earlier = nav["routes"], "", ""
+    if day < today:
+        next_day = day + datetime.timedelta(days=1)
+        href = esc(nav["home"]) if next_day == today else _fill(routes["day"], next_day)
+        next_link = (
+            f'\n    <a class="btn btn-outline-secondary" rel="next" href="{href}">Next day '
+            '<span aria-hidden="true">\u203a</span></a>\n  '
+        )
+        earlier = (
+            '\n  <p class="alert alert-info">You are filling in an earlier day. What you add here is saved on '
+            f"{short_day(day)}.</p>\n"
+        )
+    previous = _fill(routes["day"], day - datetime.timedelta(days=1))
+    return mark_safe(  # noqa: S308 - every address is escaped, the rest dates and fixed text
+        f'{poem}\n\n<nav class="day-nav mb-3" aria-label="Other days">'
+        f'\n  <a class="btn btn-outline-secondary" rel="prev" href="{previous}"><span aria-hidden="true">\u2039</span>'
+        f" Previous day</a>\n  {next_link}"
+        f'\n  <form method="get" action="{esc(nav["day_pick"])}" class="day-pick">'
+        '\n    <label class="visually-hidden" for="day-picker">Go to a day</label>'
+        '\n    <input class="form-control" type="date" id="day-picker" name="date" '
+        f'max="{today.isoformat()}" value="{day.isoformat()}">'
+        '\n    <button type="submit" class="btn btn-outline-secondary">Go</button>\n  </form>\n</nav>\n\n'
+        f"{earlier}"
+    )

@@ -1,5 +1,4 @@
 import datetime
-import functools
 import json
 from decimal import Decimal
 from types import TracebackType
@@ -7,6 +6,8 @@ from types import TracebackType
 from django import forms
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
+from django.utils.choices import BaseChoiceIterator
 
 from diary import fragments, scores, widgets
 from diary.models import AmountUnit, Flag, Patient, Treatment
@@ -43,6 +44,105 @@ class Refusals:
             for field, errors in by_field.items():
                 self.form.add_error(field if field in self.form.fields else None, errors)
         return True
+
+
+# --- Choice fields copied cheaply for each form -------------------------------------------
+
+
+def _shallow(thing):
+    """`copy.copy` of a plain object (a field, a widget: no slots, no copy hooks), without its generic machinery."""
+    result = object.__new__(type(thing))
+    result.__dict__ = thing.__dict__.copy()
+    return result
+
+
+def _copied_once(field: forms.Field, memo: dict) -> forms.Field:
+    """`Field.__deepcopy__` with the widget copied one level: its attrs and the field's error messages and validators
+    copied, the choices shared. Django deep-copies a choice field's choices (and normalises them again on the
+    widget) for every form it builds: on the day page that was a tenth of the view's own time. Choices are never
+    changed in place (a form gives a field others by assigning them, which replaces the list on that copy only)."""
+    result = _shallow(field)
+    memo[id(field)] = result
+    result.widget = _shallow(field.widget)
+    result.widget.attrs = field.widget.attrs.copy()
+    result.error_messages = field.error_messages.copy()
+    result.validators = field.validators[:]
+    return result
+
+
+class LeanCopy:
+    """A field copied for each form by `_copied_once` (the day page's forms are built on every view of it)."""
+
+    def __deepcopy__(self, memo):
+        return _copied_once(self, memo)
+
+
+class LeanTypedChoiceField(LeanCopy, forms.TypedChoiceField):
+    """A `TypedChoiceField` whose copy for each form shares its choices (see `_copied_once`)."""
+
+
+class LeanCharField(LeanCopy, forms.CharField):
+    """A `CharField` copied for each form by `_copied_once`."""
+
+
+class LeanFileField(LeanCopy, forms.FileField):
+    """A `FileField` copied for each form by `_copied_once`."""
+
+
+class _ChoicesOfFieldQueryset(ModelChoiceIterator):
+    """Django's `ModelChoiceIterator`, reading the field's queryset when the choices are walked, not when made."""
+
+    def __init__(self, field):
+        self.field = field
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
+
+class LeanModelChoiceField(forms.ModelChoiceField):
+    """A `ModelChoiceField` whose copy for each form shares its class's queryset until it is used, then clones it
+    (Django clones it for every form built: three `Query.clone()`s a reaction form, none of them used on a page
+    whose choices come from the reference cache). Its own clone is what a copy validates and lists with, so a
+    queryset evaluated through one form never holds rows for another."""
+
+    iterator = _ChoicesOfFieldQueryset
+    _shares_queryset = False  # True on a form's copy until its queryset is first read
+
+    def __deepcopy__(self, memo):
+        result = _copied_once(self, memo)
+        result._shares_queryset = True
+        result.widget.choices = result.choices
+        return result
+
+    def _get_queryset(self):
+        if self._shares_queryset:
+            self._shares_queryset = False
+            if self._queryset is not None:
+                self._queryset = self._queryset.all()
+        return self._queryset
+
+    def _set_queryset(self, queryset):
+        self._shares_queryset = False
+        super()._set_queryset(queryset)
+
+    queryset = property(_get_queryset, _set_queryset)
+
+
+class ChoicesMadeOnce(BaseChoiceIterator):
+    """A select's choices made by `make` when first walked, then kept: a list of `(value, label)` pairs and
+    `(group, [pairs])`, the shape Django's `normalize_choices` gives. Django walks a callable's choices through
+    `normalize_choices` on every walk (twice a render: `use_required_attribute` reads the first); these are made by
+    our own code in that shape already (a 60-option picker: a tenth of a cold day page)."""
+
+    def __init__(self, make):
+        self._make = make
+        self._made = None
+
+    def __iter__(self):
+        if self._made is None:
+            self._made = self._make()
+        return iter(self._made)
 
 
 # --- Diary forms ---------------------------------------------------------------------------
@@ -153,7 +253,7 @@ class TreatmentForm(forms.Form):
 
 def _nrs_field(scale: scores.Nrs) -> forms.TypedChoiceField:
     """A 0-10 rating with its question and recall period as the label, and what its ends mean as help."""
-    return forms.TypedChoiceField(
+    return LeanTypedChoiceField(
         label=scale.question,
         help_text=f"{scale.low}, {scale.high}.",
         choices=[("", "Not scored")] + [(str(n), str(n)) for n in range(scores.NRS_MAX + 1)],
@@ -170,13 +270,13 @@ class EntryForm(forms.Form):
 
     itch = _nrs_field(scores.PEAK_ITCH)
     sleep_loss = _nrs_field(scores.SLEEP_LOSS)
-    notes = forms.CharField(widget=widgets.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    notes = LeanCharField(widget=widgets.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
 
 
 class ApplyForm(forms.Form):
     """One tap: a course applied now, or at a time on an earlier day."""
 
-    treatment = forms.ModelChoiceField(queryset=Treatment.objects.none(), widget=forms.HiddenInput)
+    treatment = LeanModelChoiceField(queryset=Treatment.objects.none(), widget=forms.HiddenInput)
     time = forms.TimeField(required=False, widget=TimeInput, label="At")
 
     def __init__(self, *args, patient, day, **kwargs):
@@ -211,28 +311,28 @@ class ApplicationForm(forms.Form):
 
 
 class ReactionForm(forms.Form):
-    symptom = forms.ModelChoiceField(
+    symptom = LeanModelChoiceField(
         queryset=Symptom.objects.all(),
         label="What did you notice?",
         empty_label="Choose what you noticed",
         widget=widgets.Select,
         error_messages={"required": "Choose what you noticed, then tap how bad it is."},
     )
-    body_area = forms.ModelChoiceField(
+    body_area = LeanModelChoiceField(
         queryset=BodyArea.objects.all(),
         required=False,
         label="Where",
         empty_label="Not one area / whole body",
         widget=widgets.Select,
     )
-    treatment = forms.ModelChoiceField(
+    treatment = LeanModelChoiceField(
         queryset=Treatment.objects.none(),
         required=False,
         label="From which medicine? (optional)",
         empty_label="Not sure",
         widget=widgets.Select,
     )
-    severity = forms.TypedChoiceField(
+    severity = LeanTypedChoiceField(
         choices=Severity.choices,
         coerce=int,
         widget=forms.RadioSelect,
@@ -243,10 +343,17 @@ class ReactionForm(forms.Form):
     reference_fields = ("symptom", "body_area")  # diary/fragments.py: rendered once per reference version
 
     def __init__(
-        self, *args, patient, courses: list[Treatment] | None = None, reference_version: int | None = None, **kwargs
+        self,
+        *args,
+        patient,
+        courses: list[Treatment] | None = None,
+        patient_courses: list[Treatment] | None = None,
+        reference_version: int | None = None,
+        **kwargs,
     ):
         """`courses`: the patient's courses running that day; they set the defaults and order the symptoms.
-        `reference_version`: read the symptom groups from the cache of that version (diary/fragments.py)."""
+        `patient_courses`: all the patient's courses (`courses_of`), listed by the course select, when the caller has
+        read them. `reference_version`: read the symptom groups from the cache of that version (diary/fragments.py)."""
         courses = courses or []
         # Defaults that save taps: where the courses are applied (when that is one area), and the course
         # when there is only one.
@@ -260,23 +367,21 @@ class ReactionForm(forms.Form):
             treatment.queryset = Treatment.objects.filter(patient=patient).select_related("drug")
         treatment.error_messages["invalid_choice"] = "That treatment is not one of yours."
 
-        @functools.cache
         def treatment_choices() -> list:  # the same courses, read only if the select is rendered (prepared: SQL once)
-            labels = [(c.pk, treatment.label_from_instance(c)) for c in courses_of(patient_id=patient.pk)]
-            return [("", treatment.empty_label), *labels]
+            listed = courses_of(patient_id=patient.pk) if patient_courses is None else patient_courses
+            return [("", treatment.empty_label), *((c.pk, treatment.label_from_instance(c)) for c in listed)]
 
-        treatment.widget.choices = treatment_choices
+        treatment.widget.choices = ChoicesMadeOnce(treatment_choices)
         drug_ids = [course.drug_id for course in courses]
         self.choices_key = tuple(sorted(set(drug_ids)))
         empty = ("", self.fields["symptom"].empty_label)
 
-        @functools.cache
         def choices() -> list:  # read only if the picker is rendered (a valid post never needs it), then kept
             if reference_version is None:
                 return [empty, *symptom_groups(drug_ids=drug_ids)]
             return [empty, *fragments.symptom_choices(drug_ids=drug_ids, version=reference_version)]
 
-        self.fields["symptom"].widget.choices = choices
+        self.fields["symptom"].widget.choices = ChoicesMadeOnce(choices)
         if reference_version is not None:
             _body_areas_of_version(self.fields["body_area"], version=reference_version)
 
@@ -284,7 +389,7 @@ class ReactionForm(forms.Form):
 def _body_areas_of_version(field: forms.ModelChoiceField, *, version: int) -> None:
     """The body-area picker's options from the cache of the reference version (read only if the picker is rendered),
     not through the model choice iterator."""
-    field.widget.choices = functools.cache(
+    field.widget.choices = ChoicesMadeOnce(
         lambda: [("", field.empty_label), *fragments.body_area_choices(version=version)]
     )
 
@@ -346,7 +451,7 @@ class PhotoForm(forms.Form):
 
     # A plain FileField: diary/imaging.py does the real validation (formats, size, pixels) when the
     # service processes the upload, and its refusals come back as errors on this field.
-    upload = forms.FileField(
+    upload = LeanFileField(
         label="Photo",
         # No `capture`: on a phone it would open only the camera and hide the pictures already taken;
         # without it the phone offers both the camera and the photo library.
@@ -355,13 +460,13 @@ class PhotoForm(forms.Form):
         "JPEG, PNG, WebP or HEIC, up to 15 MB. Location and camera details are removed.",
         error_messages={"required": "Choose a photo to upload.", "empty": "This file is empty. Please choose a photo."},
     )
-    body_area = forms.ModelChoiceField(
+    body_area = LeanModelChoiceField(
         queryset=BodyArea.objects.all(),
         label="Body area",
         widget=widgets.Select,
         error_messages={"required": "Choose where on your body the photo shows."},
     )
-    caption = forms.CharField(max_length=200, required=False, label="Caption (optional)")
+    caption = LeanCharField(max_length=200, required=False, label="Caption (optional)")
 
     def __init__(self, *args, reference_version: int | None = None, **kwargs):
         """`reference_version`: read the body areas from the cache of that version (diary/fragments.py), as the

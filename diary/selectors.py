@@ -138,12 +138,6 @@ def courses_of(*, patient_id: int):
     return Treatment.objects.filter(patient_id=patient_id).select_related("drug")
 
 
-@prepared
-def _active_course_rows(*, patient_id: int, day: datetime.date):
-    courses = Treatment.objects.filter(patient_id=patient_id).active_on(day).select_related("drug")
-    return courses.order_by("started_on", "id")
-
-
 AREA_FIELDS = ("id", "code", "name", "adult_ftu")
 
 
@@ -167,10 +161,15 @@ def with_body_areas(courses: list[Treatment], *, patient: Patient) -> list[Treat
     return courses
 
 
-def active_courses(*, patient: Patient, day: datetime.date) -> list[Treatment]:
-    """The courses running on `day` (oldest first) with their medicine and body areas: two prepared queries (one
-    when there is none)."""
-    return with_body_areas(_active_course_rows(patient_id=patient.pk, day=day), patient=patient)
+def active_courses(*, patient: Patient, day: datetime.date, courses: list[Treatment] | None = None) -> list[Treatment]:
+    """The courses running on `day` (oldest first) with their medicine and body areas: chosen by
+    `Treatment.is_active_on` (the twin of `active_on`) among the patient's courses, `courses_of` or the `courses` the
+    caller read from it (the day page's course select lists them all); two prepared queries (one when none runs, one
+    fewer with `courses`)."""
+    if courses is None:
+        courses = courses_of(patient_id=patient.pk)
+    running = sorted((course for course in courses if course.is_active_on(day)), key=lambda c: (c.started_on, c.pk))
+    return with_body_areas(running, patient=patient)
 
 
 def courses_current_and_past(*, patient: Patient, today: datetime.date) -> tuple[list[Treatment], list[Treatment]]:
@@ -194,10 +193,13 @@ def _week_application_rows(*, patient_id: int, monday: datetime.date, day: datet
     return applications.values_list("treatment_id", "entry__date")
 
 
-def course_progress(*, patient: Patient, day: datetime.date, is_today: bool) -> list[CourseProgress]:
+def course_progress(
+    *, patient: Patient, day: datetime.date, is_today: bool, courses: list[Treatment] | None = None
+) -> list[CourseProgress]:
     """Doses done against the schedule, as adherence counts them (diary.adherence: each day's applications
-    capped at the day's most): on `day` for daily courses, Monday to `day` for weekly ones."""
-    courses = active_courses(patient=patient, day=day)
+    capped at the day's most): on `day` for daily courses, Monday to `day` for weekly ones. `courses`: the patient's
+    courses, if the caller has read them (`active_courses`)."""
+    courses = active_courses(patient=patient, day=day, courses=courses)
     monday = day - datetime.timedelta(days=day.weekday())
     applied: Counter[tuple[int, datetime.date]] = Counter(
         _week_application_rows(patient_id=patient.pk, monday=monday, day=day)

@@ -128,7 +128,8 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
     version = reference_version()
     entry = selectors.entry_on(patient=patient, day=day)
     undo_pk = request.GET.get("undo", "")
-    progress = selectors.course_progress(patient=patient, day=day, is_today=day == today)
+    courses = selectors.courses_of(patient_id=patient.pk)  # the day's are chosen from them; the course select lists all
+    progress = selectors.course_progress(patient=patient, day=day, is_today=day == today, courses=courses)
     # The page names the clinics it is shared with (the care_team context processor's list): read them once, here,
     # for that note and for the clinic's phone on "today" alerts.
     care_links = [] if request.user.is_staff else care.care_for(patient_user=request.user)
@@ -141,8 +142,6 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "day": day,
         "today": today,
         "is_today": day == today,
-        "previous_day": day - datetime.timedelta(days=1),
-        "next_day": day + datetime.timedelta(days=1) if day < today else None,
         "entry": entry,
         "undo": next((a for a in entry.applications if str(a.pk) == undo_pk), None) if entry else None,
         "progress": progress,
@@ -152,7 +151,12 @@ def _render_day(request, patient: Patient, day: datetime.date, **forms):
         "apply_forms": _apply_forms(patient, day, progress, forms.get("apply_form"), is_today=day == today),
         "reference_version": version,
         "reaction_form": forms.get("reaction_form")
-        or ReactionForm(patient=patient, courses=[course.treatment for course in progress], reference_version=version),
+        or ReactionForm(
+            patient=patient,
+            courses=[course.treatment for course in progress],
+            patient_courses=courses,
+            reference_version=version,
+        ),
         "entry_form": forms.get("entry_form")
         or EntryForm(
             initial={"itch": entry.itch, "sleep_loss": entry.sleep_loss, "notes": entry.notes} if entry else None

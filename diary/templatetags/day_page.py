@@ -2,8 +2,11 @@
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
+from django.utils.safestring import SafeString
 
 from diary import day_html
+from diary.idempotency import FIELD
+from diary.templatetags.idempotency import idempotency_field
 
 register = template.Library()
 
@@ -26,6 +29,12 @@ def course_cards(context, apply_forms):
     )
 
 
+@register.simple_tag(takes_context=True)
+def care_note(context):
+    """`{% care_note %}`: who sees the diary, from the page's `care_links`."""
+    return day_html.care_note(care_links=context["care_links"], nav=context["nav"])
+
+
 @register.simple_tag
 def severity_buttons(field):
     """`{% severity_buttons reaction_form.severity %}`: how bad, one tap each."""
@@ -42,3 +51,70 @@ def treatment_card(context, treatment):
         routes=context["nav"]["routes"],
         csrf_input=CsrfTokenNode().render(context),
     )
+
+
+# What an include of these partials writes when it has nothing to show: its line ends alone.
+NO_FORM_ERRORS = "\n\n"
+NO_MESSAGES = "\n"
+NO_ALERTS = "\n\n\n"
+
+
+def _include(context, name: str, **values) -> SafeString:
+    """`{% include name with values %}`."""
+    with context.push(**values):
+        return context.template.engine.get_template(name).render(context)
+
+
+@register.simple_tag(takes_context=True)
+def day_alerts(context, alerts):
+    """`{% include "diary/_day_alerts.html" %}`, the template rendered only when the day has alerts or others are
+    open."""
+    if not alerts.flags and not alerts.others:
+        return NO_ALERTS
+    return _include(context, "diary/_day_alerts.html")
+
+
+@register.simple_tag(takes_context=True)
+def form_errors(context, form):
+    """`{% include "diary/_form_errors.html" with form=form %}`, the template rendered only for a form with errors
+    (three a day page, and a form on it has errors only when it comes back from a post)."""
+    if not form.errors:
+        return NO_FORM_ERRORS
+    return _include(context, "diary/_form_errors.html", form=form)
+
+
+@register.simple_tag(takes_context=True)
+def day_messages(context, messages, messages_id=None):
+    """`{% include "_messages.html" with messages=messages messages_id=messages_id %}`, the template rendered only
+    when there are messages (three places a day page, and a message only after a write)."""
+    if not messages:
+        return NO_MESSAGES
+    if messages_id is None:
+        return _include(context, "_messages.html", messages=messages)
+    return _include(context, "_messages.html", messages=messages, messages_id=messages_id)
+
+
+# `{{ day|long_day }}`, `{{ day|short_day }}`: a date as `|date:"l j F Y"` and `|date:"j F Y"` write it.
+register.filter("long_day", day_html.long_day)
+register.filter("short_day", day_html.short_day)
+
+
+@register.simple_tag(takes_context=True)
+def day_heading(context):
+    """`{% day_heading %}`: "Today" or the past day's date, as the page's heading."""
+    return day_html.day_heading(day=context["day"], is_today=context["is_today"], entry=context["entry"])
+
+
+@register.simple_tag(takes_context=True)
+def day_links(context):
+    """`{% day_links %}`: the POEM prompt when due, the other days and the date picker."""
+    return day_html.day_links(
+        day=context["day"], today=context["today"], poem_due=context["poem_due"], nav=context["nav"]
+    )
+
+
+@register.simple_tag
+def form_key(form):
+    """`{% idempotency_field form.data.idempotency_key %}`: the key the form was posted with, or a fresh one, without
+    the template's three failed lookups (and their exceptions) on an unbound form's empty data."""
+    return idempotency_field(form.data.get(FIELD, ""))

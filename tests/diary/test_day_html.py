@@ -5,13 +5,21 @@ import datetime
 import re
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.template import engines
+from django.template.defaultfilters import date as date_filter
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.models import CareLink
+from diary import day_html
 from diary.context_processors import NAV_ROUTES, _nav_urls
-from diary.day_html import entry_details
-from diary.selectors import DayLog, LoggedApplication, LoggedReaction
-from tests.factories import DrugFactory, TreatmentFactory
+from diary.day_html import entry_details, long_day, short_day
+from diary.forms import ReactionForm
+from diary.selectors import DayAlerts, DayLog, LoggedApplication, LoggedReaction
+from tests.factories import ClinicFactory, DrugFactory, StaffFactory, TreatmentFactory, assign
 
 ROUTES = {key: f"/{key}/{{}}/" for key in NAV_ROUTES}
 HOSTILE = '<script>"x" & y</script>'
@@ -106,3 +114,165 @@ def test_a_course_on_the_course_list_escapes_its_medicine_and_instructions(clien
     assert f'action="{reverse("diary:treatment-stop", args=[course.pk])}"' in card
     assert f'href="{reverse("reminders:schedule-edit", args=[course.pk])}"' in card
     assert card.count('name="csrfmiddlewaretoken"') == 1
+
+
+def _both(template: str, tag: str, **context) -> tuple[str, str]:
+    engine, request = engines["django"], RequestFactory().get("/")
+    loads = "{% load day_page %}"
+    return (
+        engine.from_string(loads + template).render(context, request),
+        engine.from_string(loads + tag).render(context, request),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [None, {"severity": "9", "symptom": HOSTILE}, {"symptom": "", "severity": "1"}])
+def test_a_forms_error_summary_is_the_partials_with_or_without_errors(patient, data):
+    form = ReactionForm(data, patient=patient)
+    included, tagged = _both(
+        '{% include "diary/_form_errors.html" with form=form %}', "{% form_errors form %}", form=form
+    )
+
+    assert tagged == included
+    assert ("Please check" in tagged) == (data is not None)
+
+
+@pytest.mark.parametrize("messages_id", [None, "reactions-notices"])
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_the_day_pages_messages_are_the_partials_in_each_region(messages_id, count):
+    kinds = [Message(constants.SUCCESS, f"Saved {HOSTILE}"), Message(constants.ERROR, "Not saved & why")]
+    shown = kinds[:count]
+    with_id = f' messages_id="{messages_id}"' if messages_id else ""
+    tag_id = f' "{messages_id}"' if messages_id else ""
+    included, tagged = _both(
+        f'{{% include "_messages.html" with messages=shown{with_id} %}}',
+        f"{{% day_messages shown{tag_id} %}}",
+        shown=shown,
+    )
+
+    assert tagged == included
+    assert ("<script>" in tagged) is False
+    assert (f'id="{messages_id}"' in tagged) == bool(messages_id and count)
+
+
+def test_the_day_pages_dates_read_as_djangos_date_filter_on_every_day_of_three_years():
+    day = datetime.date(2026, 1, 1)
+    for _ in range(3 * 366):
+        assert long_day(day) == date_filter(day, "l j F Y")
+        assert short_day(day) == date_filter(day, "j F Y")
+        day += datetime.timedelta(days=1)
+    assert long_day(datetime.date(1900, 3, 1)) == "Thursday 1 March 1900"
+
+
+# Who sees the diary, as templates/diary/_care_note.html wrote it before it was written in Python.
+CARE_NOTE_TEMPLATE = """{# A quiet line on Today saying who sees the diary: the clinics and assigned dermatologists, or nobody. #}
+<p class="small text-body-secondary mb-3 care-note">
+  {% if care_links %}
+    Shared with {% for link in care_links %}{% if not forloop.first %}{% if forloop.last %} and {% else %}, {% endif %}{% endif %}{{ link.clinic.name }}{% if link.dermatologist %} ({{ link.dermatologist.get_full_name|default:link.dermatologist.get_username }}){% endif %}{% endfor %}.
+    <a href="{{ nav.sharing }}">Who can see my diary</a>
+  {% else %}
+    Not shared with a clinic: only you see this diary. <a href="{{ nav.clinic_join }}">Share with a clinic</a>
+  {% endif %}
+</p>
+"""  # noqa: E501
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [0, 1, 2, 3])
+def test_who_sees_the_diary_reads_as_the_template_did_with_hostile_names(patient, count):
+    dermatologists = [
+        StaffFactory(username="derm<1>", first_name="", last_name=""),
+        StaffFactory(username="derm2", first_name=HOSTILE, last_name="& co"),
+        None,
+    ]
+    for index in range(count):
+        clinic = ClinicFactory(name=f"Clinic {index} {HOSTILE}", code=f"c{index}")
+        link = assign(patient, dermatologists[index] or StaffFactory(username=f"x{index}"), clinic=clinic)
+        if dermatologists[index] is None:
+            CareLink.objects.filter(pk=link.pk).update(dermatologist=None)
+    links = list(CareLink.objects.filter(patient=patient.user).select_related("clinic", "dermatologist"))
+    nav = {"sharing": "/sharing/?a=1&b=2", "clinic_join": "/join/?x=<y>"}
+
+    expected = engines["django"].from_string(CARE_NOTE_TEMPLATE).render({"care_links": links, "nav": nav})
+
+    assert str(day_html.care_note(care_links=links, nav=nav)) == expected
+    assert "<script>" not in expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("others", [0, 2])
+def test_a_day_without_alerts_writes_what_the_alerts_partial_writes(patient, others):
+    alerts = DayAlerts(flags=[], others=others)
+    context = {"alerts": alerts, "nav": {"alerts": "/alerts/"}, "notices": {}, "undo": None}
+
+    included, tagged = _both('{% include "diary/_day_alerts.html" %}', "{% day_alerts alerts %}", **context)
+
+    assert tagged == included
+    assert ("2 other open alerts" in tagged) == bool(others)
+
+
+# The day page's heading and links to other days, as templates/diary/entry_day.html wrote them before.
+HEADING_TEMPLATE = """{% if is_today %}
+  <h1 class="h3 mb-1">Today</h1>
+  <p class="text-body-secondary mb-2"><time datetime="{{ day.isoformat }}">{{ day|date:"l j F Y" }}</time>
+    {% if entry.is_late %}<span class="badge text-bg-secondary">Recorded late</span>{% endif %}</p>
+{% else %}
+  {# A past day's date is its heading, once. #}
+  <h1 class="h3 mb-2"><time datetime="{{ day.isoformat }}">{{ day|date:"l j F Y" }}</time>
+    {% if entry.is_late %}<span class="badge text-bg-secondary fs-6 align-middle">Recorded late</span>{% endif %}</h1>
+{% endif %}"""
+LINKS_TEMPLATE = """{% load diary_tags %}{% if poem_due %}
+<div class="alert alert-info d-flex flex-wrap gap-2 align-items-center justify-content-between poem-prompt">
+  <span>This week's eczema questions (POEM) are waiting: 7 quick questions.</span>
+  <a class="btn btn-primary" href="{{ nav.poem }}">Answer POEM</a>
+</div>
+{% endif %}
+
+<nav class="day-nav mb-3" aria-label="Other days">
+  <a class="btn btn-outline-secondary" rel="prev" href="{{ nav.routes.day|fill:previous_day }}"><span aria-hidden="true">\u2039</span> Previous day</a>
+  {% if next_day %}
+    <a class="btn btn-outline-secondary" rel="next" href="{% if next_day == today %}{{ nav.home }}{% else %}{{ nav.routes.day|fill:next_day }}{% endif %}">Next day <span aria-hidden="true">\u203a</span></a>
+  {% endif %}
+  <form method="get" action="{{ nav.day_pick }}" class="day-pick">
+    <label class="visually-hidden" for="day-picker">Go to a day</label>
+    <input class="form-control" type="date" id="day-picker" name="date" max="{{ today.isoformat }}" value="{{ day.isoformat }}">
+    <button type="submit" class="btn btn-outline-secondary">Go</button>
+  </form>
+</nav>
+
+{% if not is_today %}
+  <p class="alert alert-info">You are filling in an earlier day. What you add here is saved on {{ day|date:"j F Y" }}.</p>
+{% endif %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("days_ago", [0, 1, 2, 400])
+@pytest.mark.parametrize("late", [None, False, True])
+@pytest.mark.parametrize("poem_due", [False, True])
+def test_the_days_heading_and_links_read_as_the_template_did(days_ago, late, poem_due):
+    today = datetime.date(2026, 3, 1)
+    day = today - datetime.timedelta(days=days_ago)
+    entry = None if late is None else _day(date=day, is_late=late)
+    nav = {
+        "poem": "/poem/?a=1&b=<2>",
+        "home": "/?x=&y",
+        "day_pick": "/go/?q='1'",
+        "routes": {"day": "/diary/{}/?&"},
+    }
+    context = {
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "entry": entry,
+        "poem_due": poem_due,
+        "nav": nav,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1) if day < today else None,
+    }
+    engine = engines["django"]
+
+    heading = day_html.day_heading(day=day, is_today=day == today, entry=entry)
+    links = day_html.day_links(day=day, today=today, poem_due=poem_due, nav=nav)
+
+    assert heading == engine.from_string(HEADING_TEMPLATE).render(context)
+    assert links == engine.from_string(LINKS_TEMPLATE).render(context)
+    assert "&amp;" in links and "<2>" not in links

@@ -15,14 +15,15 @@ from tests.factories import BodyAreaFactory, SymptomFactory, TreatmentFactory
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 12, 31, 12, tzinfo=UTC)
-# 13 (the day's entry, its applications, its reactions: three) + the day's photos + the body areas (one read for
+# 12 (the patient's courses read once, for the day's courses and the course select; the day's entry, its
+# applications, its reactions: three) + the day's photos + the body areas (one read for
 # both the reaction and the photo form) + the clinics shared with + whether this week's POEM is
 # answered (Today only: the diary's course is tacrolimus, which treats eczema) + the symptom picker's groups
 # (3 queries for the 1 of a flat list)
 # The first view of a reference version reads the reference pickers (cold) and keeps the symptom groups in the
 # shared cache (the pickers' HTML, one per value, stays in the process); later views take them from the cache.
-TODAY_QUERIES = 19 + SHARED_MISS_QUERIES
-TODAY_QUERIES_WARM = 15
+TODAY_QUERIES = 18 + SHARED_MISS_QUERIES
+TODAY_QUERIES_WARM = 14
 # session, user, patient + the medicines and symptoms (filter), the page's days, their applications, reactions,
 # photos and alerts; +1 on an older page (where the newer days start)
 HISTORY_QUERIES = 10
