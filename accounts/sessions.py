@@ -15,6 +15,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -27,7 +28,30 @@ def _live_session(*, session_key: str, now: datetime.datetime):
     return Session.objects.filter(session_key=session_key, expire_date__gt=now)
 
 
+# Session data decoded (signature checked, JSON read), kept per process by the exact signed text and the keys that
+# may have signed it: a signed-in page would otherwise check the same signature on every request. Only data of plain
+# values is kept (a shallow copy is then a whole copy), and only what decoded without error.
+_DECODED: dict[tuple, dict] = {}
+_DECODED_MAX = 2000
+_PLAIN = (str, int, float, bool, type(None))
+
+
 class SessionStore(db.SessionStore):
+    def decode(self, session_data):
+        """Django's `decode`, remembered for this signed text and these secret keys (a copy each time)."""
+        key = (session_data, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+        if (known := _DECODED.get(key)) is not None:
+            return known.copy()
+        try:
+            decoded = signing.loads(session_data, salt=self.key_salt, serializer=self.serializer)
+        except Exception:  # as Django's decode: a bad signature or bad data is an empty session (and logged)
+            return super().decode(session_data)
+        if isinstance(decoded, dict) and all(isinstance(value, _PLAIN) for value in decoded.values()):
+            if len(_DECODED) >= _DECODED_MAX:
+                _DECODED.clear()
+            _DECODED[key] = decoded.copy()
+        return decoded
+
     def _get_session_from_db(self):
         try:
             rows = _live_session(session_key=self.session_key, now=timezone.now())

@@ -184,7 +184,11 @@ def _rules() -> tuple[list[flagging.SignRule], list[flagging.LimitRule]]:
     return [_sign_rule(s) for s in WarningSign.objects.all()], [_limit_rule(a) for a in AmountLimit.objects.all()]
 
 
-def rules_now() -> tuple[list[flagging.SignRule], list[flagging.LimitRule]]:
+# The warning signs and amount limits, as the evaluation takes them.
+Rules = tuple[list[flagging.SignRule], list[flagging.LimitRule]]
+
+
+def rules_now() -> Rules:
     """The warning signs and amount limits as the evaluation takes them: read once per reference version.
 
     Every save evaluates them; the reference version (one small read) says whether the copy is current, so a
@@ -193,17 +197,20 @@ def rules_now() -> tuple[list[flagging.SignRule], list[flagging.LimitRule]]:
     return for_reference("flag-rules", version=reference_version(), compute=_rules)
 
 
-@transaction.atomic
-def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify: bool = True) -> list[Flag]:
+@transaction.atomic(savepoint=False)
+def flags_reevaluate(
+    *, patient: Patient, dates: Iterable[datetime.date], notify: bool = True, rules: Rules | None = None
+) -> list[Flag]:
     """Check the days a change can affect against the warning-sign rules and raise, update or withdraw flags.
 
-    Runs in the caller's transaction. E-mails for new `today`/`emergency` flags go after it commits.
-    Returns the flags raised, changed or withdrawn.
+    Runs in the caller's transaction (no savepoint of its own: a failure fails the caller's write with it).
+    `rules`: `rules_now()` if the caller read them before taking the write lock. E-mails for new
+    `today`/`emergency` flags go after it commits. Returns the flags raised, changed or withdrawn.
     """
     dates = set(dates)
     if not dates:
         return []
-    sign_rules, limit_rules = rules_now()
+    sign_rules, limit_rules = rules if rules is not None else rules_now()
     active = _active_flags(patient_id=patient.pk)
     start, end = flagging.evaluation_window(dates, _flag_states(active), sign_rules)
     end = min(end, max(patient.today(), max(dates)))
@@ -231,8 +238,11 @@ def flags_reevaluate(*, patient: Patient, dates: Iterable[datetime.date], notify
     plan = flagging.plan_flags(start=start, end=end, matches=matches, flags=_flag_states(flags.values()))
     # The rules' rows (wording, advice, drug) only for the flags that change: none on most saves.
     changes = [*plan.raise_, *plan.update, *plan.refresh]
-    signs = WarningSign.objects.in_bulk([rule_id for (kind, rule_id) in (c.rule for c in changes) if kind == "sign"])
-    limits = AmountLimit.objects.in_bulk([rule_id for (kind, rule_id) in (c.rule for c in changes) if kind == "limit"])
+    # With the medicine and symptom their wording names: one read each, inside the write lock.
+    sign_ids = [rule_id for (kind, rule_id) in (c.rule for c in changes) if kind == "sign"]
+    limit_ids = [rule_id for (kind, rule_id) in (c.rule for c in changes) if kind == "limit"]
+    signs = WarningSign.objects.select_related("drug", "symptom").in_bulk(sign_ids)
+    limits = AmountLimit.objects.select_related("drug").in_bulk(limit_ids)
 
     changed: list[Flag] = []
     for change in plan.raise_ + plan.update:

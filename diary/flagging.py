@@ -203,13 +203,24 @@ def evaluate_day(
     if day is None:
         return []
     in_scope = drugs_in_scope(courses, on)
-    applicable = [s for s in signs if s.drug_id is None or s.drug_id in in_scope]
+    # Only a rule of the reaction's symptom can hold for it (`_sign_holds`' first test), and whether it holds
+    # depends on the reaction only through that test: each rule is worked out once a day, however many
+    # reactions of its symptom the day has.
+    applicable: dict[int, list[SignRule]] = {}
+    for sign in signs:
+        if sign.drug_id is None or sign.drug_id in in_scope:
+            applicable.setdefault(sign.symptom_id, []).append(sign)
+    held: dict[SignRule, tuple[bool, date | None]] = {}
 
     chosen: dict[RuleKey, tuple[SignRule, list[ReactionFact], date | None]] = {}
     for reaction in day.reactions:
         best: tuple[SignRule, date | None] | None = None
-        for rule in applicable:
-            holds, since = _sign_holds(rule, reaction, days, courses, on)
+        for rule in applicable.get(reaction.symptom_id, ()):
+            if reaction.severity < rule.min_severity:
+                continue
+            if rule not in held:
+                held[rule] = _sign_holds(rule, reaction, days, courses, on)
+            holds, since = held[rule]
             if holds and (best is None or _specificity(rule) > _specificity(best[0])):
                 best = (rule, since)
         if best is not None:

@@ -6,6 +6,8 @@ here once per page so the template only prints them.
 """
 
 import datetime
+import functools
+import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import get_text_list
 
@@ -35,6 +37,12 @@ URGENCY_BADGES = {
 _SAMPLE_DAY, _SAMPLE_PK = datetime.date(1999, 12, 31), 987654321
 _LATE = ' <span class="badge text-bg-secondary">Recorded late</span>'
 _NOTHING = '<p class="mb-0">Nothing logged.</p>'
+
+
+def _esc(value) -> str:
+    """`conditional_escape` for what History prints (plain text and safe HTML; no lazy text reaches it), without
+    its lazy-argument wrapper and a `SafeString` per call: the same characters."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 @dataclass(frozen=True)
@@ -89,13 +97,13 @@ class Day:
 
     @property
     def anchor(self) -> str:
-        return f"day-{self.date:%Y-%m-%d}"
+        return f"day-{self.date.isoformat()}"  # History's dates are after 1900: the same as %Y-%m-%d
 
     def __html__(self) -> str:
         """The day's card as the History page prints it (`{{ item }}`), written here in one go rather than by a
         template loop over 20 cards and their lines. Every value is escaped as the template would escape it (a line
         that is already safe HTML, e.g. a reaction with its badge, is kept)."""
-        esc = conditional_escape
+        esc = _esc
         facts = "".join(
             f"\n        <div><dt>{esc(label)}</dt>{''.join(f'<dd>{esc(str(line))}</dd>' for line in lines)}</div>"
             "\n      "
@@ -155,6 +163,24 @@ class Month:
     anchor: str
     items: list  # Day | Gap, newest first
 
+    def __html__(self) -> str:
+        """The month's section as the History page prints it (`{{ month }}`): its heading, then each day's card or
+        gap, written here rather than by a template loop with a test per item (the same characters)."""
+        anchor = _esc(self.anchor)
+        items = "".join(
+            f'\n  \n  <p class="history-gap">{_esc(item.label)}: nothing logged</p>\n  \n  '
+            if item.is_gap
+            else f"\n  \n  {item.__html__()}\n  \n  "
+            for item in self.items
+        )
+        return mark_safe(  # noqa: S308 - every value above is escaped
+            f'<section class="history-month" aria-labelledby="{anchor}">\n'
+            f'  <h2 class="h5 history-month-title" id="{anchor}">{_esc(self.label)}</h2>\n  {items}\n</section>'
+        )
+
+    def __str__(self) -> str:
+        return self.__html__()
+
 
 @dataclass(frozen=True)
 class HistoryPage:
@@ -169,7 +195,10 @@ class HistoryPage:
     ignored: list[str]  # what the address asked for that is neither: "medicine", "symptom"
 
 
+@functools.lru_cache(maxsize=4096)
 def day_label(day: datetime.date) -> str:
+    """ "Tuesday 3 March 2026" (kept per process: `strftime` of a weekday and month name costs more than the rest of
+    a day's card)."""
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 

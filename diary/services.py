@@ -8,20 +8,23 @@ Names follow `entity_action`: create, update and delete, plus the domain's own v
 stopped).
 """
 
+import contextlib
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from diary import imaging, scores, storage
-from diary.flag_services import flags_reevaluate
+from diary.flag_services import Rules, flags_reevaluate, rules_now
 from diary.models import Application, Entry, Patient, Photo, PoemScore, Reaction, Treatment
 from diary.validators import validate_diary_day
 from drugs.models import BodyArea, Drug, Symptom
+from prepared import prepared
 
 # A missed day's application is recorded at this local time unless the patient says otherwise.
 MISSED_DAY_TIME = datetime.time(12, 0)
@@ -40,9 +43,10 @@ def _own(patient: Patient, *objects) -> None:
             raise NotYoursError(f"{type(obj).__name__} {obj.pk} does not belong to patient {patient.pk}.")
 
 
-def _diary_changed(*, patient: Patient, dates: Iterable[datetime.date]) -> None:
-    """The diary of `patient` changed on `dates`: re-evaluate the warning signs those days can affect."""
-    flags_reevaluate(patient=patient, dates=dates)
+def _diary_changed(*, patient: Patient, dates: Iterable[datetime.date], rules: Rules | None = None) -> None:
+    """The diary of `patient` changed on `dates`: re-evaluate the warning signs those days can affect (`rules`:
+    the rules if already read, before the transaction)."""
+    flags_reevaluate(patient=patient, dates=dates, rules=rules)
 
 
 def _course_dates(patient: Patient, *changed: datetime.date | None) -> set[datetime.date]:
@@ -55,11 +59,28 @@ def _course_dates(patient: Patient, *changed: datetime.date | None) -> set[datet
     return {start + datetime.timedelta(days=n) for n in range((today - start).days + 1)}
 
 
+@prepared
+def _entry_row(*, patient_id: int, date: datetime.date):
+    return Entry.objects.filter(patient_id=patient_id, date=date)
+
+
 def _entry_for(patient: Patient, date: datetime.date) -> Entry:
-    """The patient's entry for a date, created if needed; never for a day that has not come yet."""
+    """The patient's entry for a date, created if needed; never for a day that has not come yet.
+
+    Most writes go to a day that already has its entry: it is a prepared read (prepared/), inside the write lock."""
     validate_diary_day(day=date, today=patient.today())
+    for entry in _entry_row(patient_id=patient.pk, date=date):
+        entry.patient = patient
+        return entry
     entry, _ = Entry.objects.get_or_create(patient=patient, date=date)
     return entry
+
+
+def _read_in_this_request(item: models.Model, *names: str) -> list[str]:
+    """The foreign keys of `item` given as rows the caller has just read from the database (a form's choice): the
+    model's validation would read each again to know that it exists. Their deletion in between is caught by the
+    database's foreign key when the write commits; any other value (an id, an object never saved) is checked."""
+    return [name for name in names if (value := getattr(item, name)) is not None and not value._state.adding]
 
 
 def _entry_item_save(
@@ -306,7 +327,6 @@ def application_delete(*, patient: Patient, application: Application) -> datetim
 # --- Reactions -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def reaction_create(
     *,
     patient: Patient,
@@ -316,12 +336,74 @@ def reaction_create(
     body_area: BodyArea | None = None,
     treatment: Treatment | None = None,
 ) -> Reaction:
-    """Log how the skin reacted on a day, creating the day's entry if needed."""
+    """Log how the skin reacted on a day, creating the day's entry if needed: `reaction_check`, then
+    `reaction_save` (a caller that opens its own transaction around the save, as `diary.idempotency.once` does,
+    calls the two itself, the check before it)."""
+    return reaction_save(
+        checked=reaction_check(
+            patient=patient, date=date, symptom=symptom, severity=severity, body_area=body_area, treatment=treatment
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CheckedReaction:
+    """A reaction checked and the rules read, before any transaction: what `reaction_save` writes."""
+
+    patient: Patient
+    date: datetime.date
+    reaction: Reaction
+    rules: Rules
+
+
+def reaction_check(
+    *,
+    patient: Patient,
+    date: datetime.date,
+    symptom: Symptom,
+    severity: int,
+    body_area: BodyArea | None = None,
+    treatment: Treatment | None = None,
+) -> CheckedReaction:
+    """What saving a reaction reads that does not depend on the write, read before the write transaction, which on
+    SQLite takes the write lock as it begins (every other patient's save waits for it): the checks of the reaction
+    itself (the day, the course, the symptom, area and course existing, the severity) and the rules. Raises
+    `ValidationError` (or `NotYoursError`) as `reaction_create` does."""
     _own(patient, treatment)
-    entry = _entry_for(patient, date)
-    reaction = Reaction(entry=entry, symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
-    _entry_item_save(reaction, patient=patient, entry_checked=True)
+    validate_diary_day(day=date, today=patient.today())
+    reaction = Reaction(symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
+    # The entry is got or created by the save; the model's clean() compares the course's patient with the entry's,
+    # which _own has just checked against this patient, whose entry it will be. The table's constraint (the
+    # severity's range, also its choices) is the database's to enforce at the insert, then validated there.
+    reaction.full_clean(
+        exclude=["entry", *_read_in_this_request(reaction, "symptom", "body_area", "treatment")],
+        validate_constraints=False,
+    )
+    return CheckedReaction(patient=patient, date=date, reaction=reaction, rules=rules_now())
+
+
+def reaction_save(*, checked: CheckedReaction) -> Reaction:
+    """Write a checked reaction: inside the transaction, the day's entry, the reaction and the re-evaluation, whose
+    reads of the patient's diary, courses and flags stay there because another write (a course changed in another
+    tab, a dermatologist's review) could change them in between."""
+    patient, date, reaction = checked.patient, checked.date, checked.reaction
+    with reaction_refused_if_gone(checked=checked), transaction.atomic():
+        reaction.entry = _entry_for(patient, date)
+        reaction.save()
+        _diary_changed(patient=patient, dates={date}, rules=checked.rules)
     return reaction
+
+
+@contextlib.contextmanager
+def reaction_refused_if_gone(*, checked: CheckedReaction):
+    """Around the transaction that saves a checked reaction (a caller that opens its own, as `idempotency.once`
+    does, wraps it): if the database refuses it (a symptom, area or course deleted since the check, or the table's
+    constraint), the reaction is validated in full and refused with the model's message next to its field."""
+    try:
+        yield
+    except IntegrityError:
+        checked.reaction.full_clean(exclude=["entry"])  # the entry was written in the transaction rolled back
+        raise
 
 
 @transaction.atomic

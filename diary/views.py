@@ -298,13 +298,13 @@ def reaction_add(request, patient, day):
     form = ReactionForm(request.POST, patient=patient)
     if form.is_valid():
         with Refusals(form):
-            outcome = idempotency.once(
-                user=request.user,
-                key=idempotency.key_from(request.POST),
-                action=lambda: _reaction_logged(
-                    services.reaction_create(patient=patient, date=day, **form.cleaned_data)
-                ),
-            )
+            checked = services.reaction_check(patient=patient, date=day, **form.cleaned_data)  # before the write lock
+            with services.reaction_refused_if_gone(checked=checked):
+                outcome = idempotency.once(
+                    user=request.user,
+                    key=idempotency.key_from(request.POST),
+                    action=lambda: _reaction_logged(services.reaction_save(checked=checked)),
+                )
             return redirect(_after_write(request, patient, day, message=outcome.result["message"], anchor="#reactions"))
     return _render_day(request, patient, day, reaction_form=form)
 

@@ -115,3 +115,38 @@ def test_a_password_changed_elsewhere_signs_this_session_out(client, patient):
 
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert not Session.objects.exists()  # the old session is ended, not only refused
+
+
+def test_decoded_session_data_is_djangos_each_time_and_a_copy(settings):
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+
+    store = SessionStore()
+    data = store.encode({"_auth_user_id": "5", "_renewed": 1795705979, "_otp_required": False})
+
+    for _ in range(2):  # the first decoding, then the remembered one
+        store.decode(data)["_auth_user_id"] = "6"  # what a request does to its own session
+    assert (
+        store.decode(data)
+        == DjangoStore().decode(data)
+        == {
+            "_auth_user_id": "5",
+            "_renewed": 1795705979,
+            "_otp_required": False,
+        }
+    )
+    nested = store.encode({"cart": [1, 2]})
+    store.decode(nested)["cart"].append(3)
+    assert store.decode(nested) == {"cart": [1, 2]}
+
+
+def test_session_data_tampered_with_or_signed_with_a_retired_key_is_an_empty_session(settings):
+    store = SessionStore()
+    data = store.encode({"_auth_user_id": "5"})
+    assert store.decode(data) == {"_auth_user_id": "5"}
+
+    assert store.decode(data[:-3] + "abc") == {}
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    assert store.decode(data) == {"_auth_user_id": "5"}  # an old key still listed as a fallback
+    settings.SECRET_KEY_FALLBACKS = []
+    assert store.decode(data) == {}  # the old key retired: the session is no longer trusted

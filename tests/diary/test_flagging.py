@@ -407,3 +407,51 @@ def test_the_persistence_walk_agrees_with_a_brute_force_search(diary_days, min_s
     on = first + timedelta(days=len(diary_days) - 1)
 
     assert symptom_run_start(days, BURNING, min_severity, on) == _oracle_run_start(days, BURNING, min_severity, on)
+
+
+def _each_rule_against_each_reaction(on, days, courses, signs):
+    """The sign matches of a day as the rule reads: every applicable rule tried on every reaction, the most
+    specific rule that holds taking the reaction (the plain reading `evaluate_day` must agree with)."""
+    from diary.flagging import _sign_holds, _specificity
+
+    in_scope = drugs_in_scope(courses, on)
+    chosen = {}
+    for reaction in days[on].reactions:
+        held = [
+            (rule, since)
+            for rule in signs
+            if rule.drug_id is None or rule.drug_id in in_scope
+            for holds, since in [_sign_holds(rule, reaction, days, courses, on)]
+            if holds
+        ]
+        if held:
+            rule, since = max(held, key=lambda pair: _specificity(pair[0]))
+            chosen.setdefault(rule.key, (rule, [], since))[1].append(reaction)
+    return sorted(
+        (
+            Match(rule=key, urgency=rule.urgency, date=on, reactions=tuple(reactions), present_since=since)
+            for key, (rule, reactions, since) in chosen.items()
+        ),
+        key=lambda m: (-m.urgency, m.rule),
+    )
+
+
+reaction_days = st.lists(
+    st.lists(
+        st.tuples(st.sampled_from([BURNING, BLISTERS, NO_IMPROVEMENT, FEVER]), st.integers(min_value=1, max_value=3)),
+        max_size=6,
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(diary_days=reaction_days, course_age=st.integers(min_value=-2, max_value=40))
+def test_a_days_matches_agree_with_trying_every_rule_on_every_reaction(diary_days, course_age):
+    first = date(2026, 1, 1)
+    days = {first + timedelta(days=n): day(first + timedelta(days=n), *found) for n, found in enumerate(diary_days)}
+    on = first + timedelta(days=len(diary_days) - 1)
+    courses = [CourseFacts(drug_id=TACROLIMUS, started_on=on - timedelta(days=course_age))]
+
+    assert evaluate_day(on, days, courses, SIGNS, []) == _each_rule_against_each_reaction(on, days, courses, SIGNS)

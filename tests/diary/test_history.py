@@ -282,3 +282,38 @@ def test_what_a_patient_typed_is_shown_as_text_on_their_card_never_as_markup(cli
     assert text.count('<p class="mb-0">Nothing logged.</p>') == 1
     card = re.search(r'<article class="card history-day" aria-labelledby="day-2026-03-07">.*?</article>', text, re.S)
     assert "<div><dt>Notes</dt><dd>&lt;script&gt;" in card.group(0)
+
+
+# The month's section as the page's template printed it, loop by loop (diary.history.Month.__html__ writes it).
+_MONTH_TEMPLATE = """<section class="history-month" aria-labelledby="{{ month.anchor }}">
+  <h2 class="h5 history-month-title" id="{{ month.anchor }}">{{ month.label }}</h2>
+  {% for item in month.items %}
+  {% if item.is_gap %}
+  <p class="history-gap">{{ item.label }}: nothing logged</p>
+  {% else %}
+  {{ item }}
+  {% endif %}
+  {% endfor %}
+</section>"""
+
+
+def test_a_months_section_is_what_the_template_loop_printed_with_every_value_escaped():
+    from django.template import Context, Template
+
+    from diary.history import Day, Gap, Month
+
+    day = Day(
+        date=datetime.date(2026, 3, 9),
+        label='Monday <b>"9"</b> & more',
+        url="/diary/2026-03-09/?a=1&b=<2>",
+        late=True,
+        itch=4,
+        sleep_loss=None,
+        notes="<script>alert('x')</script>\nline two",
+        applied=["Cream & <gel> at 08:00"],
+    )
+    gap = Gap(newest=datetime.date(2026, 3, 8), oldest=datetime.date(2026, 3, 6))
+    month = Month(label="March <2026>", anchor='month-"2026-03"', items=[day, gap, day])
+
+    assert str(month) == Template(_MONTH_TEMPLATE).render(Context({"month": month}))
+    assert "<script>" not in str(month) and "March &lt;2026&gt;" in str(month)
