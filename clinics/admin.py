@@ -5,7 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.utils.html import format_html
 
@@ -116,6 +117,11 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
+def _count_per_clinic(rows) -> Coalesce:
+    counted = rows.filter(clinic=OuterRef("pk")).order_by().values("clinic").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "alert_email", "phone", "staff", "patients"]
@@ -127,11 +133,13 @@ class ClinicAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
+        # Counted per clinic by a subquery each: a join would count only the signed-in member's own membership (the
+        # one the scope filters by) and multiply a clinic's rows by its staff and patients before counting.
         return (
             selectors.clinics_of(request.user)
             .annotate(
-                staff_count=Count("memberships", distinct=True),
-                patient_count=Count("care_links", filter=Q(care_links__withdrawn_at__isnull=True), distinct=True),
+                staff_count=_count_per_clinic(Membership.objects.all()),
+                patient_count=_count_per_clinic(CareLink.objects.active()),
             )
             .order_by("name")
         )

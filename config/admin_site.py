@@ -11,12 +11,13 @@
   same HTML) instead of a template per `<option>`.
 """
 
+import html
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -40,9 +41,9 @@ def selection_is_valid(model_admin: admin.ModelAdmin, selected: list[str]) -> bo
 def action_checkbox(obj) -> str:
     """What ModelAdmin.action_checkbox renders, attribute for attribute (the label's wording is Django's, translated,
     and not escaped, as `format_html` leaves its format string; the values in it are escaped)."""
-    label = _("Select this object for an action - {}").format(escape(str(obj)))
+    label = _("Select this object for an action - {}").format(html.escape(str(obj)))  # as Django's escape()
     return mark_safe(  # noqa: S308 - the values are escaped, the rest is Django's markup
-        f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" value="{escape(str(obj.pk))}" '
+        f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" value="{html.escape(str(obj.pk))}" '
         f'class="action-select" aria-label="{label}">'
     )
 

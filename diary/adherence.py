@@ -12,10 +12,11 @@ For one course over a window of days [start, end]:
 - A diary's adherence sums done and expected over its courses; the percentage is done / expected, and there
   is none when nothing was expected.
 
-`adherence` computes it from loaded rows (the timeline, one day at a time); `adherence_by_patient` feeds it the
-rows of a few patients in two queries (the admin patient list: the page's rows only, after pagination);
-`annotate_adherence` is its SQL twin, for a query that must filter or sort by it. A property-based test
-generates diaries and checks that the two agree.
+`adherence` computes it from loaded rows (the timeline, one day at a time); `adherence_by_patient` computes it
+for a few patients in two queries (the admin patient list: the page's rows only, after pagination): their courses'
+schedules, and each course's applications per day already capped at the day's most, in SQL (`counted_per_course_day`),
+so Python adds up a few small numbers per course; `annotate_adherence` is its SQL twin, for a query that must filter
+or sort by it. A property-based test generates diaries and checks that the three agree.
 """
 
 import datetime
@@ -61,9 +62,13 @@ def adherence_percent(done: float | None, expected: float | None) -> int | None:
 
 def doses_a_day(course: Treatment) -> float:
     """Doses a course expects on a day it runs on."""
-    if course.schedule_kind == Treatment.ScheduleKind.WEEKLY:
-        return course.schedule_times / 7
-    return float(course.schedule_times)
+    return _doses_a_day(course.schedule_kind, course.schedule_times)
+
+
+def _doses_a_day(schedule_kind: str, schedule_times: int) -> float:
+    if schedule_kind == Treatment.ScheduleKind.WEEKLY:
+        return schedule_times / 7
+    return float(schedule_times)
 
 
 def most_a_day(course: Treatment) -> int:
@@ -106,47 +111,70 @@ def adherence(
 def adherence_by_patient(
     *, patient_ids: Iterable[int], start: datetime.date, end: datetime.date
 ) -> dict[int, Adherence]:
-    """`adherence` over [start, end] for each of these patients, in two queries (their courses, and their
-    applications counted per course and day); a patient with no course overlapping gets nothing expected."""
+    """`adherence` over [start, end] for each of these patients, in two queries (their courses' schedules, and their
+    doses counted per course and day); a patient with no course overlapping gets nothing expected."""
     patient_ids = list(patient_ids)
     return adherence_of_rows(
         patient_ids=patient_ids,
         courses=courses_overlapping(patient_ids, start, end),
-        applied=applications_per_course_day(patient_ids, start, end),
+        counted=counted_per_course_day(patient_ids, start, end),
         start=start,
         end=end,
     )
 
 
-def courses_overlapping(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet[Treatment]:
-    """The courses of these patients that run on a day of [start, end] (`adherence_by_patient`'s first read)."""
-    return Treatment.objects.filter(patient_id__in=patient_ids).overlapping(start, end).order_by("pk")
+def courses_overlapping(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet:
+    """(course id, patient id, schedule kind, times, start, end) of these patients' courses that run on a day of
+    [start, end] (`adherence_by_patient`'s first read)."""
+    courses = Treatment.objects.filter(patient_id__in=patient_ids).overlapping(start, end).order_by("pk")
+    return courses.values_list(*COURSE_COLUMNS)
 
 
-def applications_per_course_day(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet:
-    """(course id, date, applications) of these patients over [start, end] (`adherence_by_patient`'s second)."""
+COURSE_COLUMNS = ("pk", "patient_id", "schedule_kind", "schedule_times", "started_on", "ended_on")
+
+
+def counted_per_course_day(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet:
+    """(course id, doses counted) for each day of [start, end] a course of these patients runs on and was applied:
+    that day's applications capped at the day's most (`most_a_day`), in SQL (`adherence_by_patient`'s second
+    read). Applications on a day the course does not run on are not read."""
     return (
         Application.objects.filter(entry__patient_id__in=patient_ids, entry__date__range=(start, end))
+        .filter(active_on_condition(F("entry__date"), prefix="treatment__"))
         .order_by()
-        .values_list("treatment_id", "entry__date")
-        .annotate(n=Count("pk"))
+        .values("treatment_id", "entry__date")
+        .annotate(counted=Least(Count("pk"), _most_a_day_sql(), output_field=IntegerField()))
+        .values_list("treatment_id", "counted")
     )
+
+
+def days_running(
+    started_on: datetime.date, ended_on: datetime.date | None, start: datetime.date, end: datetime.date
+) -> int:
+    """How many days of [start, end] a course from `started_on` to `ended_on` (None: no end) runs on."""
+    first, last = max(start, started_on), end if ended_on is None else min(end, ended_on)
+    return max((last - first).days + 1, 0)
 
 
 def adherence_of_rows(
     *,
     patient_ids: list[int],
-    courses: Iterable[Treatment],
-    applied: Iterable[tuple[int, datetime.date, int]],
+    courses: Iterable[tuple],
+    counted: Iterable[tuple[int, int]],
     start: datetime.date,
     end: datetime.date,
 ) -> dict[int, Adherence]:
-    """`adherence_by_patient` from the rows of its two reads, however they were run."""
-    by_patient: dict[int, list[Treatment]] = {pk: [] for pk in patient_ids}
-    for course in courses:
-        by_patient[course.patient_id].append(course)
-    counts = {(treatment_id, day): n for treatment_id, day, n in applied}
-    return {pk: adherence(courses=by_patient[pk], applied=counts, start=start, end=end) for pk in patient_ids}
+    """`adherence_by_patient` from the rows of its two reads, however they were run: per course, expected is its
+    days running in the window times its doses a day, done the sum of its days' counted doses, capped at expected."""
+    done_by_course: dict[int, int] = {}
+    for course_id, doses in counted:
+        done_by_course[course_id] = done_by_course.get(course_id, 0) + doses
+    totals = {pk: [0.0, 0.0] for pk in patient_ids}  # done, expected
+    for course_id, patient_id, schedule_kind, schedule_times, started_on, ended_on in courses:
+        expected = days_running(started_on, ended_on, start, end) * _doses_a_day(schedule_kind, schedule_times)
+        total = totals[patient_id]
+        total[0] += min(done_by_course.get(course_id, 0), expected)
+        total[1] += expected
+    return {pk: Adherence(done=done, expected=expected) for pk, (done, expected) in totals.items()}
 
 
 # --- The SQL twin ------------------------------------------------------------------------------------
@@ -172,6 +200,15 @@ def _active_days_sql(start: datetime.date, end: datetime.date):
     return total
 
 
+def _most_a_day_sql():
+    """`most_a_day` of an application's course."""
+    return Case(
+        When(treatment__schedule_kind=Treatment.ScheduleKind.WEEKLY, then=Value(1)),
+        default=F("treatment__schedule_times"),
+        output_field=IntegerField(),
+    )
+
+
 def _counted_applications_sql(start: datetime.date, end: datetime.date):
     """The outer course's applications that count: on a day in the window it runs on, at most its day's most."""
     earlier_same_day = (
@@ -182,16 +219,11 @@ def _counted_applications_sql(start: datetime.date, end: datetime.date):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    most_a_day_sql = Case(
-        When(treatment__schedule_kind=Treatment.ScheduleKind.WEEKLY, then=Value(1)),
-        default=F("treatment__schedule_times"),
-        output_field=IntegerField(),
-    )
     return (
         Application.objects.filter(treatment=OuterRef("pk"), entry__date__range=(start, end))
         .filter(active_on_condition(F("entry__date"), prefix="treatment__"))
         .annotate(earlier=Coalesce(Subquery(earlier_same_day, output_field=IntegerField()), 0))
-        .filter(earlier__lt=most_a_day_sql)
+        .filter(earlier__lt=_most_a_day_sql())
         .order_by()
         .values("treatment")
         .annotate(n=Count("pk"))

@@ -1,11 +1,15 @@
 """The clinician admin: staff see only the patients the care team lets them see (clinics.selectors); diaries
 are read-only; flags are reviewed through actions that call the services."""
 
+import html
+
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import InvalidPage
 from django.db import models
 from django.db.models import F, QuerySet, Value
 from django.db.models.constants import LOOKUP_SEP
@@ -13,7 +17,8 @@ from django.db.models.functions import Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from clinics import selectors as care
@@ -41,9 +46,10 @@ class PatientFilter(admin.SimpleListFilter):
         if listed is not None:
             return listed
         chosen = self.value()
+        if not chosen or not str(chosen).isdigit():
+            return []
         patients = admin_selectors.visible_patients(user=request.user).select_related("user")
-        listed = list(patients.filter(pk=chosen)) if chosen and str(chosen).isdigit() else []
-        return [(patient.pk, display_name(patient.user)) for patient in listed]
+        return [(patient.pk, display_name(patient.user)) for patient in patients.filter(pk=chosen)]
 
     def has_output(self):
         # A chosen patient filters the list even when it is not one the user may see (then nothing is listed).
@@ -97,7 +103,8 @@ class PatientScopedAdmin(NoJsonLookupsMixin, admin.ModelAdmin):
 
         @admin.display(description="patient", ordering=shown)
         def patient_name(self, obj):
-            return escape(display_name(self.patient_of(obj).user))  # format_html("{}", ...) without its checks
+            # format_html("{}", ...) and Django's escape() without their checks: the same safe string
+            return mark_safe(html.escape(display_name(self.patient_of(obj).user)))  # noqa: S308 - escaped
 
         cls.patient_name = patient_name
 
@@ -137,10 +144,13 @@ class PatientEnteredAdmin(PatientScopedAdmin):
 
 class PatientChangeList(ChangeList):
     """The patient list: its sortable columns (last entry, days logged, open flags) as annotations of the list's
-    query only (the patient's own pages and the timeline do not pay for them), and each row's adherence read
-    after pagination, for the page's rows only."""
+    query only when it is sorted by one of them (the patient's own pages and the timeline do not pay for them, nor
+    does the list in its usual order); each row's figures and adherence read after pagination, for the page's rows
+    only."""
 
     def get_queryset(self, request, exclude_parameters=None):
+        if not admin_selectors.sorts_by_figures(self.get_ordering(request, self.root_queryset)):
+            return super().get_queryset(request, exclude_parameters)
         scoped = self.root_queryset
         self.root_queryset = admin_selectors.patients_for_changelist(queryset=scoped)
         try:
@@ -149,12 +159,18 @@ class PatientChangeList(ChangeList):
             self.root_queryset = scoped
 
     def get_results(self, request):
-        super().get_results(request)
-        figures = admin_selectors.adherence_for_rows(patients=list(self.result_list))
+        self.queryset = admin_selectors.patient_row_columns(self.queryset)
+        if not _usual_results(self, request, admin_selectors.PATIENT_LIST):
+            super().get_results(request)
+        figures = admin_selectors.patient_list_figures(patient_ids=[patient.pk for patient in self.result_list])
         timeline_url = admin_rows.pk_url_maker("admin:diary_patient_timeline")
         flags_url = reverse("admin:diary_flag_changelist")
         for patient in self.result_list:
-            patient.adherence_figures = figures[patient.pk]
+            shown = figures[patient.pk]
+            patient.last_entry_date = shown.last_entry_date
+            patient.days_logged = shown.days_logged
+            patient.active_flag_count = shown.active_flag_count
+            patient.adherence_figures = shown.adherence
             patient.timeline_url = timeline_url(patient.pk)
             patient.flags_url = f"{flags_url}?patient={patient.pk}"
 
@@ -365,29 +381,35 @@ def urgency_badge_html(urgency: int, label: str):
 _badges: dict[int, str] = {}
 
 
-# What a row of the flag queue shows (the aria-label of its checkbox included: the rule and the status).
-FLAG_ROW_FIELDS = [
-    "urgency",
-    "status",
-    "first_seen",
-    "last_seen",
-    "rule_text",
-    "patient__user__first_name",
-    "patient__user__last_name",
-    "patient__user__username",
-    "drug__generic_name",
-]
-
-
 class FlagChangeList(ChangeList):
-    """The queue reads what its rows show: not the evidence, advice and notes of each flag nor the whole guide text
-    of its medicine (the flag's own page and the actions read whole rows)."""
+    """The queue reads what its rows show (admin_selectors.flag_row_columns); at its usual address, prepared."""
 
     def get_results(self, request):
-        self.queryset = (
-            self.queryset.select_related(None).select_related("patient__user", "drug").only(*FLAG_ROW_FIELDS)
-        )
-        super().get_results(request)
+        self.queryset = admin_selectors.flag_row_columns(self.queryset)
+        if not _usual_results(self, request, admin_selectors.FLAG_QUEUE):
+            super().get_results(request)
+
+
+def _usual_results(cl: ChangeList, request, usual: admin_selectors.UsualAddress) -> bool:
+    """Django's `ChangeList.get_results` for a list at its usual address (nothing chosen but one of its first
+    pages), with its count and page from `usual`'s prepared reads; False, doing nothing, at any other address."""
+    if cl.params or cl.model_admin.show_full_result_count or not 1 <= cl.page_num <= admin_selectors.USUAL_PAGES:
+        return False
+    count = usual.count(user=request.user)
+    paginator = cl.model_admin.get_paginator(request, cl.queryset, cl.list_per_page)
+    paginator.count = count  # a cached property: given here, not counted again
+    multi_page = count > cl.list_per_page
+    number = cl.page_num if multi_page else 1  # a single page shows whatever page was asked for
+    try:
+        paginator.validate_number(number)
+    except InvalidPage:
+        raise IncorrectLookupParameters from None
+    start = (number - 1) * cl.list_per_page
+    cl.result_list = usual.page(user=request.user, start=start, stop=start + cl.list_per_page)
+    cl.result_count, cl.full_result_count, cl.show_full_result_count = count, None, False
+    cl.show_admin_actions = True  # as Django's when the full count is not shown
+    cl.can_show_all, cl.multi_page, cl.paginator = count <= cl.list_max_show_all, multi_page, paginator
+    return True
 
 
 @admin.register(Flag)

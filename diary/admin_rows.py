@@ -15,6 +15,7 @@ import datetime
 import functools
 import html
 
+from django.conf import settings
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters, admin_urlname
 from django.contrib.admin.utils import display_for_field, display_for_value, quote
@@ -25,7 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats
 from django.utils.formats import get_format
 from django.utils.functional import Promise
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 
@@ -164,16 +165,24 @@ def _attribute_display(model, name: str, default_empty):
 
 def _value_display(value_of, empty, boolean: bool):
     """A cell whose value `display_for_value` shows, and " nowrap" for a date; a date's text made once per process
-    (as a field's)."""
+    (as a field's), an integer's too; text (the usual value of a method: a name, a link) as it is, escaped."""
     formats_now = {datetime.date: get_format("DATE_FORMAT"), datetime.time: get_format("TIME_FORMAT")}
     language = get_language()
+    number_format = _number_format()
 
     def show(result):
         value = value_of(result)
+        kind = type(value)
+        if not boolean:
+            if kind is SafeString or kind is str:
+                if value.strip():  # display_for_value's str(value), escaped unless safe
+                    return (value if kind is SafeString else html.escape(value)), ""
+            elif kind is int:
+                return _numbered(value, number_format), ""
+            elif kind in formats_now:
+                return _localized(value, language, formats_now[kind]), " nowrap"
         if isinstance(value, str) and value.strip() == "":
             value = ""
-        if not boolean and type(value) in formats_now:
-            return _localized(value, language, formats_now[type(value)]), " nowrap"
         nowrap = " nowrap" if isinstance(value, (datetime.date, datetime.time)) else ""
         return _escape(display_for_value(value, empty, boolean)), nowrap
 
@@ -199,6 +208,7 @@ def _field_display(field, empty, *, avoid_link: bool):
     if getattr(field, "flatchoices", None):
         with contextlib.suppress(TypeError):  # list-like choices: Django's own code
             labels = dict(field.flatchoices)
+    text = labels is None and type(field) in (models.CharField, models.TextField)  # not a URL's or a file's link
     plain_type = None
     if labels is None and not isinstance(field, models.DateTimeField):
         if isinstance(field, models.DateField):
@@ -219,6 +229,8 @@ def _field_display(field, empty, *, avoid_link: bool):
                 pass
         elif type(value) is plain_type:
             return _localized(value, language, date_format), ""
+        elif text and type(value) is str and value:  # display_for_value's str(value), escaped
+            return html.escape(value), ""
         return _escape(display_for_field(value, field, empty, avoid_link=avoid_link)), ""
 
     return show
@@ -229,6 +241,24 @@ def _localized(value: datetime.date | datetime.time, language: str | None, forma
     """A date's (or time's) text as `formats.localize` writes it, escaped; the active language and its format are
     part of the key, the value is all the rest."""
     return _escape(formats.localize(value))
+
+
+def _number_format() -> tuple:
+    """What `formats.number_format` reads besides the number, for the active language."""
+    return (
+        get_language(),
+        settings.USE_THOUSAND_SEPARATOR,
+        get_format("DECIMAL_SEPARATOR"),
+        get_format("NUMBER_GROUPING"),
+        get_format("THOUSAND_SEPARATOR"),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _numbered(value: int, number_format: tuple) -> str:
+    """An integer's text as `display_for_value` writes it (`formats.number_format`), escaped; kept per process,
+    keyed by what the format depends on."""
+    return _escape(formats.number_format(value))
 
 
 def pk_url_maker(viewname: str, current_app: str | None = None):

@@ -7,28 +7,15 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.db.models import (
-    Count,
-    IntegerField,
-    OuterRef,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinics import selectors as care
 from clinics.models import display_name
-from diary.adherence import (
-    Adherence,
-    adherence,
-    adherence_by_patient,
-    adherence_of_rows,
-    applications_per_course_day,
-    courses_overlapping,
-)
+from diary.adherence import COURSE_COLUMNS, Adherence, adherence, adherence_of_rows, counted_per_course_day
 from diary.amounts import format_amount
-from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
+from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment, overlapping_condition
 from drugs.models import Drug, Severity, Urgency
 from prepared import PreparedRead, prepared
 
@@ -124,10 +111,12 @@ def adherence_window(*, today: datetime.date | None = None) -> tuple[datetime.da
     return today - datetime.timedelta(days=ADHERENCE_DAYS - 1), today
 
 
-def patients_for_changelist(*, queryset: QuerySet[Patient], today: datetime.date | None = None) -> QuerySet[Patient]:
-    """Patients with last entry date, days logged over the last 14 days, and active flags: the sortable columns.
-    Adherence is read for the page's rows only (`adherence_for_rows`)."""
-    start, end = adherence_window(today=today)
+# The patient list's sortable figures of each patient, annotated by these names.
+FIGURES = ("last_entry_date", "days_logged", "active_flag_count")
+
+
+def _figures(start: datetime.date, end: datetime.date) -> dict:
+    """The outer patient's last entry date, days logged in [start, end] and open or acknowledged flags."""
     entries = Entry.objects.filter(patient=OuterRef("pk"))
     last_entry = entries.order_by("-date").values("date")[:1]
     days_logged = (
@@ -140,30 +129,71 @@ def patients_for_changelist(*, queryset: QuerySet[Patient], today: datetime.date
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return queryset.annotate(
-        last_entry_date=Subquery(last_entry),
-        days_logged=Coalesce(Subquery(days_logged, output_field=IntegerField()), 0),
-        active_flag_count=Coalesce(Subquery(active_flags, output_field=IntegerField()), 0),
-    )
+    return {
+        "last_entry_date": Subquery(last_entry),
+        "days_logged": Coalesce(Subquery(days_logged, output_field=IntegerField()), 0),
+        "active_flag_count": Coalesce(Subquery(active_flags, output_field=IntegerField()), 0),
+    }
 
 
-def adherence_for_rows(*, patients: list[Patient], today: datetime.date | None = None) -> dict[int, Adherence]:
-    """Adherence (diary.adherence) over the last 14 days for these patients (a page of the list), in two queries:
-    prepared for a page of up to ROW_SLOTS patients (the list's page), the ORM's for a longer one ("show all")."""
+def patients_for_changelist(*, queryset: QuerySet[Patient], today: datetime.date | None = None) -> QuerySet[Patient]:
+    """Patients with last entry date, days logged over the last 14 days, and active flags: the sortable columns,
+    for a list sorted by one of them (SQLite works them out for every patient in scope before sorting). A page's
+    rows read their own with `patient_list_figures`, with their adherence."""
     start, end = adherence_window(today=today)
-    patient_ids = [patient.pk for patient in patients]
+    return queryset.annotate(**_figures(start, end))
+
+
+def sorts_by_figures(ordering: list) -> bool:
+    """Whether a list's ordering (names, F() or their asc()/desc()) uses one of the FIGURES."""
+    for item in ordering:
+        expression = getattr(item, "expression", item)
+        name = expression.lstrip("-") if isinstance(expression, str) else getattr(expression, "name", None)
+        if name in FIGURES:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class PatientFigures:
+    """What the patient list shows of a patient besides their name."""
+
+    last_entry_date: datetime.date | None
+    days_logged: int
+    active_flag_count: int
+    adherence: Adherence
+
+
+def patient_list_figures(*, patient_ids: list[int], today: datetime.date | None = None) -> dict[int, PatientFigures]:
+    """The figures of these patients (a page of the list) over the last 14 days, adherence (diary.adherence)
+    included, in two queries: the patients with their figures and courses, and the courses' counted doses; prepared
+    for a page of up to ROW_SLOTS patients (the list's page), the ORM's for a longer one ("show all")."""
+    start, end = adherence_window(today=today)
     if not patient_ids:
         return {}
     if len(patient_ids) > ROW_SLOTS:
-        return adherence_by_patient(patient_ids=patient_ids, start=start, end=end)
-    slots = _id_slots(patient_ids)
-    return adherence_of_rows(
-        patient_ids=patient_ids,
-        courses=_page_courses(**slots, start=start, end=end),
-        applied=_page_applications(**slots, start=start, end=end),
-        start=start,
-        end=end,
-    )
+        rows = _patients_with_courses(patient_ids, start, end)
+        counted = counted_per_course_day(patient_ids, start, end)
+    else:
+        slots = _id_slots(patient_ids)
+        rows = _page_patients_with_courses(**slots, start=start, end=end)
+        counted = _page_counted(**slots, start=start, end=end)
+    shown, courses = {}, []
+    for pk, last_entry_date, days_logged, active_flags, course_id, *schedule in rows:
+        shown[pk] = (last_entry_date, days_logged, active_flags)
+        if course_id is not None:
+            courses.append((course_id, pk, *schedule))
+    adherence_of = adherence_of_rows(patient_ids=patient_ids, courses=courses, counted=counted, start=start, end=end)
+    return {pk: PatientFigures(*shown[pk], adherence=adherence_of[pk]) for pk in patient_ids}
+
+
+def _patients_with_courses(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet:
+    """(patient id, *FIGURES, then the schedule of one of their courses running in [start, end], or Nones): a row
+    per such course, one for a patient with none."""
+    running = FilteredRelation("treatments", condition=overlapping_condition(start, end, prefix="treatments__"))
+    patients = Patient.objects.filter(pk__in=patient_ids).annotate(running=running, **_figures(start, end))
+    course = [f"running__{column}" for column in COURSE_COLUMNS if column != "patient_id"]
+    return patients.order_by("pk", "running__pk").values_list("pk", *FIGURES, *course)
 
 
 # A prepared read takes a fixed number of arguments: a page's ids fill this many, the rest get ids no row has.
@@ -192,8 +222,100 @@ def _with_id_slots(read):
     return prepared(build)
 
 
-_page_courses = _with_id_slots(courses_overlapping)
-_page_applications = _with_id_slots(applications_per_course_day)
+_page_patients_with_courses = _with_id_slots(_patients_with_courses)
+_page_counted = _with_id_slots(counted_per_course_day)
+
+
+# --- The queue and the patient list at their usual address -------------------------------------------
+#
+# As a dermatologist opens them most (no filter, search or sorting chosen; one of their first USUAL_PAGES pages),
+# a list's count and page are prepared reads, for superusers and for members by id (`_as_viewer`). A page's offset
+# is part of its SQL: each page has its own read, made on first use. Any other address is Django's changelist's own
+# queries; both give the same rows (tests).
+
+USUAL_PAGES = 20
+
+# What a row of the flag queue shows (the aria-label of its checkbox included: the rule and the status).
+FLAG_ROW_FIELDS = [
+    "urgency",
+    "status",
+    "first_seen",
+    "last_seen",
+    "rule_text",
+    "patient__user__first_name",
+    "patient__user__last_name",
+    "patient__user__username",
+    "drug__generic_name",
+]
+
+# What a row of the patient list reads of the patient (their figures are read for the page's rows after paging).
+PATIENT_ROW_FIELDS = ["user__first_name", "user__last_name", "user__username"]
+
+
+def flag_row_columns(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+    """The queue's rows read what they show: not the evidence, advice and notes of each flag nor the whole guide
+    text of its medicine (the flag's own page and the actions read whole rows)."""
+    return flags.select_related(None).select_related("patient__user", "drug").only(*FLAG_ROW_FIELDS)
+
+
+def patient_row_columns(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    return patients.select_related("user").only(*PATIENT_ROW_FIELDS)
+
+
+class UsualAddress:
+    """A list at its usual address: `rows` filters and orders the scoped rows as its changelist does by default,
+    `columns` picks what its rows read."""
+
+    def __init__(self, name: str, model, patient_path: str, *, rows, columns):
+        self.name, self.model, self.patient_path, self.rows, self.columns = name, model, patient_path, rows, columns
+        self._count = self._reads("count", lambda scoped: _count_of(self.rows(scoped)))
+        self._pages: dict[tuple[int, int], tuple[PreparedRead, PreparedRead]] = {}
+
+    def _reads(self, what: str, build) -> tuple[PreparedRead, PreparedRead]:
+        def everyone():
+            return build(self.model.objects.all())
+
+        def member(*, user_id: int):
+            return build(
+                scope_to_member(queryset=self.model.objects.all(), user_id=user_id, patient_path=self.patient_path)
+            )
+
+        everyone.__qualname__ = f"{self.name}_{what}"
+        member.__qualname__ = f"{self.name}_{what}_of_member"
+        return prepared(everyone), prepared(member)
+
+    def count(self, *, user: AbstractUser) -> int:
+        rows = _as_viewer(user, *self._count)
+        return rows[0][0] if rows else 0
+
+    def page(self, *, user: AbstractUser, start: int, stop: int) -> list:
+        """The rows [start:stop]: a page of the first USUAL_PAGES."""
+        reads = self._pages.get((start, stop))
+        if reads is None:
+            if start >= USUAL_PAGES * (stop - start):
+                raise ValueError(f"{self.name}: a page beyond the usual ones")
+
+            def page_of(scoped: QuerySet) -> QuerySet:
+                return self.columns(self.rows(scoped))[start:stop]
+
+            reads = self._pages[start, stop] = self._reads(f"rows_{start}_{stop}", page_of)
+        return _as_viewer(user, *reads)
+
+
+def _count_of(rows: QuerySet) -> QuerySet:
+    """`rows.count()` as a read of one row (a prepared read returns rows): COUNT(*) over no group."""
+    return rows.order_by().annotate(everything=Value(1)).values("everything").annotate(n=Count("*")).values_list("n")
+
+
+FLAG_QUEUE = UsualAddress("flag_queue", Flag, "patient", rows=lambda flags: flags.queue(), columns=flag_row_columns)
+# Patient's own ordering, and the id last (Django's changelist makes every ordering total).
+PATIENT_LIST = UsualAddress(
+    "patient_list",
+    Patient,
+    "",
+    rows=lambda patients: patients.order_by("user__username", "-pk"),
+    columns=patient_row_columns,
+)
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,13 @@ def active_on_condition(day: datetime.date | models.Expression, prefix: str = ""
     )
 
 
+def overlapping_condition(start: datetime.date, end: datetime.date, prefix: str = "") -> Q:
+    """A course runs on at least one day of [start, end]. `prefix` reaches the course through a relation."""
+    return Q(**{f"{prefix}started_on__lte": end}) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gte": start})
+    )
+
+
 class TreatmentQuerySet(models.QuerySet):
     def active_on(self, day: datetime.date) -> "TreatmentQuerySet":
         """Courses running on `day`."""
@@ -144,7 +151,7 @@ class TreatmentQuerySet(models.QuerySet):
 
     def overlapping(self, start: datetime.date, end: datetime.date) -> "TreatmentQuerySet":
         """Courses running on at least one day of [start, end]."""
-        return self.filter(Q(started_on__lte=end) & (Q(ended_on__isnull=True) | Q(ended_on__gte=start)))
+        return self.filter(overlapping_condition(start, end))
 
 
 class Treatment(models.Model):

@@ -164,3 +164,21 @@ def test_the_clinic_records_the_date_of_birth_and_sees_the_call_back_phone_but_n
     )
     page = client.get(reverse("admin:diary_flag_change", args=[flag.pk])).content.decode()
     assert "+44 20 7946 0018" in page
+
+
+def test_the_clinic_list_counts_the_whole_staff_and_the_patients_sharing_now(client, derm, manager, clinic, other_derm):
+    # A member sees the clinic's whole staff (not only themselves), and only the patients who share with it now.
+    for n in range(3):
+        assign(PatientFactory(user__username=f"sharing-{n}"), derm)
+    withdrawn = assign(PatientFactory(user__username="withdrawn"), derm)
+    withdrawn.withdrawn_at = withdrawn.consented_at
+    withdrawn.save()
+    assign(PatientFactory(user__username="elsewhere"), other_derm)
+    client.force_login(derm)
+    listing = client.get(reverse("admin:clinics_clinic_changelist"))
+    assert [(row.name, row.staff_count, row.patient_count) for row in listing.context["cl"].result_list] == [
+        ("Northside Skin Clinic", 2, 3)
+    ]
+    assert '<td class="field-staff">2</td><td class="field-patients">3</td>' in listing.text
+    by_staff = client.get(reverse("admin:clinics_clinic_changelist"), {"o": "-5"})
+    assert by_staff.status_code == 200

@@ -1,4 +1,5 @@
-"""Adherence has one definition in diary.adherence, in Python (the timeline) and in SQL (the patient list)."""
+"""Adherence has one definition in diary.adherence, in Python (the timeline), per course from doses counted in SQL
+(the patient list) and wholly in SQL (its twin)."""
 
 import datetime
 from collections import Counter
@@ -9,7 +10,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diary.adherence import adherence, annotate_adherence
+from diary.adherence import adherence, adherence_by_patient, annotate_adherence, days_running
 from diary.models import AmountUnit, Application, Entry, Patient, Treatment
 from tests.factories import DrugFactory, PatientFactory
 
@@ -77,10 +78,25 @@ def test_the_patient_list_and_the_timeline_agree_on_adherence_for_any_diary(cour
         applied = Counter(Application.objects.filter(entry__patient=patient).values_list("treatment_id", "entry__date"))
         in_python = adherence(courses=list(patient.treatments.all()), applied=applied, start=START, end=END)
         in_sql = annotate_adherence(Patient.objects.filter(pk=patient.pk), start=START, end=END).get()
+        counted_in_sql = adherence_by_patient(patient_ids=[patient.pk], start=START, end=END)[patient.pk]
         transaction.set_rollback(True)
     assert (in_sql.adherence_expected or 0.0) == pytest.approx(in_python.expected)
     assert (in_sql.adherence_done or 0.0) == pytest.approx(in_python.done)
+    assert counted_in_sql.expected == pytest.approx(in_python.expected)
+    assert counted_in_sql.done == pytest.approx(in_python.done)
     assert in_python.done <= in_python.expected
+
+
+@given(
+    started=st.integers(min_value=-20, max_value=20),
+    length=st.none() | st.integers(min_value=0, max_value=30),
+    window=st.integers(min_value=0, max_value=20),
+)
+def test_the_days_a_course_runs_in_a_window_are_the_days_it_is_active_on(started, length, window):
+    course = _course(started_on=_day(started), ended_on=None if length is None else _day(started + length))
+    end = _day(window)
+    active = [n for n in range(window + 1) if course.is_active_on(_day(n))]
+    assert days_running(course.started_on, course.ended_on, START, end) == len(active)
 
 
 def _course(**fields) -> Treatment:

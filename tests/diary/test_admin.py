@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin as django_admin
 from django.contrib.admin.templatetags.admin_list import items_for_result
+from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -22,7 +23,13 @@ from clinics.models import CareLink
 from diary import admin_rows, admin_selectors
 from diary.adherence import adherence_by_patient
 from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
-from diary.admin_selectors import ROW_SLOTS, adherence_for_rows, adherence_window, patients_for_changelist
+from diary.admin_selectors import (
+    ROW_SLOTS,
+    PatientFigures,
+    adherence_window,
+    patient_list_figures,
+    patients_for_changelist,
+)
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.permissions import DERMATOLOGISTS, ensure_dermatologists_group
 from drugs.models import Severity, Urgency
@@ -600,40 +607,62 @@ def test_adherence_over_fourteen_days_caps_each_course_at_its_schedule(db, face)
         apply(weekly, n)
     apply(old, 20)
 
+    figures = patient_list_figures(patient_ids=[patient.pk], today=today)[patient.pk]
+    assert figures.adherence.expected == pytest.approx(13)
+    assert figures.adherence.done == pytest.approx(9)
+    assert figures.adherence.percent == 69
+    assert figures.days_logged == 9
+    assert figures.last_entry_date == ago(1)
+    # The same figures as the annotations a list sorted by them reads.
     row = patients_for_changelist(queryset=Patient.objects.filter(pk=patient.pk), today=today).get()
-    figures = adherence_for_rows(patients=[row], today=today)[patient.pk]
-    assert figures.expected == pytest.approx(13)
-    assert figures.done == pytest.approx(9)
-    assert figures.percent == 69
-    assert row.days_logged == 9
-    assert row.last_entry_date == ago(1)
+    assert (row.last_entry_date, row.days_logged, row.active_flag_count) == (ago(1), 9, 0)
 
 
 def test_adherence_is_blank_when_nothing_was_expected(db):
     patient = PatientFactory()
-    row = patients_for_changelist(queryset=Patient.objects.filter(pk=patient.pk)).get()
-    assert adherence_for_rows(patients=[row])[patient.pk].percent is None
-    assert row.days_logged == 0
-    assert row.active_flag_count == 0
+    figures = patient_list_figures(patient_ids=[patient.pk])[patient.pk]
+    assert figures.adherence.percent is None
+    assert (figures.last_entry_date, figures.days_logged, figures.active_flag_count) == (None, 0, 0)
 
 
-def test_a_page_s_adherence_read_prepared_is_the_orm_s_for_any_number_of_rows(db, face, django_assert_num_queries):
-    """Up to ROW_SLOTS patients (a page) the two reads are prepared with an id per slot; beyond, the ORM's."""
+def test_a_page_s_figures_read_prepared_are_the_orm_s_for_any_number_of_rows(db, face, django_assert_num_queries):
+    """Up to ROW_SLOTS patients (a page) the two reads are prepared with an id per slot; beyond, the ORM's. Either
+    way, the figures the annotations of a sorted list give, and adherence_by_patient's adherence."""
     today = datetime.date(2026, 3, 20)
     start, end = adherence_window(today=today)
     patients = [PatientFactory(time_zone="UTC") for _ in range(ROW_SLOTS + 1)]
     for n, patient in enumerate(patients[:6]):
         course = TreatmentFactory(patient=patient, schedule_times=1 + n % 3, started_on=start, body_areas=[face])
+        if n % 2:  # a second course, weekly, that ended in the window
+            TreatmentFactory(
+                patient=patient,
+                schedule_kind="weekly",
+                schedule_times=2,
+                started_on=start - datetime.timedelta(30),
+                ended_on=start + datetime.timedelta(days=n),
+                body_areas=[face],
+            )
         for day in range(n + 1):
             entry = Entry.objects.get_or_create(patient=patient, date=start + datetime.timedelta(days=day))[0]
             ApplicationFactory(entry=entry, treatment=course, body_areas=[face])
+        if n % 3 == 1:
+            make_flag(patient)
     for page in (patients[:1], patients[3:9], patients[:ROW_SLOTS], patients):
-        expected = adherence_by_patient(patient_ids=[p.pk for p in page], start=start, end=end)
+        ids = [p.pk for p in page]
+        adherence = adherence_by_patient(patient_ids=ids, start=start, end=end)
+        annotated = patients_for_changelist(queryset=Patient.objects.filter(pk__in=ids), today=today)
+        expected = {
+            row.pk: PatientFigures(row.last_entry_date, row.days_logged, row.active_flag_count, adherence[row.pk])
+            for row in annotated
+        }
         with django_assert_num_queries(2):
-            assert adherence_for_rows(patients=page, today=today) == expected
-    assert adherence_for_rows(patients=patients[:6], today=today)[patients[5].pk].done == 6
+            assert patient_list_figures(patient_ids=ids, today=today) == expected
+    figures = patient_list_figures(patient_ids=[p.pk for p in patients[:6]], today=today)
+    assert figures[patients[5].pk].adherence.done == 6
+    assert figures[patients[4].pk].active_flag_count == 1
+    assert figures[patients[3].pk].adherence.expected == pytest.approx(14 + 2 / 7 * 4)  # daily, and weekly for 4 days
     with django_assert_num_queries(0):
-        assert adherence_for_rows(patients=[], today=today) == {}
+        assert patient_list_figures(patient_ids=[], today=today) == {}
 
 
 def test_the_patient_list_shows_last_entry_days_logged_flags_and_adherence(client, derm, mine):
@@ -741,6 +770,73 @@ def test_the_patient_list_sorts_by_last_entry_days_logged_and_open_flags(client,
         rows = client.get(url(Patient, "changelist"), {"o": f"-{column}"}).context["cl"].result_list
         assert [row.pk for row in rows] == [mine[Patient].pk, quiet.pk]
         assert rows[0].adherence_figures.percent is not None
+
+
+def _page_and_sql(client, path, query) -> tuple[int, str, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, query)
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.text)
+    return response.status_code, page, [q["sql"] for q in queries]
+
+
+def _same_sql(queries: list[str]) -> list[str]:
+    kept = [one for one in queries if not one.startswith("SELECT COUNT(*)") and "django_session" not in one]
+    return sorted(re.sub(r"LIMIT \d+", "LIMIT n", one) for one in kept)
+
+
+@pytest.mark.parametrize("who", ["superuser", "derm"])
+@pytest.mark.parametrize("model", [Flag, Patient])
+def test_a_list_at_its_usual_address_is_read_prepared_as_django_reads_it(request, db, client, monkeypatch, who, model):
+    """The queue and the patient list with nothing chosen but a page (what a dermatologist opens most) read their
+    count and page with prepared reads: on every page, the same page as Django's changelist, from the same SQL."""
+    derm = request.getfixturevalue("derm")
+    for n in range(5):
+        diary_for(PatientFactory(user__username=f"p{n}", dermatologist=derm))
+    diary_for(PatientFactory(user__username="elsewhere"))  # a superuser's only
+    monkeypatch.setattr(django_admin.site._registry[model], "list_per_page", 2)
+    client.force_login(request.getfixturevalue(who))
+    client.get(url(model, "changelist"))  # the app list is built on the first page only (diary.admin_nav)
+    for query in ({}, {"p": "2"}, {"p": "3"}, {"p": "4"}, {"p": "9"}, {"p": "0"}, {"p": "x"}, {"e": "1"}):
+        status, page, sql = _page_and_sql(client, url(model, "changelist"), query)
+        with monkeypatch.context() as djangos:
+            djangos.setattr(admin_selectors, "USUAL_PAGES", 0)  # every page beyond the usual ones: Django's reads
+            django_status, django_page, django_sql = _page_and_sql(client, url(model, "changelist"), query)
+        assert (status, page) == (django_status, django_page), query
+        assert len(sql) == len(django_sql)
+        # The same SQL, but the count (COUNT(*) named otherwise), a last page's LIMIT (Django's ends at the count)
+        # and the session's expiry check (the time of the request); Django reads the page later, when it is shown.
+        assert _same_sql(sql) == _same_sql(django_sql), query
+    status, last_page, _ = _page_and_sql(client, url(model, "changelist"), {"p": "3"})
+    assert (status, last_page.count('class="field-patient_name')) == (200, 1 if who == "derm" else 2)  # of 5 or 6
+
+
+def test_a_list_with_anything_chosen_is_read_by_django_s_queries(client, derm, mine, monkeypatch):
+    # Filtered, searched, sorted or shown whole: the prepared reads are not asked.
+    def refuse(*args, **kwargs):
+        raise AssertionError("a prepared read at an unusual address")
+
+    monkeypatch.setattr(admin_selectors.UsualAddress, "page", refuse)
+    monkeypatch.setattr(admin_selectors.UsualAddress, "count", refuse)
+    client.force_login(derm)
+    for query in ({"status": "all"}, {"q": "alice"}, {"o": "2"}, {"all": ""}, {"patient": mine[Patient].pk}):
+        assert client.get(url(Flag, "changelist"), query).status_code == 200
+    for query in ({"q": "alice"}, {"o": "1"}, {"all": ""}):
+        assert client.get(url(Patient, "changelist"), query).status_code == 200
+
+
+def test_the_lean_rows_write_integers_as_django_does_in_each_format():
+    # An integer's text is kept per process, keyed by the language and the number format it depends on.
+    def shown(value):
+        return admin_rows._value_display(lambda result: result, "-", False)(value)[0]
+
+    first = shown(12345)
+    assert first == display_for_value(12345, "-") == "12345"
+    with override_settings(USE_THOUSAND_SEPARATOR=True):
+        assert shown(12345) == display_for_value(12345, "-") == "12,345"
+    with override_settings(USE_THOUSAND_SEPARATOR=True, LANGUAGE_CODE="de"):
+        assert shown(12345) == display_for_value(12345, "-") == "12.345"
+    assert shown(12345) == first
+    assert shown(0) == "0"
 
 
 # --- The timeline -------------------------------------------------------------------------------------
