@@ -50,7 +50,7 @@ def serious_axe_violations(axe, page) -> list:
 
 @pytest.mark.long
 def test_a_dermatologist_resolves_a_flag_from_the_queue_and_reads_the_patients_timeline(desktop):
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser.journeys import Axe
 
     axe, problems = Axe(), {}
 

@@ -100,10 +100,9 @@ def test_an_emergency_alert_puts_the_call_button_first_and_asks_afterwards_wheth
 
 
 def test_alert_pages_pass_axe_accessibility_checks(phone, live_server, reference, patient, dermatologist):
-    from axe_playwright_python.sync_playwright import Axe
-
     from diary.models import Flag
     from drugs.models import Symptom
+    from tests.browser.journeys import Axe
 
     start_course(patient, "tacrolimus-ointment", days_ago=60)
     today = patient.today()

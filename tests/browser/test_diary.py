@@ -116,7 +116,7 @@ def _diary_with_a_few_days():
 
 
 def test_diary_pages_pass_axe_accessibility_checks(phone, live_server):
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser.journeys import Axe
 
     patient, course = _diary_with_a_few_days()
     application = course.applications.first()

@@ -37,7 +37,7 @@ def test_a_search_that_finds_nothing_says_so_on_a_phone(phone, reference):
 
 
 def test_a_medicine_page_opens_with_the_summary_in_plain_words_and_passes_axe(phone, reference):
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser.journeys import Axe
 
     phone.goto("/guide/tacrolimus-ointment/")
 

@@ -13,7 +13,7 @@ NARROW = {"width": 320, "height": 640}
 
 
 def test_history_at_320_px_by_keyboard_filters_days_and_opens_one(browser, live_server, transactional_db):
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser.journeys import Axe
 
     patient, _ = _diary_with_a_few_days()
     context = browser.new_context(viewport=NARROW, base_url=live_server.url)

@@ -143,7 +143,7 @@ def test_chromium_finds_the_app_installable(phone, live_server):
 
 
 def test_reminder_pages_pass_axe_accessibility_checks_and_turn_on_e_mail_reminders(phone, live_server):
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser.journeys import Axe
 
     patient, course = _patient_with_a_course()
     sign_in(phone, live_server, patient.user)

@@ -6,12 +6,11 @@ import re
 import time
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from diary.reauth import REAUTHENTICATED_AT
-from tests.browser.journeys import open_main_menu
+from tests.browser.journeys import Axe, open_main_menu
 from tests.factories import PASSWORD, PatientFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_two_factor]

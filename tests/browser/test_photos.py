@@ -67,7 +67,7 @@ def test_a_patient_adds_two_photos_of_the_face_on_two_days_and_compares_them(pho
     assert (before.caption, after.caption) == ("Before the cream", "Two weeks on")
 
     # Every photo page passes axe-core's accessibility checks, as the other diary pages do.
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser.journeys import Axe
 
     axe = Axe()
     problems = {}
