@@ -2,9 +2,12 @@
 
 import time
 
+from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django_otp import user_has_device
@@ -39,6 +42,28 @@ RENEWALS_PER_IDLE_PERIOD = 10
 def renew_every_seconds(idle_seconds: int) -> int:
     """How often an active session's expiry is pushed back: a fraction of the idle limit, at most a minute."""
     return max(1, min(RENEW_AT_MOST_EVERY_SECONDS, idle_seconds // RENEWALS_PER_IDLE_PERIOD))
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a request whose session key no longer exists leaves the browser's cookie alone.
+
+    A sign-in replaces the session key (`cycle_key`). A request the browser sent before it, with the old key (the
+    service worker's script, the manifest, a second tab), can be answered after the sign-in's response; Django would
+    then delete the session cookie, which by now holds the new key, and sign the browser out. Only a session emptied
+    in this request (signing out flushes it, which marks it modified) deletes the cookie."""
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and not session.modified
+            and session.is_empty()
+        ):
+            if session.accessed:
+                patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)
 
 
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
