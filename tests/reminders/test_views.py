@@ -374,3 +374,54 @@ def test_a_queued_reaction_that_matches_a_warning_sign_brings_its_advice_back_wh
     alerts = _post_json(client, SYNC, item).json()["alerts"]
     flag = Flag.objects.get()
     assert alerts == [{"urgency": "Today", "advice": flag.advice, "url": reverse("diary:alert-detail", args=[flag.pk])}]
+
+
+# --- A queued reaction and the write lock ---------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # real transactions: what runs inside one is what holds the write lock
+def test_a_queued_reaction_is_checked_and_its_rules_read_before_the_write_transaction(client, patient):
+    from django.db import connection
+
+    symptom = SymptomFactory()
+    client.force_login(patient.user)
+    client.get("/")  # the day's page: its entry exists
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((connection.in_atomic_block, sql))
+        return execute(sql, params, many, context)
+
+    item = _queued("reaction", {"symptom": str(symptom.pk), "severity": "2", "body_area": "", "treatment": ""})
+    with connection.execute_wrapper(record):
+        response = _post_json(client, SYNC, item)
+
+    assert response.status_code == 200 and Reaction.objects.count() == 1
+    outside = [sql for atomic, sql in statements if not atomic]
+    assert [sql for sql in outside if '"drugs_referenceversion"' in sql]  # the rules: read before the lock
+    assert not [sql for sql in outside if sql.startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_reaction_whose_symptom_is_deleted_before_it_is_saved_is_refused_not_a_server_error(
+    client, patient, monkeypatch
+):
+    from diary import services
+
+    symptom = SymptomFactory()
+    client.force_login(patient.user)
+    real_check = services.reaction_check
+
+    def check_then_an_admin_deletes_it(**kwargs):
+        checked = real_check(**kwargs)
+        type(symptom).objects.filter(pk=symptom.pk).delete()  # committed before the save's transaction begins
+        return checked
+
+    monkeypatch.setattr(services, "reaction_check", check_then_an_admin_deletes_it)
+    item = _queued("reaction", {"symptom": str(symptom.pk), "severity": "2", "body_area": "", "treatment": ""})
+
+    response = _post_json(client, SYNC, item)
+
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("Not recorded: ")
+    assert not Reaction.objects.exists()
