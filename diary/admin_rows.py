@@ -25,9 +25,10 @@ from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
 from django.utils.formats import get_format
-from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from diary.widgets import escape
 
 
 def result_list(cl) -> dict:
@@ -101,7 +102,7 @@ def rows(cl):
         change_href = _change_href_maker(cl)
     except NoReverseMatch:  # no change page: the first column is text, as Django writes it then
         change_href = None
-    empty_shown = _escape(default_empty)
+    empty_shown = escape(default_empty)
     for result in cl.result_list:
         cells = []
         for show, css, tag, links in columns:
@@ -115,16 +116,6 @@ def rows(cl):
         yield mark_safe("".join(cells))  # noqa: S308 - every value above is escaped
 
 
-def _escape(value) -> str:
-    """Django's `conditional_escape` (a safe string as it is, anything else through `html.escape`), without its
-    check for lazy arguments on every call."""
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
 def _change_href_maker(cl):
     """A row's change link with the list's filters preserved, escaped for an attribute: the filters are the same
     for every row, so Django's `add_preserved_filters` runs once a page and each row adds its id."""
@@ -133,11 +124,11 @@ def _change_href_maker(cl):
     base = change_url(0)
     with_filters = add_preserved_filters(preserved, base)
     if not with_filters.startswith(base) or "?" in base or "#" in base:  # not a plain suffix: Django's per row
-        return lambda pk: _escape(add_preserved_filters(preserved, change_url(pk)))
+        return lambda pk: escape(add_preserved_filters(preserved, change_url(pk)))
     suffix = with_filters[len(base) :]
 
     def href(pk) -> str:
-        return _escape(change_url(pk) + suffix)
+        return escape(change_url(pk) + suffix)
 
     return href
 
@@ -184,7 +175,7 @@ def _value_display(value_of, empty, boolean: bool):
         if isinstance(value, str) and value.strip() == "":
             value = ""
         nowrap = " nowrap" if isinstance(value, (datetime.date, datetime.time)) else ""
-        return _escape(display_for_value(value, empty, boolean)), nowrap
+        return escape(display_for_value(value, empty, boolean)), nowrap
 
     return show
 
@@ -195,7 +186,7 @@ def _related_display(field, empty):
 
     def show(result):
         related = getattr(result, name)
-        return _escape(empty if related is None else related), ""
+        return escape(empty if related is None else related), ""
 
     return show
 
@@ -224,14 +215,14 @@ def _field_display(field, empty, *, avoid_link: bool):
             value = ""
         if labels is not None:
             try:
-                return _escape(labels.get(value, empty)), ""
+                return escape(labels.get(value, empty)), ""
             except TypeError:  # an unhashable value: Django's own code
                 pass
         elif type(value) is plain_type:
             return _localized(value, language, date_format), ""
         elif text and type(value) is str and value:  # display_for_value's str(value), escaped
             return html.escape(value), ""
-        return _escape(display_for_field(value, field, empty, avoid_link=avoid_link)), ""
+        return escape(display_for_field(value, field, empty, avoid_link=avoid_link)), ""
 
     return show
 
@@ -240,7 +231,7 @@ def _field_display(field, empty, *, avoid_link: bool):
 def _localized(value: datetime.date | datetime.time, language: str | None, format_: str) -> str:
     """A date's (or time's) text as `formats.localize` writes it, escaped; the active language and its format are
     part of the key, the value is all the rest."""
-    return _escape(formats.localize(value))
+    return escape(formats.localize(value))
 
 
 def _number_format() -> tuple:
@@ -258,7 +249,7 @@ def _number_format() -> tuple:
 def _numbered(value: int, number_format: tuple) -> str:
     """An integer's text as `display_for_value` writes it (`formats.number_format`), escaped; kept per process,
     keyed by what the format depends on."""
-    return _escape(formats.number_format(value))
+    return escape(formats.number_format(value))
 
 
 def pk_url_maker(viewname: str, current_app: str | None = None):

@@ -7,7 +7,6 @@ here once per page so the template only prints them.
 
 import datetime
 import functools
-import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django.utils.text import get_text_list
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment
 from diary.templatetags.diary_tags import severity_badge
+from diary.widgets import escape
 from drugs.models import Severity, Symptom, Urgency
 from prepared import prepared
 
@@ -37,12 +37,6 @@ URGENCY_BADGES = {
 _SAMPLE_DAY, _SAMPLE_PK = datetime.date(1999, 12, 31), 987654321
 _LATE = ' <span class="badge text-bg-secondary">Recorded late</span>'
 _NOTHING = '<p class="mb-0">Nothing logged.</p>'
-
-
-def _esc(value) -> str:
-    """`conditional_escape` for what History prints (plain text and safe HTML; no lazy text reaches it), without
-    its lazy-argument wrapper and a `SafeString` per call: the same characters."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 @dataclass(frozen=True)
@@ -103,7 +97,7 @@ class Day:
         """The day's card as the History page prints it (`{{ item }}`), written here in one go rather than by a
         template loop over 20 cards and their lines. Every value is escaped as the template would escape it (a line
         that is already safe HTML, e.g. a reaction with its badge, is kept)."""
-        esc = _esc
+        esc = escape
         facts = "".join(
             f"\n        <div><dt>{esc(label)}</dt>{''.join(f'<dd>{esc(str(line))}</dd>' for line in lines)}</div>"
             "\n      "
@@ -166,16 +160,16 @@ class Month:
     def __html__(self) -> str:
         """The month's section as the History page prints it (`{{ month }}`): its heading, then each day's card or
         gap, written here rather than by a template loop with a test per item (the same characters)."""
-        anchor = _esc(self.anchor)
+        anchor = escape(self.anchor)
         items = "".join(
-            f'\n  \n  <p class="history-gap">{_esc(item.label)}: nothing logged</p>\n  \n  '
+            f'\n  \n  <p class="history-gap">{escape(item.label)}: nothing logged</p>\n  \n  '
             if item.is_gap
             else f"\n  \n  {item.__html__()}\n  \n  "
             for item in self.items
         )
         return mark_safe(  # noqa: S308 - every value above is escaped
             f'<section class="history-month" aria-labelledby="{anchor}">\n'
-            f'  <h2 class="h5 history-month-title" id="{anchor}">{_esc(self.label)}</h2>\n  {items}\n</section>'
+            f'  <h2 class="h5 history-month-title" id="{anchor}">{escape(self.label)}</h2>\n  {items}\n</section>'
         )
 
     def __str__(self) -> str:
