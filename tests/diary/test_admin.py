@@ -271,6 +271,22 @@ def test_a_big_clinic_finds_a_patient_by_search_and_a_chosen_patient_stays_shown
     assert "bob" not in others.text
 
 
+def test_a_clinic_at_the_limit_lists_all_its_patients_by_name_in_the_filter(client, derm, mine):
+    """Up to PATIENT_FILTER_LIMIT patients the filter lists every one, by name whatever order they joined in."""
+    client.force_login(derm)
+    for number in reversed(range(PATIENT_FILTER_LIMIT - 1)):  # with alice, exactly the limit
+        assign(PatientFactory(user__username=f"p{number:03}", user__first_name="Zed" if number == 3 else ""), derm)
+    listing = client.get(url(Entry, "changelist"))
+    labels = [
+        label
+        for _, label in next(
+            f for f in listing.context["cl"].filter_specs if isinstance(f, PatientFilter)
+        ).lookup_choices
+    ]
+    expected = ["alice", *(f"p{n:03}" for n in range(PATIENT_FILTER_LIMIT - 1) if n != 3)]
+    assert labels == [*sorted(expected), "Zed"]
+
+
 def test_the_flag_queue_reads_no_patient_rows_for_its_filter_as_the_clinic_grows(client, derm, mine):
     client.force_login(derm)
     for number in range(PATIENT_FILTER_LIMIT + 5):
