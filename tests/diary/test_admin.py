@@ -3,6 +3,7 @@ the timeline with charts, the CSV export and flat query counts."""
 
 import csv
 import datetime
+import html
 import io
 import re
 from decimal import Decimal
@@ -19,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinics.models import CareLink
+from clinics.models import CareLink, display_name
 from diary import admin_rows, admin_selectors
 from diary.adherence import adherence_by_patient
 from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
@@ -797,7 +798,26 @@ def _page_and_sql(client, path, query) -> tuple[int, str, list[str]]:
 
 def _same_sql(queries: list[str]) -> list[str]:
     kept = [one for one in queries if not one.startswith("SELECT COUNT(*)") and "django_session" not in one]
-    return sorted(re.sub(r"LIMIT \d+", "LIMIT n", one) for one in kept)
+    return sorted(_as_models_read(re.sub(r"LIMIT \d+", "LIMIT n", one)) for one in kept)
+
+
+def _as_models_read(sql: str) -> str:
+    """A page read as values as the ORM writes it for model instances: each column named as itself
+    ("diary_flag"."id" AS "id") without the name, and ORDER BY a column's position (2 DESC) by the column."""
+    sql = re.sub(r'"(\w+)" AS "\1"', r'"\1"', sql)
+    head, order_by, order = sql.partition(" ORDER BY ")
+    if not order_by:
+        return sql
+    columns = [column.split(" AS ")[0] for column in head.removeprefix("SELECT ").split(" FROM ")[0].split(", ")]
+    order, limit, rest = order.partition(" LIMIT ")
+
+    def by_column(term: str) -> str:
+        position, _, direction = term.partition(" ")
+        if position.isdigit() and int(position) <= len(columns):
+            return f"{columns[int(position) - 1]} {direction}".strip()
+        return term
+
+    return f"{head}{order_by}{', '.join(by_column(term) for term in order.split(', '))}{limit}{rest}"
 
 
 @pytest.mark.parametrize("who", ["superuser", "derm"])
@@ -1213,3 +1233,33 @@ def test_the_flag_queue_reads_what_its_rows_show_not_the_evidence_or_the_medicin
     assert len(rows) == 1
     assert '"diary_flag"."evidence"' not in rows[0] and '"drugs_drug"."boxed_warning"' not in rows[0]
     assert '"diary_flag"."rule_text"' in rows[0]
+
+
+@pytest.mark.parametrize(
+    ("first_name", "last_name"),
+    [("", ""), ("Ann", ""), ("", "Lee"), ("Ann", "Lee"), (" ", " "), ("Ann\t", "\nLee "), ("<b>", "&")],
+)
+def test_a_queue_rows_patient_and_medicine_read_as_columns_show_as_the_models_do(
+    client, derm, mine, first_name, last_name
+):
+    """The queue's rows carry their patient's names and medicine's name as columns, not as models: the same text
+    as clinics.models.display_name and the medicine's name; a row read whole (the flag's page) asks its models."""
+    user = mine[Patient].user
+    user.first_name, user.last_name = first_name, last_name
+    user.save()
+    flags = admin_selectors.flag_row_columns(Flag.objects.filter(patient=mine[Patient]))
+    (row,) = flags
+    whole = Flag.objects.get(pk=row.pk)
+    flag_admin = django_admin.site._registry[Flag]
+    assert admin_selectors.row_patient_name(row) == display_name(user)
+    assert admin_selectors.row_patient_name(whole) is None
+    assert flag_admin.patient_name(row) == flag_admin.patient_name(whole)
+    assert flag_admin.medicine(row) == flag_admin.medicine(whole) == mine[Treatment].drug.generic_name
+    Flag.objects.filter(pk=row.pk).update(drug=None)  # a rule for any medicine
+    (row,) = admin_selectors.flag_row_columns(Flag.objects.filter(patient=mine[Patient]))
+    assert flag_admin.medicine(row) is None is flag_admin.medicine(Flag.objects.get(pk=row.pk))
+    client.force_login(derm)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url(Flag, "changelist"))
+    assert f'<td class="field-patient_name">{html.escape(display_name(user))}</td>' in first.text
+    assert not [q for q in queries if q["sql"].startswith('SELECT "diary_patient"."id", "diary_patient"."user_id"')]
