@@ -43,6 +43,7 @@ from tests.factories import (
     PhotoFactory,
     ReactionFactory,
     StaffFactory,
+    SymptomFactory,
     TreatmentFactory,
     assign,
 )
@@ -927,6 +928,25 @@ def test_the_timeline_prints_notes_escaped_with_their_line_breaks(client, derm, 
         "</blockquote>"
     ) in text
     assert "<b>tonight" not in text
+
+
+def test_the_timeline_escapes_every_name_it_writes(client, derm, mine):
+    """Rule, medicine, strength, areas, symptom and notes with markup in them are printed as text."""
+    patient, course = mine[Patient], mine[Treatment]
+    day = patient.today() - datetime.timedelta(days=3)
+    Treatment.objects.filter(pk=course.pk).update(strength="0.1% <i>&</i>")
+    entry = EntryFactory(patient=patient, date=day, itch=3)
+    ApplicationFactory(entry=entry, treatment=course, body_areas=[BodyAreaFactory(code="x", name='<b>"Neck"</b>')])
+    symptom = SymptomFactory(code="odd", name="Itch <script>x</script>")
+    ReactionFactory(entry=entry, treatment=course, symptom=symptom, body_area=BodyAreaFactory(code="y", name="A&B"))
+    make_flag(patient, first_seen=day, rule_text="Burning <u>7</u> days & more")
+    client.force_login(derm)
+    text = client.get(reverse("admin:diary_patient_timeline", args=[patient.pk])).text
+    article = text.split(f'id="day-{day:%Y-%m-%d}"')[1].split("</article>")[0]
+    assert "0.1% &lt;i&gt;&amp;&lt;/i&gt;</td><td>&lt;b&gt;&quot;Neck&quot;&lt;/b&gt;</td>" in article
+    assert "Itch &lt;script&gt;x&lt;/script&gt; (A&amp;B)</li>" in article
+    assert ">Burning &lt;u&gt;7&lt;/u&gt; days &amp; more</a> (Open)</p>" in article
+    assert "<script>x" not in text and "<u>7" not in text and "<i>&" not in text
 
 
 def test_the_timeline_shows_times_in_the_patients_own_zone(client, derm, other_patient, face):
