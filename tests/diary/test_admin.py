@@ -7,6 +7,7 @@ import html
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib import admin as django_admin
@@ -15,6 +16,8 @@ from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.template import Context, Engine
+from django.template.loader import get_template
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -777,6 +780,25 @@ def test_every_admin_list_writes_the_rows_django_writes(client, superuser, mine,
             covered.add(model)
             assert list(admin_rows.rows(cl)) == django_rows, model
     assert {Patient, Treatment, Entry, Application, Reaction, Flag, Photo} <= covered
+
+
+def test_the_results_template_writes_what_djangos_writes_for_every_list(client, superuser, mine, theirs):
+    """templates/admin/change_list_results.html is Django's with the lean rows given whole (`body_rows`): for every
+    registered list, the same markup as Django's own template with the rows written by its loop."""
+    engine = Engine(
+        dirs=[Path(django_admin.__file__).parent / "templates"], libraries={"i18n": "django.templatetags.i18n"}
+    )
+    djangos = engine.get_template("admin/change_list_results.html")  # Django's own file, not the project's
+    ours = get_template("admin/change_list_results.html").template
+    client.force_login(superuser)
+    for model in django_admin.site._registry:
+        opts = model._meta
+        cl = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")).context["cl"]
+        written = admin_rows.result_list(cl)
+        loop = {key: value for key, value in written.items() if key != "body_rows"}
+        expected = djangos.render(Context(loop))
+        assert ours.render(Context(written)) == expected == ours.render(Context(loop)), model
+        assert not admin_rows._covered(cl) or "body_rows" in written
 
 
 def test_the_patient_list_sorts_by_last_entry_days_logged_and_open_flags(client, derm, mine):
