@@ -1,6 +1,7 @@
 """Reads for the public guide, with a fixed number of queries however many medicines and rules there are."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import groupby
 from typing import NamedTuple
 
@@ -17,6 +18,8 @@ from drugs.models import (
     Symptom,
     Urgency,
     WarningSign,
+    grams_of_ftu,
+    sign_conditions,
 )
 from prepared import prepared
 
@@ -28,32 +31,81 @@ class SourceLine(NamedTuple):
     url: str
 
 
+class GuideRegimen(NamedTuple):
+    indication: str
+    product: str
+    population: str
+    frequency: str
+    duration_limits: str
+    sources: list[SourceLine]
+
+
+class GuideSideEffect(NamedTuple):
+    symptom_code: str
+    symptom_name: str
+    note: str
+
+
+class GuideAmountLimit(NamedTuple):
+    max_grams_per_week: Decimal
+    advice: str
+    sources: list[SourceLine]
+
+
+class GuideSign(NamedTuple):
+    """A warning sign as the guide shows it: for which medicine (None: any), which symptom, when, and what to do."""
+
+    pk: int
+    urgency: int
+    drug_id: int | None
+    symptom_code: str
+    symptom_name: str
+    min_severity: int
+    persists_days: int | None
+    after_course_days: int | None
+    advice: str
+    sources: list[SourceLine]
+
+    @property
+    def conditions(self) -> list[str]:
+        """When it matches, in the rule's own words (`WarningSign.conditions`)."""
+        return sign_conditions(
+            min_severity=self.min_severity, persists_days=self.persists_days, after_course_days=self.after_course_days
+        )
+
+
+class GuideArea(NamedTuple):
+    name: str
+    adult_ftu: Decimal
+
+    @property
+    def adult_grams(self) -> Decimal:
+        return grams_of_ftu(self.adult_ftu)
+
+
 @dataclass(frozen=True)
 class UrgencyGroup:
     urgency: Urgency
-    rows: list[tuple[WarningSign, list[SourceLine]]]  # each sign with its sources
-
-    @property
-    def signs(self) -> list[WarningSign]:
-        return [sign for sign, _sources in self.rows]
+    signs: list[GuideSign]
 
 
 @dataclass(frozen=True)
 class GuidePage:
-    """What a medicine's guide page shows, read as plain lists: each rule and regimen with its sources."""
+    """What a medicine's guide page shows, read as plain rows: each rule and regimen with its sources."""
 
     drug: Drug
     sources: list[SourceLine]
     summary_sources: list[SourceLine]
-    regimens: list[tuple[Regimen, list[SourceLine]]]
-    side_effects: list[CommonSideEffect]
-    amount_limits: list[tuple[AmountLimit, list[SourceLine]]]
+    regimens: list[GuideRegimen]
+    side_effects: list[GuideSideEffect]
+    amount_limits: list[GuideAmountLimit]
     urgency_groups: list[UrgencyGroup]
-    body_areas: list[BodyArea]
+    body_areas: list[GuideArea]
 
 
-# The guide page's reads, prepared (their SQL built once per process): the page is cached per reference version, and
-# a miss (the first view after any reference change) would otherwise spend most of its time building these queries.
+# The guide page's reads, prepared (their SQL built once per process), and read as rows rather than model instances:
+# the page is cached per reference version, and a miss (the first view after any reference change) would otherwise
+# spend most of its time building these queries and then a model instance (two with its symptom) a row.
 @prepared
 def _guide_drug(*, slug: str):
     return Drug.objects.filter(slug=slug)[:1]
@@ -71,7 +123,9 @@ def _guide_summary_sources(*, drug_id: int):
 
 @prepared
 def _guide_regimens(*, drug_id: int):
-    return Regimen.objects.filter(drug_id=drug_id)
+    return Regimen.objects.filter(drug_id=drug_id).values_list(
+        "pk", "indication", "product", "population", "frequency", "duration_limits"
+    )
 
 
 @prepared
@@ -85,12 +139,12 @@ def _guide_regimen_sources(*, drug_id: int):
 
 @prepared
 def _guide_side_effects(*, drug_id: int):
-    return CommonSideEffect.objects.filter(drug_id=drug_id).select_related("symptom")
+    return CommonSideEffect.objects.filter(drug_id=drug_id).values_list("symptom__code", "symptom__name", "note")
 
 
 @prepared
 def _guide_amount_limits(*, drug_id: int):
-    return AmountLimit.objects.filter(drug_id=drug_id)
+    return AmountLimit.objects.filter(drug_id=drug_id).values_list("pk", "max_grams_per_week", "advice")
 
 
 @prepared
@@ -106,8 +160,18 @@ def _guide_amount_limit_sources(*, drug_id: int):
 def _guide_signs(*, drug_id: int):
     return (
         WarningSign.objects.filter(Q(drug_id=drug_id) | Q(drug__isnull=True))
-        .select_related("symptom")
         .order_by("-urgency", "symptom__name", "min_severity", "id")
+        .values_list(
+            "pk",
+            "urgency",
+            "drug_id",
+            "symptom__code",
+            "symptom__name",
+            "min_severity",
+            "persists_days",
+            "after_course_days",
+            "advice",
+        )
     )
 
 
@@ -122,7 +186,7 @@ def _guide_sign_sources(*, drug_id: int):
 
 @prepared
 def _guide_body_areas():
-    return BodyArea.objects.all()
+    return BodyArea.objects.values_list("name", "adult_ftu")
 
 
 def _by_owner(links: list[tuple[int, str, str]]) -> dict[int, list[SourceLine]]:
@@ -142,18 +206,20 @@ def guide_page(*, slug: str) -> GuidePage | None:
     regimen_sources = _by_owner(_guide_regimen_sources(drug_id=drug.pk))
     limit_sources = _by_owner(_guide_amount_limit_sources(drug_id=drug.pk))
     sign_sources = _by_owner(_guide_sign_sources(drug_id=drug.pk))
-    signs = [(sign, sign_sources.get(sign.pk, [])) for sign in _guide_signs(drug_id=drug.pk)]
+    signs = [GuideSign(*row, sign_sources.get(row[0], [])) for row in _guide_signs(drug_id=drug.pk)]
     return GuidePage(
         drug=drug,
         sources=[SourceLine(*row) for row in _guide_sources(drug_id=drug.pk)],
         summary_sources=[SourceLine(*row) for row in _guide_summary_sources(drug_id=drug.pk)],
-        regimens=[(r, regimen_sources.get(r.pk, [])) for r in _guide_regimens(drug_id=drug.pk)],
-        side_effects=_guide_side_effects(drug_id=drug.pk),
-        amount_limits=[(a, limit_sources.get(a.pk, [])) for a in _guide_amount_limits(drug_id=drug.pk)],
-        urgency_groups=[
-            UrgencyGroup(Urgency(urgency), list(rows)) for urgency, rows in groupby(signs, key=lambda r: r[0].urgency)
+        regimens=[GuideRegimen(*row, regimen_sources.get(pk, [])) for pk, *row in _guide_regimens(drug_id=drug.pk)],
+        side_effects=[GuideSideEffect(*row) for row in _guide_side_effects(drug_id=drug.pk)],
+        amount_limits=[
+            GuideAmountLimit(*row, limit_sources.get(pk, [])) for pk, *row in _guide_amount_limits(drug_id=drug.pk)
         ],
-        body_areas=_guide_body_areas(),
+        urgency_groups=[
+            UrgencyGroup(Urgency(urgency), list(group)) for urgency, group in groupby(signs, key=lambda s: s.urgency)
+        ],
+        body_areas=[GuideArea(*row) for row in _guide_body_areas()],
     )
 
 
