@@ -109,7 +109,7 @@ def test_a_page_made_by_one_worker_is_read_by_the_next_from_the_shared_cache_unt
 
 
 def test_a_medicine_pages_rules_sources_and_areas_written_in_python_escape_what_they_show(client, reference):
-    """A rule's sources, the rules and the body-area table are written in Python (drugs/templatetags/guide.py):
+    """A rule's sources, the rules and the body-area table are written in Python (drugs/guide_html.py):
     hostile text in a title, an address, advice or an area's name stays text, a source without an address is plain
     text, and a rule without sources shows no list."""
     drug = Drug.objects.get(slug="tacrolimus-ointment")
@@ -153,7 +153,7 @@ def test_a_medicine_pages_rules_sources_and_areas_written_in_python_escape_what_
 
 def test_every_list_of_a_medicine_page_written_in_python_escapes_what_it_shows(client, reference):
     """The summary, uses, regimens, amount limits, side effects, steps, interactions and sources are written in Python
-    too (drugs/templatetags/guide.py): hostile text in each stays text, as the template's autoescape leaves it."""
+    too (drugs/guide_html.py): hostile text in each stays text, as the template's autoescape leaves it."""
     hostile = "<b>\"x\"</b> & 'y'"
     shown = "&lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; &#x27;y&#x27;"
     drug = Drug.objects.get(slug="tacrolimus-ointment")
