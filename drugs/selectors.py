@@ -5,7 +5,7 @@ from decimal import Decimal
 from itertools import groupby
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from drugs.models import (
     AmountLimit,
@@ -14,7 +14,6 @@ from drugs.models import (
     Drug,
     ReferenceVersion,
     Regimen,
-    Source,
     Symptom,
     Urgency,
     WarningSign,
@@ -112,28 +111,9 @@ def _guide_drug(*, slug: str):
 
 
 @prepared
-def _guide_sources(*, drug_id: int):
-    return Source.objects.filter(drugs=drug_id).values_list("title", "url")
-
-
-@prepared
-def _guide_summary_sources(*, drug_id: int):
-    return Source.objects.filter(drug_summaries=drug_id).values_list("title", "url")
-
-
-@prepared
 def _guide_regimens(*, drug_id: int):
     return Regimen.objects.filter(drug_id=drug_id).values_list(
         "pk", "indication", "product", "population", "frequency", "duration_limits"
-    )
-
-
-@prepared
-def _guide_regimen_sources(*, drug_id: int):
-    return (
-        Regimen.sources.through.objects.filter(regimen__drug_id=drug_id)
-        .order_by("source__title", "source_id")
-        .values_list("regimen_id", "source__title", "source__url")
     )
 
 
@@ -145,15 +125,6 @@ def _guide_side_effects(*, drug_id: int):
 @prepared
 def _guide_amount_limits(*, drug_id: int):
     return AmountLimit.objects.filter(drug_id=drug_id).values_list("pk", "max_grams_per_week", "advice")
-
-
-@prepared
-def _guide_amount_limit_sources(*, drug_id: int):
-    return (
-        AmountLimit.sources.through.objects.filter(amountlimit__drug_id=drug_id)
-        .order_by("source__title", "source_id")
-        .values_list("amountlimit_id", "source__title", "source__url")
-    )
 
 
 @prepared
@@ -176,45 +147,65 @@ def _guide_signs(*, drug_id: int):
 
 
 @prepared
-def _guide_sign_sources(*, drug_id: int):
-    return (
-        WarningSign.sources.through.objects.filter(Q(warningsign__drug_id=drug_id) | Q(warningsign__drug__isnull=True))
-        .order_by("source__title", "source_id")
-        .values_list("warningsign_id", "source__title", "source__url")
-    )
-
-
-@prepared
 def _guide_body_areas():
     return BodyArea.objects.values_list("name", "adult_ftu")
 
 
-def _by_owner(links: list[tuple[int, str, str]]) -> dict[int, list[SourceLine]]:
-    """Link-table rows (owner id, title, address) as each owner's sources, in the rows' order."""
-    grouped: dict[int, list[SourceLine]] = {}
-    for owner_id, title, url in links:
-        grouped.setdefault(owner_id, []).append(SourceLine(title, url))
+# Whose sources a row of `_guide_source_links` lists: the medicine's own, its summary's, a regimen's, an amount
+# limit's or a warning sign's.
+_DRUG, _SUMMARY, _REGIMEN, _LIMIT, _SIGN = range(5)
+
+
+@prepared
+def _guide_source_links(*, drug_id: int):
+    """Every source the page lists, in one read: (whose, owner id, title, address) by title, from the five link tables
+    (the medicine's sources and its summary's, and those of its regimens, amount limits and warning signs)."""
+
+    def links(through, whose: int, owner: str, **where):
+        return (
+            through.objects.filter(**where)
+            .annotate(whose=Value(whose))
+            .values_list("whose", owner, "source__title", "source__url", "source_id")
+        )
+
+    return (
+        links(Drug.sources.through, _DRUG, "drug_id", drug_id=drug_id)
+        .union(
+            links(Drug.summary_sources.through, _SUMMARY, "drug_id", drug_id=drug_id),
+            links(Regimen.sources.through, _REGIMEN, "regimen_id", regimen__drug_id=drug_id),
+            links(AmountLimit.sources.through, _LIMIT, "amountlimit_id", amountlimit__drug_id=drug_id),
+            links(WarningSign.sources.through, _SIGN, "warningsign_id", warningsign__drug_id=drug_id),
+            links(WarningSign.sources.through, _SIGN, "warningsign_id", warningsign__drug__isnull=True),
+            all=True,
+        )
+        .order_by("source__title", "source_id")
+    )
+
+
+def _sources_by_owner(*, drug_id: int) -> dict[tuple[int, int], list[SourceLine]]:
+    """Each owner's sources, keyed by (whose, owner id), in the read's order (by title)."""
+    grouped: dict[tuple[int, int], list[SourceLine]] = {}
+    for whose, owner_id, title, url, _source_id in _guide_source_links(drug_id=drug_id):
+        grouped.setdefault((whose, owner_id), []).append(SourceLine(title, url))
     return grouped
 
 
 def guide_page(*, slug: str) -> GuidePage | None:
-    """One medicine with everything its guide page shows, or None: eleven queries however many rules there are."""
+    """One medicine with everything its guide page shows, or None: seven queries however many rules there are."""
     found = _guide_drug(slug=slug)
     if not found:
         return None
     drug = found[0]
-    regimen_sources = _by_owner(_guide_regimen_sources(drug_id=drug.pk))
-    limit_sources = _by_owner(_guide_amount_limit_sources(drug_id=drug.pk))
-    sign_sources = _by_owner(_guide_sign_sources(drug_id=drug.pk))
-    signs = [GuideSign(*row, sign_sources.get(row[0], [])) for row in _guide_signs(drug_id=drug.pk)]
+    sources = _sources_by_owner(drug_id=drug.pk)
+    signs = [GuideSign(*row, sources.get((_SIGN, row[0]), [])) for row in _guide_signs(drug_id=drug.pk)]
     return GuidePage(
         drug=drug,
-        sources=[SourceLine(*row) for row in _guide_sources(drug_id=drug.pk)],
-        summary_sources=[SourceLine(*row) for row in _guide_summary_sources(drug_id=drug.pk)],
-        regimens=[GuideRegimen(*row, regimen_sources.get(pk, [])) for pk, *row in _guide_regimens(drug_id=drug.pk)],
+        sources=sources.get((_DRUG, drug.pk), []),
+        summary_sources=sources.get((_SUMMARY, drug.pk), []),
+        regimens=[GuideRegimen(*row, sources.get((_REGIMEN, pk), [])) for pk, *row in _guide_regimens(drug_id=drug.pk)],
         side_effects=[GuideSideEffect(*row) for row in _guide_side_effects(drug_id=drug.pk)],
         amount_limits=[
-            GuideAmountLimit(*row, limit_sources.get(pk, [])) for pk, *row in _guide_amount_limits(drug_id=drug.pk)
+            GuideAmountLimit(*row, sources.get((_LIMIT, pk), [])) for pk, *row in _guide_amount_limits(drug_id=drug.pk)
         ],
         urgency_groups=[
             UrgencyGroup(Urgency(urgency), list(group)) for urgency, group in groupby(signs, key=lambda s: s.urgency)

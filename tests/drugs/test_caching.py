@@ -188,3 +188,34 @@ def test_every_list_of_a_medicine_page_written_in_python_escapes_what_it_shows(c
     assert f"<strong>At most 12.5 g in any 7 days.</strong> Use less {shown}</p>" in page
     assert f'#{symptom.code}">{symptom.name}</a>: Mild {shown}</li>' in page
     assert "<b>" not in page
+
+
+def test_each_source_of_a_medicine_page_is_listed_under_what_it_supports(client, reference):
+    """The page's sources are read at once (`drugs.selectors.guide_page`): each shows under its own medicine, summary,
+    regimen, amount limit or rule, and nowhere else."""
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+    other = Drug.objects.exclude(pk=drug.pk).first()
+    titles = {whose: Source.objects.create(title=f"Only the {whose}'s source", url="") for whose in range(6)}
+    drug.sources.add(titles[0])
+    drug.summary_sources.add(titles[1])
+    drug.regimens.create(position=99, product="Big tube", frequency="Once a day").sources.add(titles[2])
+    drug.amount_limits.create(urgency=Urgency.SOON, max_grams_per_week="40", advice="Use less.").sources.add(titles[3])
+    symptom = WarningSign.objects.first().symptom
+    sign = WarningSign.objects.create(drug=drug, symptom=symptom, urgency=Urgency.SOON, advice="Call within a day.")
+    sign.sources.add(titles[4])
+    other.sources.add(titles[5])
+    reference_version_bump()
+
+    page = client.get(reverse("drugs:drug-detail", args=[drug.slug])).content.decode()
+
+    def part(start: str, end: str) -> str:
+        after = page[page.index(start) :]
+        return after[: after.index(end)]
+
+    shown = {whose: f"Only the {whose}&#x27;s source" for whose in range(6)}
+    assert f"<li>{shown[0]}</li>" in part('id="sources"', "</section>")
+    assert f"<li>Source: {shown[1]}</li>" in part('id="summary"', "</section>")
+    assert f"<li>Source: {shown[2]}</li>" in part("Big tube", "</div>")
+    assert f"<li>Source: {shown[3]}</li>" in part("At most 40 g", "</div>")
+    assert f"<li>Source: {shown[4]}</li>" in part("Call within a day.", "</ul>")
+    assert [page.count(shown[whose]) for whose in range(6)] == [1, 1, 1, 1, 1, 0]
