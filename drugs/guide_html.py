@@ -74,6 +74,7 @@ def number(value: Decimal, places: int) -> str:
 def medicine_page(page: GuidePage) -> SafeString:
     """The body of one medicine's guide page: what it is, in short, in detail, its warning signs and sources."""
     drug = page.drug
+    titles = _titles(page)
     return mark_safe(  # noqa: S308 - every value is escaped
         f"""
 <nav aria-label="Breadcrumb"><a href="{_e(reverse("drugs:drug-list"))}">Medicine guide</a></nav>
@@ -85,7 +86,7 @@ def medicine_page(page: GuidePage) -> SafeString:
 <p><a class="btn btn-outline-primary" href="{_e(reverse("diary:treatment-add"))}?drug={_e(urlencode(drug.slug))}">\
 {_START}</a></p>
 
-{_summary(page)}
+{_summary(page, titles)}
 
 {_boxed_warning(drug.boxed_warning)}
 
@@ -107,7 +108,7 @@ def medicine_page(page: GuidePage) -> SafeString:
   {_strengths(drug.strength_list)}
 </section>
 
-{_regimens(page.regimens)}
+{_regimens(page.regimens, titles)}
 
 <section id="how-to-apply" aria-labelledby="how-to-apply-title" class="mb-4">
   <h2 class="h5" id="how-to-apply-title">How to apply</h2>
@@ -124,7 +125,7 @@ def medicine_page(page: GuidePage) -> SafeString:
     </table>
   </div>
   <p class="small">Children need less: ask your clinician or pharmacist how much.</p>
-  {_limit_alerts(page.amount_limits)}
+  {_limit_alerts(page.amount_limits, titles)}
 </section>
 
 <section id="side-effects" aria-labelledby="side-effects-title" class="mb-4">
@@ -135,7 +136,7 @@ def medicine_page(page: GuidePage) -> SafeString:
 <section id="warning-signs" aria-labelledby="warning-signs-title" class="mb-4">
   <h2 class="h5" id="warning-signs-title">Warning signs: when to contact someone</h2>
   <p>Your diary checks each entry against these signs and tells you at once. Most urgent first.</p>
-  {_urgency_cards(page.urgency_groups)}
+  {_urgency_cards(page.urgency_groups, titles)}
 </section>
 
 {_storage(drug.storage)}
@@ -148,7 +149,7 @@ def medicine_page(page: GuidePage) -> SafeString:
   <h2 class="h5" id="sources-title">Sources</h2>
   <p class="small">Written in our own words from these labels and leaflets; reviewed by clinicians.</p>
   <ul class="small">
-    {_source_items(page.sources)}
+    {_source_items(page.sources, titles)}
   </ul>
 </section>
 """
@@ -171,7 +172,7 @@ def _list(tag: str, lines: list[str]) -> str:
     return f"\n    <{tag}>{items}</{tag}>\n  "
 
 
-def _summary(page: GuidePage) -> str:
+def _summary(page: GuidePage, titles: dict[SourceLine, str]) -> str:
     """The plain-language summary the page opens with, and its sources."""
     parts = page.drug.summary
     if not parts:
@@ -181,7 +182,7 @@ def _summary(page: GuidePage) -> str:
         for heading, text in parts
     )
     sources = (
-        f'\n        <div class="mt-3">{_source_list(page.summary_sources)}</div>\n      '
+        f'\n        <div class="mt-3">{_source_list(page.summary_sources, titles)}</div>\n      '
         if page.summary_sources
         else ""
     )
@@ -210,12 +211,22 @@ def _boxed_warning(text: str) -> str:
 """
 
 
-def _source_list(sources: list[SourceLine]) -> str:
+def _titles(page: GuidePage) -> dict[SourceLine, str]:
+    """Each source's title as the page shows it (a link when it has an address), written once a page: a page cites a
+    score of sources seventy times."""
+    cited = [page.sources, page.summary_sources]
+    cited += [regimen.sources for regimen in page.regimens]
+    cited += [limit.sources for limit in page.amount_limits]
+    cited += [sign.sources for group in page.urgency_groups for sign in group.signs]
+    return {source: _title(source) for sources in cited for source in sources}
+
+
+def _source_list(sources: list[SourceLine], titles: dict[SourceLine, str]) -> str:
     """The sources under a rule, a regimen or the summary ("Source: ..." lines, each title a link when the source has
     an address)."""
     if not sources:
         return "\n"
-    items = "".join(f"\n      <li>Source: {_title(source)}</li>\n    " for source in sources)
+    items = "".join(f"\n      <li>Source: {titles[source]}</li>\n    " for source in sources)
     return f'\n  <ul class="list-unstyled small text-body-secondary mb-0">\n    {items}\n  </ul>\n\n'
 
 
@@ -226,14 +237,14 @@ def _title(source: SourceLine) -> str:
     return title
 
 
-def _source_items(sources: list[SourceLine]) -> str:
+def _source_items(sources: list[SourceLine], titles: dict[SourceLine, str]) -> str:
     """The medicine's sources, one list item each."""
     if not sources:
         return "\n      <li>None listed.</li>\n    "
-    return "".join(f"\n      <li>{_title(source)}</li>\n    " for source in sources)
+    return "".join(f"\n      <li>{titles[source]}</li>\n    " for source in sources)
 
 
-def _regimens(regimens: list[GuideRegimen]) -> str:
+def _regimens(regimens: list[GuideRegimen], titles: dict[SourceLine, str]) -> str:
     """How often and for how long: a card a regimen, with its sources."""
     if not regimens:
         return ""
@@ -259,7 +270,7 @@ def _regimens(regimens: list[GuideRegimen]) -> str:
           {who}
           <p class="mb-1"><span class="fw-semibold">How often:</span> {_e(regimen.frequency)}</p>
           {how_long}
-          {_source_list(regimen.sources)}
+          {_source_list(regimen.sources, titles)}
         </div>
       </div>
     """
@@ -283,13 +294,13 @@ def _area_rows(areas: list[GuideArea]) -> str:
     )
 
 
-def _limit_alerts(limits: list[GuideAmountLimit]) -> str:
+def _limit_alerts(limits: list[GuideAmountLimit], titles: dict[SourceLine, str]) -> str:
     """The most to use in any 7 days, with the advice and its sources."""
     return "".join(
         '\n    <div class="alert alert-warning">\n'
         f'      <p class="mb-1"><strong>At most {number(limit.max_grams_per_week, 1)} g in any 7 days.'
         f"</strong> {_e(limit.advice)}</p>\n"
-        f"      {_source_list(limit.sources)}\n"
+        f"      {_source_list(limit.sources, titles)}\n"
         "    </div>\n  "
         for limit in limits
     )
@@ -308,7 +319,7 @@ def _side_effects(effects: list[GuideSideEffect]) -> str:
     return f"\n    <ul>\n      {items}\n    </ul>\n  "
 
 
-def _urgency_cards(groups: list[UrgencyGroup]) -> str:
+def _urgency_cards(groups: list[UrgencyGroup], titles: dict[SourceLine, str]) -> str:
     """A card an urgency (most urgent first): what it means, and its rules."""
     if not groups:
         return "\n    <p>No warning signs are listed.</p>\n  "
@@ -323,7 +334,7 @@ def _urgency_cards(groups: list[UrgencyGroup]) -> str:
         <p class="small mb-0">{_e(group.urgency.meaning)}</p>
       </div>
       <ul class="list-group list-group-flush">
-        {_sign_items(group.signs)}
+        {_sign_items(group.signs, titles)}
       </ul>
     </div>
   """
@@ -331,7 +342,7 @@ def _urgency_cards(groups: list[UrgencyGroup]) -> str:
     return "".join(cards)
 
 
-def _sign_items(signs: list[GuideSign]) -> str:
+def _sign_items(signs: list[GuideSign], titles: dict[SourceLine, str]) -> str:
     """An urgency's rules, each with when it matches, whether it is for any medicine, its advice and its sources."""
     items = []
     for sign in signs:
@@ -343,7 +354,7 @@ def _sign_items(signs: list[GuideSign]) -> str:
           <li class="list-group-item">
             <p class="mb-1"><span class="fw-semibold">{_e(sign.symptom_name)}</span>{when}{medicine}</p>
             <p class="mb-1">{_e(sign.advice)}</p>
-            {_source_list(sign.sources)}
+            {_source_list(sign.sources, titles)}
           </li>
         """
         )
