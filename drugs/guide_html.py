@@ -75,6 +75,7 @@ def medicine_page(page: GuidePage) -> SafeString:
     """The body of one medicine's guide page: what it is, in short, in detail, its warning signs and sources."""
     drug = page.drug
     titles = _titles(page)
+    # The same for every visitor (the page is cached): "Start this medicine" asks a visitor to log in first.
     return mark_safe(  # noqa: S308 - every value is escaped
         f"""
 <nav aria-label="Breadcrumb"><a href="{_e(reverse("drugs:drug-list"))}">Medicine guide</a></nav>
@@ -165,7 +166,7 @@ def _strengths(strengths: list[str]) -> str:
 
 
 def _list(tag: str, lines: list[str]) -> str:
-    """Lines of a list-like field as a bulleted (`ul`) or numbered (`ol`) list, in an empty line if there are none."""
+    """Lines of a list-like field as a bulleted (`ul`) or numbered (`ol`) list; nothing if there are none."""
     if not lines:
         return ""
     items = "".join(f"<li>{_e(line)}</li>" for line in lines)
