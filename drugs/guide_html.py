@@ -5,17 +5,15 @@ for each medicine after every reference change, and each of those misses paid fo
 reads were prepared, most of a miss's time went on the template. `medicine_page` writes the HTML the template
 `drugs/_drug_detail.html` wrote until then, character for character (compared on every medicine, with each optional
 part empty or hostile in turn, when it was written: docs/benchmark.md, "Ninth pass"), each value escaped as the
-template's autoescape escapes it (`_e`), each filter's output as the filter made it (`capfirst`, `join`, `urlencode`;
-`number` for `floatformat`). The page's outline reads top to bottom in `medicine_page`, each part written by a
-function below it.
+template's autoescape escapes it (`markup.escape`, as `_e`), each filter's output as the filter made it
+(`capfirst`, `join`, `urlencode`; `number` for `floatformat`). The page's outline reads top to bottom in
+`medicine_page`, each part written by a function below it.
 """
 
-import html
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.defaultfilters import urlencode
 from django.urls import reverse
-from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
@@ -30,6 +28,7 @@ from drugs.selectors import (
     SourceLine,
     UrgencyGroup,
 )
+from markup import escape as _e
 
 # An urgency group's card: its border and its header's colours, by urgency code.
 BORDERS = {"emergency": "border-danger", "today": "border-warning", "soon": "border-primary"}
@@ -49,16 +48,6 @@ _FTU_HEAD = (
     '<th scope="col" class="text-end">Grams</th></tr></thead>'
 )
 _POPULATIONS = '<section id="special-populations" aria-labelledby="special-populations-title" class="mb-4">'
-
-
-def _e(text) -> str:
-    """The template's autoescape (`conditional_escape`), without its lazy-argument wrapper and a `SafeString` a call:
-    a page escapes a few hundred values."""
-    if isinstance(text, Promise):
-        text = str(text)
-    if hasattr(text, "__html__"):
-        return text.__html__()
-    return html.escape(str(text))
 
 
 def number(value: Decimal, places: int) -> str:
