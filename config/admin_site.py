@@ -7,6 +7,8 @@
   `format_html`'s checks.
 - The app list (every page's sidebar and the index) is Django's, kept per distinct set of permissions
   (diary.admin_nav).
+- A staff member's permissions are read in one prepared statement when they open an admin page
+  (accounts.permissions), where Django's ModelBackend would build two queries on the page's first permission check.
 - A list's action menu is Django's `ActionForm` with its `<select>` written in Python (diary.widgets.Select, the
   same HTML) instead of a template per `<option>`.
 """
@@ -21,6 +23,7 @@ from django.http import HttpResponseRedirect
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.permissions import read_permissions
 from diary import admin_nav
 from diary.forms import BIGGEST_ID
 from diary.widgets import HiddenInput, Select
@@ -74,6 +77,14 @@ class ProjectAdminSite(admin.AdminSite):
         if isinstance(model_admin, admin.ModelAdmin) and view.__name__ == "changelist_view":
             view = _guarded_changelist(view, model_admin)
         return super().admin_view(view, cacheable)
+
+    def has_permission(self, request):
+        """Django's answer; for an admin page's user, their permissions read before the page asks
+        (accounts.permissions)."""
+        allowed = super().has_permission(request)
+        if allowed:
+            read_permissions(request.user)
+        return allowed
 
     def get_app_list(self, request, app_label=None):
         """Django's app list, built once per distinct set of permissions (diary.admin_nav.app_list)."""
