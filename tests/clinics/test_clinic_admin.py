@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from clinics.models import CareLink, Clinic, Membership
 from diary.permissions import CLINIC_MANAGERS, clinic_manager_codenames
-from tests.factories import PatientFactory, StaffFactory, assign
+from tests.factories import PatientFactory, StaffFactory, assign, join_clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +182,23 @@ def test_the_clinic_list_counts_the_whole_staff_and_the_patients_sharing_now(cli
     assert '<td class="field-staff">2</td><td class="field-patients">3</td>' in listing.text
     by_staff = client.get(reverse("admin:clinics_clinic_changelist"), {"o": "-5"})
     assert by_staff.status_code == 200
+
+
+def test_the_clinic_lists_counts_follow_each_change_on_the_next_page(client, derm, clinic, other_clinic):
+    # The counts' expressions are built once per process; the figures are read on every page.
+    def row():
+        listing = client.get(reverse("admin:clinics_clinic_changelist"))
+        return [(r.name, r.staff_count, r.patient_count) for r in listing.context["cl"].result_list]
+
+    client.force_login(derm)
+    assert row() == [("Northside Skin Clinic", 1, 0)]
+    link = assign(PatientFactory(user__username="sharing"), derm)
+    assert row() == [("Northside Skin Clinic", 1, 1)]
+    join_clinic(StaffFactory(username="newcomer"), clinic)
+    assert row() == [("Northside Skin Clinic", 2, 1)]
+    link.withdrawn_at = link.consented_at
+    link.save()
+    assert row() == [("Northside Skin Clinic", 2, 0)]
+    join_clinic(derm, other_clinic)  # a member of two clinics sees each once
+    assert row() == [("Northside Skin Clinic", 2, 0), ("Southside Dermatology", 1, 0)]
+    assert client.get(reverse("admin:clinics_clinic_changelist")).context["cl"].result_count == 2
