@@ -105,14 +105,18 @@ USER_TOOLS = re.compile(r'<div id="user-tools">.*?</form>.*?</button>', re.S)
 
 def djangos_user_tools(page) -> str:
     """The header's user tools as Django's own `admin/base.html` renders them for this page's context."""
-    html = engines["django"].from_string('{% extends "admin/base.html" %}').render(
-        {
-            "user": page.context["user"],
-            "site_url": page.context["site_url"],
-            "has_permission": page.context["has_permission"],
-            "csrf_token": page.context["csrf_token"],
-        },
-        page.wsgi_request,
+    html = (
+        engines["django"]
+        .from_string('{% extends "admin/base.html" %}')
+        .render(
+            {
+                "user": page.context["user"],
+                "site_url": page.context["site_url"],
+                "has_permission": page.context["has_permission"],
+                "csrf_token": page.context["csrf_token"],
+            },
+            page.wsgi_request,
+        )
     )
     return USER_TOOLS.search(html).group(0)
 
