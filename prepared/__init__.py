@@ -25,8 +25,16 @@ The rules a read must keep, because its SQL is made once and reused:
 
 `settings.PREPARED_READS_CHECK` (on in the tests) also builds the ORM's own SQL for every call and raises if it is
 not exactly the SQL and parameters the prepared read ran: the whole test suite proves each read equal to the ORM.
+
+On SQLite, when nothing watches the connection's queries (no `connection.execute_wrapper`, no query log: `DEBUG`
+off and no `CaptureQueriesContext` or `django_assert_num_queries`, which count them), a read runs its SQL, turned
+into SQLite's `?` style once when compiled, on the DB-API connection itself, with the checks Django's cursor makes
+(health check, thread, broken transaction, errors raised as `django.db` errors); otherwise, and on every other
+database, through Django's cursor as the ORM does. Either way each value goes through the converters the ORM's
+compiler chose for its column, looked up once when compiled.
 """
 
+import asyncio
 import datetime
 import functools
 import inspect
@@ -35,6 +43,7 @@ import weakref
 from django.conf import settings
 from django.db import connections
 from django.db.models.query import ValuesListIterable, get_related_populators
+from django.utils.dateparse import parse_datetime
 
 KINDS = (int, str, datetime.date, datetime.datetime)
 
@@ -63,6 +72,72 @@ def _adapt(connection, kind, value):
     if kind is datetime.date:
         return connection.ops.adapt_datefield_value(value)
     return value
+
+
+def _connection_sql(connection, sql: str) -> str | None:
+    """The SQL as the DB-API connection takes it, for the reads run on it (SQLite only), else None."""
+    if connection.vendor != "sqlite":
+        return None
+    from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+
+    return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")  # what SQLiteCursorWrapper.convert_query does
+
+
+def _unobserved(connection) -> bool:
+    """Nothing expects to see this connection's queries (a wrapper, a query log) and no event loop runs here (where
+    Django's cursor refuses to run)."""
+    return not connection.execute_wrappers and not connection.queries_logged and asyncio._get_running_loop() is None
+
+
+def _fetch_on_connection(connection, sql: str, params: list) -> list:
+    """Run a read on the DB-API connection with the checks Django's cursor makes before and around it."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        return connection.connection.execute(sql, params).fetchall()
+
+
+def _sqlite_datetime(value, expression, connection):
+    """SQLite's DatabaseOperations.convert_datetimefield_value, with the connection's time zone (None when USE_TZ
+    is off; Django resets it when the setting changes) in place of a settings lookup for every value."""
+    if value is not None:
+        if not isinstance(value, datetime.datetime):
+            value = parse_datetime(value)
+        zone = connection.timezone
+        if zone is not None and value.utcoffset() is None:
+            value = value.replace(tzinfo=zone)  # timezone.make_aware
+    return value
+
+
+def _chained(connection, functions: list):
+    """One converter doing what the column's converters do in turn."""
+    if connection.vendor == "sqlite":
+        from django.db.backends.sqlite3.operations import DatabaseOperations
+
+        same = DatabaseOperations.convert_datetimefield_value
+        functions = [_sqlite_datetime if getattr(f, "__func__", None) is same else f for f in functions]
+    if len(functions) == 1:
+        return functions[0]
+
+    def chain(value, expression, connection):
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    return chain
+
+
+def _converted(rows: list, converters: list, connection) -> list:
+    """Each row as a list with its converted values, as SQLCompiler.apply_converters makes it."""
+    converted = []
+    for row in rows:
+        row = list(row)
+        for position, converter, expression in converters:
+            row[position] = converter(row[position], expression, connection)
+        converted.append(row)
+    return converted
 
 
 class PreparedReadError(Exception):
@@ -107,9 +182,13 @@ class _Plan:
         if queryset._prefetch_related_lookups:
             raise PreparedReadError(f"{read.name}: prefetch_related is not supported; prepare that read on its own")
         self.db = queryset.db
-        self.compiler = compiler
         self.col_count = compiler.col_count if compiler.has_extra_select else None
-        self.converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
+        converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
+        self.converters = [
+            (position, _chained(connection, functions), expression)
+            for position, (functions, expression) in converters.items()
+        ]
+        self.connection_sql = _connection_sql(connection, sql)
         self.values = issubclass(queryset._iterable_class, ValuesListIterable)
         if not self.values:
             if queryset._iterable_class.__name__ != "ModelIterable" or compiler.annotation_col_map:
@@ -128,13 +207,16 @@ class _Plan:
         return params
 
     def rows(self, connection, params: list) -> list:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+        if self.connection_sql is not None and _unobserved(connection):
+            rows = _fetch_on_connection(connection, self.connection_sql, params)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql, params)
+                rows = cursor.fetchall()
         if self.col_count is not None:
             rows = [row[: self.col_count] for row in rows]
         if self.converters:
-            rows = list(self.compiler.apply_converters(rows, self.converters))
+            rows = _converted(rows, self.converters, connection)
         if self.values:
             return [tuple(row) for row in rows]
         objects = []
