@@ -27,13 +27,15 @@ The rules a read must keep, because its SQL is made once and reused:
 not exactly the SQL and parameters the prepared read ran: the whole test suite proves each read equal to the ORM.
 
 On SQLite, when nothing watches the connection's queries (no `connection.execute_wrapper`, no query log: `DEBUG`
-off and no `CaptureQueriesContext` or `django_assert_num_queries`, which count them), a read runs its SQL, turned
-into SQLite's `?` style once when compiled, on the DB-API connection itself, with the checks Django's cursor makes
-(health check, thread, broken transaction, errors raised as `django.db` errors); otherwise, and on every other
-database, through Django's cursor as the ORM does. Either way each value goes through the converters the ORM's
+off and no `CaptureQueriesContext` or `django_assert_num_queries`, which count them) and nothing is left for Django's
+cursor to check or raise (the connection open, no health check due, no transaction to roll back, the connection's
+own thread, no event loop), a read runs its SQL, turned into SQLite's `?` style once when compiled, on the DB-API
+connection itself, a DB-API error raised as `django.db`'s; otherwise, and on every other database, through Django's
+cursor as the ORM does. Either way each value goes through the converters the ORM's
 compiler chose for its column, looked up once when compiled.
 """
 
+import _thread
 import asyncio
 import datetime
 import functools
@@ -83,20 +85,26 @@ def _connection_sql(connection, sql: str) -> str | None:
     return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")  # what SQLiteCursorWrapper.convert_query does
 
 
-def _unobserved(connection) -> bool:
-    """Nothing expects to see this connection's queries (a wrapper, a query log) and no event loop runs here (where
-    Django's cursor refuses to run)."""
-    return not connection.execute_wrappers and not connection.queries_logged and asyncio._get_running_loop() is None
-
-
-def _fetch_on_connection(connection, sql: str, params: list) -> list:
-    """Run a read on the DB-API connection with the checks Django's cursor makes before and around it."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors:
-        return connection.connection.execute(sql, params).fetchall()
+def _fetch_directly(connection, sql: str, params: list) -> list | None:
+    """The rows of a read run on the open DB-API connection, or None when Django's cursor must run it: a query
+    watched (an execute wrapper, the query log of DEBUG or CaptureQueriesContext), no connection open yet, a health
+    check due, a transaction to roll back, another thread or an event loop (where Django's cursor raises)."""
+    database = connection.connection
+    if (
+        database is None
+        or connection.execute_wrappers
+        or connection.queries_logged
+        or connection.needs_rollback
+        or (connection.health_check_enabled and not connection.health_check_done)
+        or connection._thread_ident != _thread.get_ident()
+        or asyncio._get_running_loop() is not None
+    ):
+        return None
+    try:
+        return database.execute(sql, params).fetchall()
+    except Exception:
+        with connection.wrap_database_errors:  # a DB-API error raised as django.db's, as Django's cursor does
+            raise
 
 
 def _sqlite_datetime(value, expression, connection):
@@ -207,9 +215,8 @@ class _Plan:
         return params
 
     def rows(self, connection, params: list) -> list:
-        if self.connection_sql is not None and _unobserved(connection):
-            rows = _fetch_on_connection(connection, self.connection_sql, params)
-        else:
+        rows = None if self.connection_sql is None else _fetch_directly(connection, self.connection_sql, params)
+        if rows is None:
             with connection.cursor() as cursor:
                 cursor.execute(self.sql, params)
                 rows = cursor.fetchall()
