@@ -43,8 +43,10 @@ import inspect
 import weakref
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models.query import ValuesListIterable, get_related_populators
+from django.dispatch import receiver
 from django.utils.dateparse import parse_datetime
 
 KINDS = (int, str, datetime.date, datetime.datetime)
@@ -146,6 +148,19 @@ def _converted(rows: list, converters: list, connection) -> list:
             row[position] = converter(row[position], expression, connection)
         converted.append(row)
     return converted
+
+
+@functools.cache
+def _checking() -> bool:
+    """`settings.PREPARED_READS_CHECK`, read once (a missing setting costs an exception on every read of it) and
+    again after the setting changes (the tests change it)."""
+    return getattr(settings, "PREPARED_READS_CHECK", False)
+
+
+@receiver(setting_changed)
+def _setting_changed(*, setting: str, **kwargs) -> None:
+    if setting == "PREPARED_READS_CHECK":
+        _checking.cache_clear()
 
 
 class PreparedReadError(Exception):
@@ -262,7 +277,7 @@ class PreparedRead:
         if plan is None:
             plan = self._plans[connection] = _Plan(self, connection)
         params = plan.bind(connection, arguments, self.kinds)
-        if getattr(settings, "PREPARED_READS_CHECK", False):
+        if _checking():
             self._check(plan, params, arguments)
         return plan.rows(connection, params)
 
