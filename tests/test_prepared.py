@@ -13,8 +13,8 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from diary.models import Application, Entry, Flag, Patient, Treatment
-from prepared import PreparedReadError, prepared
-from tests.factories import ApplicationFactory, EntryFactory, PatientFactory, TreatmentFactory
+from prepared import PreparedReadError, prefetched, prepared, related
+from tests.factories import ApplicationFactory, BodyAreaFactory, EntryFactory, PatientFactory, TreatmentFactory
 
 DAY = datetime.date(2026, 3, 10)
 
@@ -287,3 +287,22 @@ def test_an_unwatched_read_keeps_the_cursors_checks(patient):
         assert database.errors_occurred
     finally:
         database.connection, database.errors_occurred = sqlite, False
+
+
+def test_related_gives_the_prefetched_objects_without_a_query_and_reads_the_rest(patient):
+    areas = [BodyAreaFactory(code="scalp", name="Scalp"), BodyAreaFactory(code="elbows", name="Elbows")]
+    given, plain = TreatmentFactory(patient=patient, body_areas=areas), TreatmentFactory(patient=patient)
+    given = Treatment.objects.get(pk=given.pk)
+    prefetched(given, "body_areas", [areas[1]])
+    with CaptureQueriesContext(connection) as queries:
+        assert related(given, "body_areas") == list(given.body_areas.all()) == [areas[1]]
+    assert len(queries) == 0
+    plain = Treatment.objects.get(pk=plain.pk)
+    assert related(plain, "body_areas") == list(plain.body_areas.all()) and len(related(plain, "body_areas")) == 1
+    fetched = Treatment.objects.prefetch_related("body_areas").get(pk=given.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            related(fetched, "body_areas") == list(fetched.body_areas.all())
+            and len(related(fetched, "body_areas")) == 2
+        )
+    assert len(queries) == 0
