@@ -10,16 +10,16 @@ stopped).
 
 import contextlib
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, TypedDict, Unpack
+from typing import IO, NotRequired, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from diary import imaging, scores, storage
+from diary import idempotency, imaging, scores, storage
 from diary.flag_services import Rules, flags_reevaluate, rules_now
 from diary.models import Application, Entry, Patient, Photo, PoemScore, Reaction, Treatment
 from diary.validators import validate_diary_day
@@ -327,23 +327,37 @@ def application_delete(*, patient: Patient, application: Application) -> datetim
 # --- Reactions -----------------------------------------------------------------------------
 
 
-def reaction_create(
+class ReactionFields(TypedDict):
+    """What a patient says about a reaction (the Today form's fields); a reaction needs no area or course."""
+
+    symptom: Symptom
+    severity: int
+    body_area: NotRequired[BodyArea | None]
+    treatment: NotRequired[Treatment | None]
+
+
+def reaction_create(*, patient: Patient, date: datetime.date, **reaction: Unpack[ReactionFields]) -> Reaction:
+    """Log how the skin reacted on a day, creating the day's entry if needed: `reaction_check`, then
+    `reaction_save`."""
+    return reaction_save(checked=reaction_check(patient=patient, date=date, **reaction))
+
+
+def reaction_create_once(
     *,
+    user,
+    key: str,
     patient: Patient,
     date: datetime.date,
-    symptom: Symptom,
-    severity: int,
-    body_area: BodyArea | None = None,
-    treatment: Treatment | None = None,
-) -> Reaction:
-    """Log how the skin reacted on a day, creating the day's entry if needed: `reaction_check`, then
-    `reaction_save` (a caller that opens its own transaction around the save, as `diary.idempotency.once` does,
-    calls the two itself, the check before it)."""
-    return reaction_save(
-        checked=reaction_check(
-            patient=patient, date=date, symptom=symptom, severity=severity, body_area=body_area, treatment=treatment
-        )
-    )
+    result: Callable[[Reaction], dict],
+    **reaction: Unpack[ReactionFields],
+) -> idempotency.Outcome:
+    """`reaction_create` at most once per user and key (a double tap, a retry, the offline queue sending again).
+    The reaction is checked and the rules read before the key's transaction, which on SQLite takes the write lock;
+    a symptom, area or course deleted in between is refused next to its field. `result` makes the small dict a
+    repeat of the key is answered with (`diary.idempotency.once`)."""
+    checked = reaction_check(patient=patient, date=date, **reaction)
+    with _reaction_refused_if_gone(checked=checked):
+        return idempotency.once(user=user, key=key, action=lambda: result(reaction_save(checked=checked)))
 
 
 @dataclass(frozen=True)
@@ -356,22 +370,14 @@ class CheckedReaction:
     rules: Rules
 
 
-def reaction_check(
-    *,
-    patient: Patient,
-    date: datetime.date,
-    symptom: Symptom,
-    severity: int,
-    body_area: BodyArea | None = None,
-    treatment: Treatment | None = None,
-) -> CheckedReaction:
+def reaction_check(*, patient: Patient, date: datetime.date, **fields: Unpack[ReactionFields]) -> CheckedReaction:
     """What saving a reaction reads that does not depend on the write, read before the write transaction, which on
     SQLite takes the write lock as it begins (every other patient's save waits for it): the checks of the reaction
     itself (the day, the course, the symptom, area and course existing, the severity) and the rules. Raises
     `ValidationError` (or `NotYoursError`) as `reaction_create` does."""
-    _own(patient, treatment)
+    _own(patient, fields.get("treatment"))
     validate_diary_day(day=date, today=patient.today())
-    reaction = Reaction(symptom=symptom, severity=severity, body_area=body_area, treatment=treatment)
+    reaction = Reaction(**fields)
     # The entry is got or created by the save; the model's clean() compares the course's patient with the entry's,
     # which _own has just checked against this patient, whose entry it will be. The table's constraint (the
     # severity's range, also its choices) is the database's to enforce at the insert, then validated there.
@@ -387,7 +393,7 @@ def reaction_save(*, checked: CheckedReaction) -> Reaction:
     reads of the patient's diary, courses and flags stay there because another write (a course changed in another
     tab, a dermatologist's review) could change them in between."""
     patient, date, reaction = checked.patient, checked.date, checked.reaction
-    with reaction_refused_if_gone(checked=checked), transaction.atomic():
+    with _reaction_refused_if_gone(checked=checked), transaction.atomic():
         reaction.entry = _entry_for(patient, date)
         reaction.save()
         _diary_changed(patient=patient, dates={date}, rules=checked.rules)
@@ -395,7 +401,7 @@ def reaction_save(*, checked: CheckedReaction) -> Reaction:
 
 
 @contextlib.contextmanager
-def reaction_refused_if_gone(*, checked: CheckedReaction):
+def _reaction_refused_if_gone(*, checked: CheckedReaction):
     """Around the transaction that saves a checked reaction (a caller that opens its own, as `idempotency.once`
     does, wraps it): if the database refuses it (a symptom, area or course deleted since the check, or the table's
     constraint), the reaction is validated in full and refused with the model's message next to its field."""

@@ -298,13 +298,14 @@ def reaction_add(request, patient, day):
     form = ReactionForm(request.POST, patient=patient)
     if form.is_valid():
         with Refusals(form):
-            checked = services.reaction_check(patient=patient, date=day, **form.cleaned_data)  # before the write lock
-            with services.reaction_refused_if_gone(checked=checked):
-                outcome = idempotency.once(
-                    user=request.user,
-                    key=idempotency.key_from(request.POST),
-                    action=lambda: _reaction_logged(services.reaction_save(checked=checked)),
-                )
+            outcome = services.reaction_create_once(
+                user=request.user,
+                key=idempotency.key_from(request.POST),
+                patient=patient,
+                date=day,
+                result=_reaction_logged,
+                **form.cleaned_data,
+            )
             return redirect(_after_write(request, patient, day, message=outcome.result["message"], anchor="#reactions"))
     return _render_day(request, patient, day, reaction_form=form)
 

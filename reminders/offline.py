@@ -81,13 +81,14 @@ def record_reaction(*, user, patient: Patient, fields: dict, at: datetime.dateti
     if not form.is_valid():
         return _refused(form)
     try:
-        # As the Today form's view: checked and the rules read before the key's transaction (SQLite's write lock);
-        # a symptom, area or course deleted in between is refused with its message at the commit.
-        checked = diary_services.reaction_check(patient=patient, date=day, **form.cleaned_data)
-        with diary_services.reaction_refused_if_gone(checked=checked):
-            outcome = idempotency.once(
-                user=user, key=key, action=lambda: {"pk": diary_services.reaction_save(checked=checked).pk}
-            )
+        outcome = diary_services.reaction_create_once(
+            user=user,
+            key=key,
+            patient=patient,
+            date=day,
+            result=lambda reaction: {"pk": reaction.pk},
+            **form.cleaned_data,
+        )
     except ValidationError as error:
         return _refused(error)
     severity = Severity(form.cleaned_data["severity"]).label.lower()
