@@ -2,6 +2,7 @@
 in the page's time zone."""
 
 import datetime
+import gc
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from django.template.defaultfilters import date as date_filter
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from clinics.models import CareLink
 from diary import day_html
@@ -309,3 +311,13 @@ def test_csrf_input_writes_what_csrf_token_writes_for_a_plain_value(token):
     djangos = django_engine.from_string("{% csrf_token %}{% csrf_token %}")
 
     assert ours.render({"csrf_token": token}) == djangos.render({"csrf_token": token})
+
+
+def test_a_render_without_a_token_never_gets_an_earlier_renders_input():
+    ours = engines["django"].from_string("{% load day_page %}{% csrf_input %}")
+    token = SimpleLazyObject(lambda: "an-earlier-pages-token")
+    assert "an-earlier-pages-token" in ours.render({"csrf_token": token})
+    del token
+    gc.collect()  # the earlier render's token is gone: its weak reference now answers None
+
+    assert ours.render({}) == engines["django"].from_string("{% csrf_token %}").render({}) == ""
