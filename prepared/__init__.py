@@ -28,8 +28,8 @@ not exactly the SQL and parameters the prepared read ran: the whole test suite p
 
 On SQLite, when nothing watches the connection's queries (no `connection.execute_wrapper`, no query log: `DEBUG`
 off and no `CaptureQueriesContext` or `django_assert_num_queries`, which count them) and nothing is left for Django's
-cursor to check or raise (the connection open, no health check due, no transaction to roll back, the connection's
-own thread, no event loop), a read runs its SQL, turned into SQLite's `?` style once when compiled, on the DB-API
+cursor to check or raise (no health check due, no transaction to roll back, the connection's own thread, no event
+loop), a read runs its SQL, turned into SQLite's `?` style once when compiled, on the DB-API
 connection itself, a DB-API error raised as `django.db`'s; otherwise, and on every other database, through Django's
 cursor as the ORM does. Either way each value goes through the converters the ORM's
 compiler chose for its column, looked up once when compiled.
@@ -88,13 +88,11 @@ def _connection_sql(connection, sql: str) -> str | None:
 
 
 def _fetch_directly(connection, sql: str, params: list) -> list | None:
-    """The rows of a read run on the open DB-API connection, or None when Django's cursor must run it: a query
-    watched (an execute wrapper, the query log of DEBUG or CaptureQueriesContext), no connection open yet, a health
-    check due, a transaction to roll back, another thread or an event loop (where Django's cursor raises)."""
-    database = connection.connection
+    """The rows of a read run on the DB-API connection, or None when Django's cursor must run it: a query watched (an
+    execute wrapper, the query log of DEBUG or CaptureQueriesContext), a health check due, a transaction to roll back,
+    another thread or an event loop (where Django's cursor raises)."""
     if (
-        database is None
-        or connection.execute_wrappers
+        connection.execute_wrappers
         or connection.queries_logged
         or connection.needs_rollback
         or (connection.health_check_enabled and not connection.health_check_done)
@@ -102,8 +100,9 @@ def _fetch_directly(connection, sql: str, params: list) -> list | None:
         or asyncio._get_running_loop() is not None
     ):
         return None
+    connection.ensure_connection()  # as Django's cursor: opens it if closed (an outage raises here)
     try:
-        return database.execute(sql, params).fetchall()
+        return connection.connection.execute(sql, params).fetchall()
     except Exception:
         with connection.wrap_database_errors:  # a DB-API error raised as django.db's, as Django's cursor does
             raise
