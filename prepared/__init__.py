@@ -4,8 +4,8 @@ On the pages a patient reloads all day, building and compiling a query costs far
 few indexed rows spends about 0.5-1 ms in `QuerySet.filter()` and `SQLCompiler.as_sql()` and a few hundredths in
 the database (docs/benchmark.md, "Fifth pass"). A `@prepared` function returns the queryset of one read; the first
 call on a database connection compiles it with two sets of stand-in arguments, which shows where each argument lands
-among the SQL's parameters; every later call binds the real arguments there and runs the same SQL through the same
-cursor, converters and model constructor the ORM uses::
+among the SQL's parameters; every later call binds the real arguments there and runs the same SQL with the same
+converters and model constructor the ORM uses (through Django's cursor, or on SQLite the DB-API connection: below)::
 
     @prepared
     def entry_row(*, patient_id: int, day: datetime.date):
