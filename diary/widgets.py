@@ -9,22 +9,11 @@ so ids, names, labels and the attributes crispy-forms adds (class, `aria-invalid
 `required`) are unchanged.
 """
 
-import html
-
 from django import forms
-from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-
-def escape(text) -> str:
-    """Django's `conditional_escape` (the template's autoescape), without its lazy-argument wrapper and `SafeString`
-    per call: a picker escapes two strings an option (the day page's parts written in Python use it too)."""
-    if isinstance(text, Promise):
-        text = str(text)
-    if hasattr(text, "__html__"):
-        return text.__html__()
-    return html.escape(str(text))
+from markup import escape
 
 
 def _attrs(attrs: dict) -> SafeString:

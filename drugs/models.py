@@ -47,6 +47,33 @@ URGENCY_MEANINGS = {
 }
 
 
+def grams_of_ftu(ftu: Decimal) -> Decimal:
+    """How many grams are this many fingertip units."""
+    return ftu * GRAMS_PER_FTU
+
+
+def sign_conditions(*, min_severity: int, persists_days: int | None, after_course_days: int | None) -> list[str]:
+    """When a warning sign matches, in plain words (empty: whenever the symptom is reported)."""
+    words = [
+        _severity_words(min_severity),
+        _persists_words(persists_days),
+        _after_course_words(after_course_days),
+    ]
+    return [part for part in words if part]
+
+
+def _severity_words(min_severity: int) -> str:
+    return {Severity.MODERATE: "moderate or severe", Severity.SEVERE: "severe"}.get(min_severity, "")
+
+
+def _persists_words(days: int | None) -> str:
+    return f"lasting {days} days or more" if days else ""
+
+
+def _after_course_words(days: int | None) -> str:
+    return f"{days} days or more into the course" if days else ""
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -117,7 +144,7 @@ class BodyArea(models.Model):
 
     @property
     def adult_grams(self) -> Decimal:
-        return self.adult_ftu * GRAMS_PER_FTU
+        return grams_of_ftu(self.adult_ftu)
 
 
 class Drug(models.Model):
@@ -354,31 +381,21 @@ class WarningSign(Rule):
     @property
     def conditions(self) -> list[str]:
         """When the rule matches, in plain words (empty: whenever the symptom is reported)."""
-        return [words for words in (self._severity_words, self._persists_words, self._after_course_words) if words]
+        return sign_conditions(
+            min_severity=self.min_severity, persists_days=self.persists_days, after_course_days=self.after_course_days
+        )
 
     @property
     def summary(self) -> str:
         """The rule in one plain sentence, as clinicians and patients read it (copied onto its flags)."""
         text = f"{_drug_name(self.drug if self.drug_id else None)}: {self.symptom.name.lower()}"
-        if self._severity_words:
-            text += f" ({self._severity_words})"
-        if self._persists_words:
-            text += f" {self._persists_words}"
-        if self._after_course_words:
-            text += f", {self._after_course_words}"
+        if severity := _severity_words(self.min_severity):
+            text += f" ({severity})"
+        if persists := _persists_words(self.persists_days):
+            text += f" {persists}"
+        if after_course := _after_course_words(self.after_course_days):
+            text += f", {after_course}"
         return text
-
-    @property
-    def _severity_words(self) -> str:
-        return {Severity.MODERATE: "moderate or severe", Severity.SEVERE: "severe"}.get(self.min_severity, "")
-
-    @property
-    def _persists_words(self) -> str:
-        return f"lasting {self.persists_days} days or more" if self.persists_days else ""
-
-    @property
-    def _after_course_words(self) -> str:
-        return f"{self.after_course_days} days or more into the course" if self.after_course_days else ""
 
 
 class AmountLimit(Rule):

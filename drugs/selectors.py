@@ -1,10 +1,11 @@
 """Reads for the public guide, with a fixed number of queries however many medicines and rules there are."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import groupby
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from drugs.models import (
     AmountLimit,
@@ -13,10 +14,11 @@ from drugs.models import (
     Drug,
     ReferenceVersion,
     Regimen,
-    Source,
     Symptom,
     Urgency,
     WarningSign,
+    grams_of_ftu,
+    sign_conditions,
 )
 from prepared import prepared
 
@@ -28,132 +30,187 @@ class SourceLine(NamedTuple):
     url: str
 
 
+class GuideRegimen(NamedTuple):
+    indication: str
+    product: str
+    population: str
+    frequency: str
+    duration_limits: str
+    sources: list[SourceLine]
+
+
+class GuideSideEffect(NamedTuple):
+    symptom_code: str
+    symptom_name: str
+    note: str
+
+
+class GuideAmountLimit(NamedTuple):
+    max_grams_per_week: Decimal
+    advice: str
+    sources: list[SourceLine]
+
+
+class GuideSign(NamedTuple):
+    """A warning sign as the guide shows it: for which medicine (None: any), which symptom, when, and what to do."""
+
+    pk: int
+    urgency: int
+    drug_id: int | None
+    symptom_code: str
+    symptom_name: str
+    min_severity: int
+    persists_days: int | None
+    after_course_days: int | None
+    advice: str
+    sources: list[SourceLine]
+
+    @property
+    def conditions(self) -> list[str]:
+        """When it matches, in the rule's own words (`WarningSign.conditions`)."""
+        return sign_conditions(
+            min_severity=self.min_severity, persists_days=self.persists_days, after_course_days=self.after_course_days
+        )
+
+
+class GuideArea(NamedTuple):
+    name: str
+    adult_ftu: Decimal
+
+    @property
+    def adult_grams(self) -> Decimal:
+        return grams_of_ftu(self.adult_ftu)
+
+
 @dataclass(frozen=True)
 class UrgencyGroup:
     urgency: Urgency
-    rows: list[tuple[WarningSign, list[SourceLine]]]  # each sign with its sources
-
-    @property
-    def signs(self) -> list[WarningSign]:
-        return [sign for sign, _sources in self.rows]
+    signs: list[GuideSign]
 
 
 @dataclass(frozen=True)
 class GuidePage:
-    """What a medicine's guide page shows, read as plain lists: each rule and regimen with its sources."""
+    """What a medicine's guide page shows, read as plain rows: each rule and regimen with its sources."""
 
     drug: Drug
     sources: list[SourceLine]
     summary_sources: list[SourceLine]
-    regimens: list[tuple[Regimen, list[SourceLine]]]
-    side_effects: list[CommonSideEffect]
-    amount_limits: list[tuple[AmountLimit, list[SourceLine]]]
+    regimens: list[GuideRegimen]
+    side_effects: list[GuideSideEffect]
+    amount_limits: list[GuideAmountLimit]
     urgency_groups: list[UrgencyGroup]
-    body_areas: list[BodyArea]
+    body_areas: list[GuideArea]
 
 
-# The guide page's reads, prepared (their SQL built once per process): the page is cached per reference version, and
-# a miss (the first view after any reference change) would otherwise spend most of its time building these queries.
+# The guide page's reads, prepared (their SQL built once per process), and read as rows rather than model instances:
+# the page is cached per reference version, and a miss (the first view after any reference change) would otherwise
+# spend most of its time building these queries and then a model instance (two with its symptom) a row.
 @prepared
 def _guide_drug(*, slug: str):
     return Drug.objects.filter(slug=slug)[:1]
 
 
 @prepared
-def _guide_sources(*, drug_id: int):
-    return Source.objects.filter(drugs=drug_id).values_list("title", "url")
-
-
-@prepared
-def _guide_summary_sources(*, drug_id: int):
-    return Source.objects.filter(drug_summaries=drug_id).values_list("title", "url")
-
-
-@prepared
 def _guide_regimens(*, drug_id: int):
-    return Regimen.objects.filter(drug_id=drug_id)
-
-
-@prepared
-def _guide_regimen_sources(*, drug_id: int):
-    return (
-        Regimen.sources.through.objects.filter(regimen__drug_id=drug_id)
-        .order_by("source__title", "source_id")
-        .values_list("regimen_id", "source__title", "source__url")
+    return Regimen.objects.filter(drug_id=drug_id).values_list(
+        "pk", "indication", "product", "population", "frequency", "duration_limits"
     )
 
 
 @prepared
 def _guide_side_effects(*, drug_id: int):
-    return CommonSideEffect.objects.filter(drug_id=drug_id).select_related("symptom")
+    return CommonSideEffect.objects.filter(drug_id=drug_id).values_list("symptom__code", "symptom__name", "note")
 
 
 @prepared
 def _guide_amount_limits(*, drug_id: int):
-    return AmountLimit.objects.filter(drug_id=drug_id)
-
-
-@prepared
-def _guide_amount_limit_sources(*, drug_id: int):
-    return (
-        AmountLimit.sources.through.objects.filter(amountlimit__drug_id=drug_id)
-        .order_by("source__title", "source_id")
-        .values_list("amountlimit_id", "source__title", "source__url")
-    )
+    return AmountLimit.objects.filter(drug_id=drug_id).values_list("pk", "max_grams_per_week", "advice")
 
 
 @prepared
 def _guide_signs(*, drug_id: int):
     return (
         WarningSign.objects.filter(Q(drug_id=drug_id) | Q(drug__isnull=True))
-        .select_related("symptom")
         .order_by("-urgency", "symptom__name", "min_severity", "id")
-    )
-
-
-@prepared
-def _guide_sign_sources(*, drug_id: int):
-    return (
-        WarningSign.sources.through.objects.filter(Q(warningsign__drug_id=drug_id) | Q(warningsign__drug__isnull=True))
-        .order_by("source__title", "source_id")
-        .values_list("warningsign_id", "source__title", "source__url")
+        .values_list(
+            "pk",
+            "urgency",
+            "drug_id",
+            "symptom__code",
+            "symptom__name",
+            "min_severity",
+            "persists_days",
+            "after_course_days",
+            "advice",
+        )
     )
 
 
 @prepared
 def _guide_body_areas():
-    return BodyArea.objects.all()
+    return BodyArea.objects.values_list("name", "adult_ftu")
 
 
-def _by_owner(links: list[tuple[int, str, str]]) -> dict[int, list[SourceLine]]:
-    """Link-table rows (owner id, title, address) as each owner's sources, in the rows' order."""
-    grouped: dict[int, list[SourceLine]] = {}
-    for owner_id, title, url in links:
-        grouped.setdefault(owner_id, []).append(SourceLine(title, url))
+# Whose sources a row of `_guide_source_links` lists: the medicine's own, its summary's, a regimen's, an amount
+# limit's or a warning sign's.
+_DRUG, _SUMMARY, _REGIMEN, _LIMIT, _SIGN = range(5)
+
+
+@prepared
+def _guide_source_links(*, drug_id: int):
+    """Every source the page lists, in one read: (whose, owner id, title, address) by title, from the five link tables
+    (the medicine's sources and its summary's, and those of its regimens, amount limits and warning signs)."""
+
+    def links(through, whose: int, owner: str, **where):
+        return (
+            through.objects.filter(**where)
+            .annotate(whose=Value(whose))
+            .values_list("whose", owner, "source__title", "source__url", "source_id")
+        )
+
+    return (
+        links(Drug.sources.through, _DRUG, "drug_id", drug_id=drug_id)
+        .union(
+            links(Drug.summary_sources.through, _SUMMARY, "drug_id", drug_id=drug_id),
+            links(Regimen.sources.through, _REGIMEN, "regimen_id", regimen__drug_id=drug_id),
+            links(AmountLimit.sources.through, _LIMIT, "amountlimit_id", amountlimit__drug_id=drug_id),
+            links(WarningSign.sources.through, _SIGN, "warningsign_id", warningsign__drug_id=drug_id),
+            links(WarningSign.sources.through, _SIGN, "warningsign_id", warningsign__drug__isnull=True),
+            all=True,
+        )
+        .order_by("source__title", "source_id")
+    )
+
+
+def _sources_by_owner(*, drug_id: int) -> dict[tuple[int, int], list[SourceLine]]:
+    """Each owner's sources, keyed by (whose, owner id), in the read's order (by title)."""
+    grouped: dict[tuple[int, int], list[SourceLine]] = {}
+    for whose, owner_id, title, url, _source_id in _guide_source_links(drug_id=drug_id):
+        grouped.setdefault((whose, owner_id), []).append(SourceLine(title, url))
     return grouped
 
 
 def guide_page(*, slug: str) -> GuidePage | None:
-    """One medicine with everything its guide page shows, or None: eleven queries however many rules there are."""
+    """One medicine with everything its guide page shows, or None: seven queries however many rules there are."""
     found = _guide_drug(slug=slug)
     if not found:
         return None
     drug = found[0]
-    regimen_sources = _by_owner(_guide_regimen_sources(drug_id=drug.pk))
-    limit_sources = _by_owner(_guide_amount_limit_sources(drug_id=drug.pk))
-    sign_sources = _by_owner(_guide_sign_sources(drug_id=drug.pk))
-    signs = [(sign, sign_sources.get(sign.pk, [])) for sign in _guide_signs(drug_id=drug.pk)]
+    sources = _sources_by_owner(drug_id=drug.pk)
+    signs = [GuideSign(*row, sources.get((_SIGN, row[0]), [])) for row in _guide_signs(drug_id=drug.pk)]
     return GuidePage(
         drug=drug,
-        sources=[SourceLine(*row) for row in _guide_sources(drug_id=drug.pk)],
-        summary_sources=[SourceLine(*row) for row in _guide_summary_sources(drug_id=drug.pk)],
-        regimens=[(r, regimen_sources.get(r.pk, [])) for r in _guide_regimens(drug_id=drug.pk)],
-        side_effects=_guide_side_effects(drug_id=drug.pk),
-        amount_limits=[(a, limit_sources.get(a.pk, [])) for a in _guide_amount_limits(drug_id=drug.pk)],
-        urgency_groups=[
-            UrgencyGroup(Urgency(urgency), list(rows)) for urgency, rows in groupby(signs, key=lambda r: r[0].urgency)
+        sources=sources.get((_DRUG, drug.pk), []),
+        summary_sources=sources.get((_SUMMARY, drug.pk), []),
+        regimens=[GuideRegimen(*row, sources.get((_REGIMEN, pk), [])) for pk, *row in _guide_regimens(drug_id=drug.pk)],
+        side_effects=[GuideSideEffect(*row) for row in _guide_side_effects(drug_id=drug.pk)],
+        amount_limits=[
+            GuideAmountLimit(*row, sources.get((_LIMIT, pk), [])) for pk, *row in _guide_amount_limits(drug_id=drug.pk)
         ],
-        body_areas=_guide_body_areas(),
+        urgency_groups=[
+            UrgencyGroup(Urgency(urgency), list(group)) for urgency, group in groupby(signs, key=lambda s: s.urgency)
+        ],
+        body_areas=[GuideArea(*row) for row in _guide_body_areas()],
     )
 
 

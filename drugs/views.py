@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from drugs.caching import for_reference
+from drugs.guide_html import medicine_page
 from drugs.models import Drug, Symptom
 from drugs.selectors import guide_page, reference_version
 
@@ -30,8 +31,7 @@ def drug_detail(request, slug):
         guide = guide_page(slug=slug)
         if guide is None:
             return None
-        context = {"drug": guide.drug, "page": guide, "urgency_groups": guide.urgency_groups}
-        return {"title": guide.drug.generic_name, "body": render_to_string("drugs/_drug_detail.html", context)}
+        return {"title": guide.drug.generic_name, "body": medicine_page(guide)}
 
     # Made from the reference alone (no request, no user): one render per medicine and reference version.
     found = for_reference(f"guide:{slug}", version=reference_version(), compute=page)

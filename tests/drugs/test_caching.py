@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from drugs.models import BodyArea, Drug, Source, Urgency, WarningSign
+from drugs.models import BodyArea, Drug, Source, Symptom, Urgency, WarningSign
 from drugs.services import reference_version_bump
 from tests.factories import StaffFactory
 
@@ -109,7 +109,7 @@ def test_a_page_made_by_one_worker_is_read_by_the_next_from_the_shared_cache_unt
 
 
 def test_a_medicine_pages_rules_sources_and_areas_written_in_python_escape_what_they_show(client, reference):
-    """A rule's sources, the rules and the body-area table are written in Python (drugs/templatetags/guide.py):
+    """A rule's sources, the rules and the body-area table are written in Python (drugs/guide_html.py):
     hostile text in a title, an address, advice or an area's name stays text, a source without an address is plain
     text, and a rule without sources shows no list."""
     drug = Drug.objects.get(slug="tacrolimus-ointment")
@@ -149,3 +149,73 @@ def test_a_medicine_pages_rules_sources_and_areas_written_in_python_escape_what_
         '<th scope="row" class="fw-normal">Toes &lt;i&gt;&#x27;all&#x27;&lt;/i&gt; &amp; heels</th>'
         '<td class="text-end">0.5</td><td class="text-end">0.25 g</td>' in page
     )
+
+
+def test_every_list_of_a_medicine_page_written_in_python_escapes_what_it_shows(client, reference):
+    """The summary, uses, regimens, amount limits, side effects, steps, interactions and sources are written in Python
+    too (drugs/guide_html.py): hostile text in each stays text, as the template's autoescape leaves it."""
+    hostile = "<b>\"x\"</b> & 'y'"
+    shown = "&lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; &#x27;y&#x27;"
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+    drug.summary_uses = f"Uses {hostile}"
+    drug.indications = f"Eczema {hostile}\nSecond"
+    drug.how_to_apply = f"Wash {hostile}"
+    drug.interactions = f"Alcohol {hostile}"
+    drug.save()
+    drug.sources.add(Source.objects.create(title=f"Leaflet {hostile}", url="https://example.org/?a=1&b=2"))
+    drug.regimens.create(
+        position=99,
+        indication="",
+        product=f"Tube {hostile}",
+        population=f"Adults {hostile}",
+        frequency=f"Daily {hostile}",
+    )
+    drug.amount_limits.create(urgency=Urgency.SOON, max_grams_per_week="12.5", advice=f"Use less {hostile}")
+    symptom = Symptom.objects.exclude(pk__in=drug.common_side_effects.values("symptom")).first()
+    drug.common_side_effects.create(symptom=symptom, note=f"Mild {hostile}", position=99)
+    reference_version_bump()
+
+    page = client.get(reverse("drugs:drug-detail", args=[drug.slug])).content.decode()
+
+    assert f'<p class="mb-0">Uses {shown}</p>' in page
+    assert f"<li>Eczema {shown}</li><li>Second</li>" in page
+    assert f"<ol><li>Wash {shown}</li></ol>" in page
+    assert f"<ul><li>Alcohol {shown}</li></ul>" in page
+    assert f'<li><a href="https://example.org/?a=1&amp;b=2" rel="noopener noreferrer">Leaflet {shown}</a></li>' in page
+    assert f'<h3 class="h6">Tube {shown}</h3>' in page
+    assert f'<span class="fw-semibold">Who:</span> Adults {shown}</p>' in page
+    assert f'<span class="fw-semibold">How often:</span> Daily {shown}</p>' in page
+    assert f"<strong>At most 12.5 g in any 7 days.</strong> Use less {shown}</p>" in page
+    assert f'#{symptom.code}">{symptom.name}</a>: Mild {shown}</li>' in page
+    assert "<b>" not in page
+
+
+def test_each_source_of_a_medicine_page_is_listed_under_what_it_supports(client, reference):
+    """The page's sources are read at once (`drugs.selectors.guide_page`): each shows under its own medicine, summary,
+    regimen, amount limit or rule, and nowhere else."""
+    drug = Drug.objects.get(slug="tacrolimus-ointment")
+    other = Drug.objects.exclude(pk=drug.pk).first()
+    titles = {whose: Source.objects.create(title=f"Only the {whose}'s source", url="") for whose in range(6)}
+    drug.sources.add(titles[0])
+    drug.summary_sources.add(titles[1])
+    drug.regimens.create(position=99, product="Big tube", frequency="Once a day").sources.add(titles[2])
+    drug.amount_limits.create(urgency=Urgency.SOON, max_grams_per_week="40", advice="Use less.").sources.add(titles[3])
+    symptom = WarningSign.objects.first().symptom
+    sign = WarningSign.objects.create(drug=drug, symptom=symptom, urgency=Urgency.SOON, advice="Call within a day.")
+    sign.sources.add(titles[4])
+    other.sources.add(titles[5])
+    reference_version_bump()
+
+    page = client.get(reverse("drugs:drug-detail", args=[drug.slug])).content.decode()
+
+    def part(start: str, end: str) -> str:
+        after = page[page.index(start) :]
+        return after[: after.index(end)]
+
+    shown = {whose: f"Only the {whose}&#x27;s source" for whose in range(6)}
+    assert f"<li>{shown[0]}</li>" in part('id="sources"', "</section>")
+    assert f"<li>Source: {shown[1]}</li>" in part('id="summary"', "</section>")
+    assert f"<li>Source: {shown[2]}</li>" in part("Big tube", "</div>")
+    assert f"<li>Source: {shown[3]}</li>" in part("At most 40 g", "</div>")
+    assert f"<li>Source: {shown[4]}</li>" in part("Call within a day.", "</ul>")
+    assert [page.count(shown[whose]) for whose in range(6)] == [1, 1, 1, 1, 1, 0]
