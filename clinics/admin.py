@@ -1,8 +1,11 @@
 """The care team in admin, scoped per clinic: staff see only the clinics they work at, and their people,
 patient links, invitations and join requests. Writes go through the services."""
 
+import functools
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -21,6 +24,7 @@ from clinics.models import (
     StaffInvitation,
     display_name,
 )
+from prepared import prepared
 
 
 def _report(request, done: int, verb: str, errors: list[str]) -> None:
@@ -122,6 +126,78 @@ def _count_per_clinic(rows) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+@functools.cache
+def _clinic_counts() -> dict[str, Coalesce]:
+    """The clinic list's two counts, built once per process: an expression is copied, never changed, by each query
+    that annotates it (it holds no value of a request: the clinic is the outer row, the care links' filter fixed)."""
+    return {
+        "staff_count": _count_per_clinic(Membership.objects.all()),
+        "patient_count": _count_per_clinic(CareLink.objects.active()),
+    }
+
+
+# The clinic list at its usual address (nothing chosen: no search, sorting, page or popup), a member's or a
+# superuser's: its rows with their counts in one prepared read of a page and one row more, instead of the list's count
+# and page built by the ORM on every request. A longer list, or any other address, is Django's own.
+USUAL_PAGE = admin.ModelAdmin.list_per_page  # the clinic list's
+_COLUMNS = [field.attname for field in Clinic._meta.concrete_fields]
+
+
+def _usual_rows(clinics):
+    return (
+        clinics.annotate(**_clinic_counts())
+        .order_by("name")
+        .values_list(*_COLUMNS, *_clinic_counts())[: USUAL_PAGE + 1]
+    )
+
+
+@prepared
+def _usual_clinics_of_member(*, user_id: int):
+    return _usual_rows(Clinic.objects.of_member_id(user_id))
+
+
+@prepared
+def _usual_clinics_of_superuser():
+    return _usual_rows(Clinic.objects.all())
+
+
+class ClinicChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        if not self._usual() and "staff_count" not in self.root_queryset.query.annotations:
+            self.root_queryset = self.root_queryset.annotate(**_clinic_counts())  # before it is sorted or searched
+        return super().get_queryset(request, exclude_parameters)
+
+    def _usual(self) -> bool:
+        return not self.params and not self.is_popup and self.list_per_page == USUAL_PAGE and self.page_num == 1
+
+    def get_results(self, request):
+        """Django's `ChangeList.get_results`; at the usual address, of the rows read prepared when they fit a page."""
+        if self._usual() and not self.model_admin.show_full_result_count:
+            user = request.user
+            read = _usual_clinics_of_superuser() if user.is_superuser else _usual_clinics_of_member(user_id=user.pk)
+            if len(read) <= USUAL_PAGE:
+                self._usual_results(request, read)
+                return
+            self.queryset = self.queryset.annotate(**_clinic_counts())  # a longer list: Django's count and page
+        super().get_results(request)
+
+    def _usual_results(self, request, read: list[tuple]) -> None:
+        clinics = []
+        for row in read:
+            clinic = Clinic.from_db(self.queryset.db, _COLUMNS, row[: len(_COLUMNS)])
+            clinic.staff_count, clinic.patient_count = row[len(_COLUMNS) :]
+            clinics.append(clinic)
+        self.paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        self.paginator.count = len(clinics)  # a cached property: given here, not counted again
+        self.result_count = len(clinics)
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.full_result_count = None
+        self.result_list = clinics
+        self.can_show_all = len(clinics) <= self.list_max_show_all
+        self.multi_page = False
+
+
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "alert_email", "phone", "staff", "patients"]
@@ -133,16 +209,12 @@ class ClinicAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        # Counted per clinic by a subquery each: a join would count only the signed-in member's own membership (the
-        # one the scope filters by) and multiply a clinic's rows by its staff and patients before counting.
-        return (
-            selectors.clinics_of(request.user)
-            .annotate(
-                staff_count=_count_per_clinic(Membership.objects.all()),
-                patient_count=_count_per_clinic(CareLink.objects.active()),
-            )
-            .order_by("name")
-        )
+        return selectors.clinics_of(request.user).order_by("name")
+
+    def get_changelist(self, request, **kwargs):
+        # Counted per clinic by a subquery each (ClinicChangeList): a join would count only the signed-in member's own
+        # membership (the one the scope filters by) and multiply a clinic's rows by its staff and patients.
+        return ClinicChangeList
 
     def has_add_permission(self, request):
         return request.user.is_superuser

@@ -31,8 +31,14 @@ def normalise_code(value: str) -> str:
 
 class ClinicQuerySet(models.QuerySet):
     def of_member(self, user) -> "ClinicQuerySet":
-        """Clinics the user works at (all of them for a superuser)."""
-        return self if user.is_superuser else self.filter(memberships__user=user).distinct()
+        """Clinics the user works at (all of them for a superuser). Each comes once without DISTINCT, as a user has
+        at most one membership a clinic (`membership_once_per_clinic`): counting them (an admin list's count) counts
+        rows and leaves out the columns a caller annotates."""
+        return self if user.is_superuser else self.of_member_id(user.pk)
+
+    def of_member_id(self, user_id: int) -> "ClinicQuerySet":
+        """Clinics the user with this id works at (`of_member` for anyone but a superuser)."""
+        return self.filter(memberships__user_id=user_id)
 
 
 class Clinic(models.Model):

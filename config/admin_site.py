@@ -7,13 +7,20 @@
   `format_html`'s checks.
 - The app list (every page's sidebar and the index) is Django's, kept per distinct set of permissions
   (diary.admin_nav).
+- A staff member's permissions are read in one prepared statement when they open an admin page
+  (accounts.permissions), where Django's ModelBackend would build two queries on the page's first permission check.
+- A page's form media (`{{ media }}`, `{{ media.js }}`, `{{ media.css }}` in Django's list and form templates) is
+  rendered once per process for the same lists of files (`KeptMedia`): Django merges the lists (a topological sort)
+  and looks up each file's static address on every page.
 - A list's action menu is Django's `ActionForm` with its `<select>` written in Python (diary.widgets.Select, the
   same HTML) instead of a template per `<option>`.
 """
 
+import functools
 import html
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -21,6 +28,7 @@ from django.http import HttpResponseRedirect
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.permissions import read_permissions
 from diary import admin_nav
 from diary.forms import BIGGEST_ID
 from diary.widgets import HiddenInput, Select
@@ -73,7 +81,15 @@ class ProjectAdminSite(admin.AdminSite):
         model_admin = getattr(view, "__self__", None)
         if isinstance(model_admin, admin.ModelAdmin) and view.__name__ == "changelist_view":
             view = _guarded_changelist(view, model_admin)
-        return super().admin_view(view, cacheable)
+        return super().admin_view(_media_kept(view), cacheable)
+
+    def has_permission(self, request):
+        """Django's answer; for an admin page's user, their permissions read before the page asks
+        (accounts.permissions)."""
+        allowed = super().has_permission(request)
+        if allowed:
+            read_permissions(request.user)
+        return allowed
 
     def get_app_list(self, request, app_label=None):
         """Django's app list, built once per distinct set of permissions (diary.admin_nav.app_list)."""
@@ -94,3 +110,66 @@ def _guarded_changelist(view, model_admin):
         return view(request, *args, **kwargs)
 
     return changelist_view
+
+
+# Rendered media per process: (static files' address and storage, the js lists, the css lists, the kind) -> HTML.
+_rendered_media: dict[tuple, str] = {}
+MEDIA_MOST_KEPT = 256
+
+
+class KeptMedia(forms.Media):
+    """Django's `Media` with the same lists, its HTML (and each kind's, `media.js`, `media.css`) rendered once per
+    process for the same lists of plain file names and the same static files' storage. Lists holding anything else
+    (a `Script` with attributes, a lazy string) render each time, as Django's."""
+
+    kind = None  # "js" or "css" for `media.js` / `media.css`: only that kind is rendered
+
+    @classmethod
+    def of(cls, media: forms.Media, kind: str | None = None) -> "KeptMedia":
+        kept = cls()
+        kept._css_lists, kept._js_lists, kept.kind = media._css_lists, media._js_lists, kind
+        return kept
+
+    def __getitem__(self, name):
+        if name not in forms.widgets.MEDIA_TYPES:
+            return super().__getitem__(name)  # Django's KeyError
+        return KeptMedia.of(self, kind=name)
+
+    def render(self):
+        key = self._key()
+        if key is None:
+            return self._djangos()
+        rendered = _rendered_media.get(key)
+        if rendered is None:
+            rendered = self._djangos()
+            if len(_rendered_media) >= MEDIA_MOST_KEPT:
+                _rendered_media.clear()
+            _rendered_media[key] = rendered
+        return rendered
+
+    def _djangos(self):
+        media = forms.Media()
+        media._css_lists, media._js_lists = self._css_lists, self._js_lists
+        return (media[self.kind] if self.kind else media).render()
+
+    def _key(self) -> tuple | None:
+        js = tuple(tuple(files) for files in self._js_lists)
+        css = tuple(tuple((medium, tuple(files)) for medium, files in lists.items()) for lists in self._css_lists)
+        names = [name for files in js for name in files] + [n for lists in css for _, files in lists for n in files]
+        if not all(type(name) is str for name in names):  # a Script equals its path: never cached
+            return None
+        return (settings.STATIC_URL, repr(settings.STORAGES.get("staticfiles")), js, css, self.kind)
+
+
+def _media_kept(view):
+    """The view, its template response's `media` kept (KeptMedia) before the page is rendered."""
+
+    @functools.wraps(view)
+    def with_media_kept(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        context = getattr(response, "context_data", None)
+        if isinstance(context, dict) and type(context.get("media")) is forms.Media:
+            context["media"] = KeptMedia.of(context["media"])
+        return response
+
+    return with_media_kept

@@ -28,3 +28,9 @@ def fast_result_list_tag(parser, token):
 def nav_app_list(context) -> str:
     """The sidebar's `admin/app_list.html`, rendered once per distinct content (diary.admin_nav)."""
     return admin_nav.nav_app_list_html(request=context["request"], app_list=context["available_apps"])
+
+
+@register.simple_tag(takes_context=True)
+def user_links(context) -> str:
+    """Django's header links (its `userlinks` block), rendered once per distinct content (diary.admin_nav)."""
+    return admin_nav.user_links_html(request=context["request"], context=context)

@@ -3,6 +3,7 @@ verified by its own confirmed device only, exactly as with django-otp's own read
 
 import pytest
 from django.urls import reverse
+from django.utils.functional import LazyObject
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -90,3 +91,17 @@ def test_the_device_read_is_django_otp_s_in_one_query(db, dermatologist, django_
 def test_the_site_verifies_sessions_with_this_middleware_in_django_otp_s_place(settings):
     assert "accounts.otp_middleware.PreparedOTPMiddleware" in settings.MIDDLEWARE
     assert "django_otp.middleware.OTPMiddleware" not in settings.MIDDLEWARE
+
+
+def test_once_verified_the_request_s_user_is_the_user_itself_not_two_lazy_objects(client, dermatologist, patient):
+    client.force_login(dermatologist)
+    page = client.get(QUEUE)
+    user = page.wsgi_request.user
+    assert type(user) is type(dermatologist) and user.pk == dermatologist.pk
+    assert user.is_verified() and user.otp_device == TOTPDevice.objects.get(user=dermatologist)
+    client.logout()
+    anonymous = client.get(reverse("login")).wsgi_request.user
+    assert not isinstance(anonymous, LazyObject) and anonymous.is_anonymous and not anonymous.is_verified()
+    client.force_login(patient.user)
+    mine = client.get(reverse("diary:treatment-list")).wsgi_request.user
+    assert type(mine) is type(patient.user) and mine.pk == patient.user.pk and not mine.is_verified()

@@ -1,12 +1,17 @@
 """Running a clinic in admin: superusers create clinics; managers manage people, patient links and the code."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clinics.admin import USUAL_PAGE, ClinicChangeList
 from clinics.models import CareLink, Clinic, Membership
 from diary.permissions import CLINIC_MANAGERS, clinic_manager_codenames
-from tests.factories import PatientFactory, StaffFactory, assign
+from tests.factories import ClinicFactory, PatientFactory, StaffFactory, assign, join_clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +187,67 @@ def test_the_clinic_list_counts_the_whole_staff_and_the_patients_sharing_now(cli
     assert '<td class="field-staff">2</td><td class="field-patients">3</td>' in listing.text
     by_staff = client.get(reverse("admin:clinics_clinic_changelist"), {"o": "-5"})
     assert by_staff.status_code == 200
+
+
+def test_the_clinic_lists_counts_follow_each_change_on_the_next_page(client, derm, clinic, other_clinic):
+    # The counts' expressions are built once per process; the figures are read on every page.
+    def row():
+        listing = client.get(reverse("admin:clinics_clinic_changelist"))
+        return [(r.name, r.staff_count, r.patient_count) for r in listing.context["cl"].result_list]
+
+    client.force_login(derm)
+    assert row() == [("Northside Skin Clinic", 1, 0)]
+    link = assign(PatientFactory(user__username="sharing"), derm)
+    assert row() == [("Northside Skin Clinic", 1, 1)]
+    join_clinic(StaffFactory(username="newcomer"), clinic)
+    assert row() == [("Northside Skin Clinic", 2, 1)]
+    link.withdrawn_at = link.consented_at
+    link.save()
+    assert row() == [("Northside Skin Clinic", 2, 0)]
+    join_clinic(derm, other_clinic)  # a member of two clinics sees each once
+    assert row() == [("Northside Skin Clinic", 2, 0), ("Southside Dermatology", 1, 0)]
+    assert client.get(reverse("admin:clinics_clinic_changelist")).context["cl"].result_count == 2
+
+
+def _page(client, params=None) -> tuple[str, int]:
+    client.get(reverse("admin:clinics_clinic_changelist"), params or {})  # what a first page builds, built
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("admin:clinics_clinic_changelist"), params or {})
+    assert page.status_code == 200
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.content.decode()), len(queries)
+
+
+def _both_ways(client, monkeypatch, params=None) -> tuple[tuple[str, int], tuple[str, int]]:
+    """The page at the usual address's prepared read, then by Django's own count and page."""
+    prepared = _page(client, params)
+    with monkeypatch.context() as patched:
+        patched.setattr(ClinicChangeList, "_usual", lambda self: False)
+        djangos = _page(client, params)
+    return prepared, djangos
+
+
+def test_the_clinic_list_at_its_usual_address_is_djangos_page_with_one_query_fewer(client, monkeypatch, derm, clinic):
+    for name in ("Westside", "Eastside", "Zed Clinic"):
+        join_clinic(derm, ClinicFactory(name=name))
+    assign(PatientFactory(user__username="sharing"), derm)
+    join_clinic(StaffFactory(username="colleague"), clinic)
+    client.force_login(derm)
+    (prepared, prepared_queries), (djangos, djangos_queries) = _both_ways(client, monkeypatch)
+    assert prepared == djangos
+    assert prepared_queries == djangos_queries - 1
+    assert prepared.index("Eastside") < prepared.index("Northside") < prepared.index("Westside")
+    assert '<td class="field-staff">2</td>' in prepared and '<td class="field-patients">1</td>' in prepared
+    searched, by_staff = _both_ways(client, monkeypatch, {"q": "side"}), _both_ways(client, monkeypatch, {"o": "-5"})
+    assert searched[0] == searched[1] and by_staff[0] == by_staff[1]  # any other address is Django's
+
+
+def test_a_superusers_clinic_list_longer_than_a_page_is_djangos(client, monkeypatch, db):
+    client.force_login(StaffFactory(username="root", is_superuser=True))
+    ClinicFactory(name="Clinic 00")
+    assert _both_ways(client, monkeypatch)[0][0] == _both_ways(client, monkeypatch)[1][0]
+    for n in range(1, USUAL_PAGE + 1):
+        ClinicFactory(name=f"Clinic {n:03}")
+    (prepared, _), (djangos, _) = _both_ways(client, monkeypatch)
+    assert prepared == djangos
+    assert f"Clinic {USUAL_PAGE - 1:03}" in prepared and f"Clinic {USUAL_PAGE:03}" not in prepared
+    assert _both_ways(client, monkeypatch, {"p": "2"})[0][0] == _both_ways(client, monkeypatch, {"p": "2"})[1][0]

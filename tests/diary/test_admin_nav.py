@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.template import engines
 from django.template.loader import render_to_string
 from django.test import override_settings
 from django.urls import reverse, set_script_prefix
@@ -18,9 +19,9 @@ SIDEBAR = re.compile(r'<nav class="sticky" id="nav-sidebar".*?</nav>', re.S)
 
 @pytest.fixture(autouse=True)
 def _empty_sidebar_cache():
-    admin_nav._kept.clear()
+    admin_nav.forget()
     yield
-    admin_nav._kept.clear()
+    admin_nav.forget()
 
 
 @pytest.fixture
@@ -96,3 +97,73 @@ def test_the_sidebar_follows_the_address_s_script_prefix_and_the_language(client
         assert djangos_sidebar(french) in sidebar_of(french)
     assert len(admin_nav._kept) == kept + 1
     assert sidebar_of(client.get(reverse("admin:diary_flag_changelist"))) == english
+
+
+# The header's links: Django's `userlinks` block, rendered once per distinct content with each request's CSRF token.
+USER_TOOLS = re.compile(r'<div id="user-tools">.*?</form>.*?</button>', re.S)
+
+
+def djangos_user_tools(page) -> str:
+    """The header's user tools as Django's own `admin/base.html` renders them for this page's context."""
+    html = (
+        engines["django"]
+        .from_string('{% extends "admin/base.html" %}')
+        .render(
+            {
+                "user": page.context["user"],
+                "site_url": page.context["site_url"],
+                "has_permission": page.context["has_permission"],
+                "csrf_token": page.context["csrf_token"],
+            },
+            page.wsgi_request,
+        )
+    )
+    return USER_TOOLS.search(html).group(0)
+
+
+def test_the_header_links_are_djangos_for_each_kind_of_user_with_each_requests_token(client, db, derm):
+    no_password = StaffFactory(username="passkey-only")
+    no_password.set_unusable_password()
+    no_password.save()
+    no_password.groups.add(ensure_dermatologists_group())
+    seen = {}
+    for _ in range(2):  # rendered, then from the cache
+        for user in (derm, no_password, StaffFactory(username="root", is_superuser=True)):
+            client.force_login(user)
+            for name in ("admin:index", *PAGES):
+                page = client.get(reverse(name))
+                assert page.status_code == 200
+                tools = USER_TOOLS.search(page.text).group(0)
+                assert tools == djangos_user_tools(page), (user.username, name)
+                seen.setdefault(user.username, set()).add(str(page.context["csrf_token"]))
+    assert 'name="csrfmiddlewaretoken"' in tools
+    assert len(admin_nav._links_kept) == 2  # with and without a usable password
+    assert all(len(tokens) > 1 for tokens in seen.values())  # a new token each sign-in, each on its page
+
+
+def test_a_page_without_a_password_link_and_one_with_it_do_not_share_the_header(client, db, derm):
+    client.force_login(derm)
+    assert "Change password" in client.get(reverse("admin:index")).text
+    derm.set_unusable_password()
+    derm.save()
+    client.force_login(derm)
+    page = client.get(reverse("admin:index"))
+    assert "Change password" not in USER_TOOLS.search(page.text).group(0)
+
+
+def test_the_header_links_follow_the_script_prefix_and_the_language(client, db, derm):
+    client.force_login(derm)
+    client.get(reverse("admin:index"))  # the links under "/" kept
+    set_script_prefix("/clinic/")
+    try:
+        prefixed = client.get("/admin/")
+        assert 'action="/clinic/admin/logout/"' in prefixed.text
+        assert USER_TOOLS.search(prefixed.text).group(0) == djangos_user_tools(prefixed)
+    finally:
+        set_script_prefix("/")
+    with override_settings(LANGUAGE_CODE="fr"):  # another language's links are kept apart (the site runs in one)
+        french = client.get(reverse("admin:index"))
+        assert USER_TOOLS.search(french.text).group(0) == djangos_user_tools(french)
+    english = client.get(reverse("admin:index"))
+    assert 'action="/admin/logout/"' in english.text
+    assert USER_TOOLS.search(english.text).group(0) == djangos_user_tools(english)
