@@ -23,6 +23,7 @@ from diary.selectors import DayLog
 from diary.templatetags.diary_tags import fill, severity_badge
 from diary.templatetags.idempotency import idempotency_field
 from diary.widgets import escape as esc
+from prepared import related
 
 
 def entry_details(*, entry: DayLog, routes: dict[str, str]) -> SafeString:
@@ -92,7 +93,7 @@ def course_cards(
         treatment = course.treatment
         drug, pk = esc(str(treatment.drug)), treatment.pk
         badge = "text-bg-success" if course.complete else "text-bg-light border"
-        areas = ", ".join(esc(area.name.lower()) for area in treatment.body_areas.all())
+        areas = ", ".join(esc(area.name.lower()) for area in related(treatment, "body_areas"))
         time_field = "" if is_today else _time_field(course_form["time"], pk)
         parts.append(
             '\n    \n    <div class="card mb-2">\n      <div class="card-body">'
@@ -149,7 +150,7 @@ def treatment_card(
     """A course on the course list: schedule, areas, dates, instructions, and its links (edit, reminders, guide,
     and "Stop today" when it can stop today)."""
     pk, drug = treatment.pk, esc(str(treatment.drug))
-    areas = ", ".join(esc(area.name.lower()) for area in treatment.body_areas.all())
+    areas = ", ".join(esc(area.name.lower()) for area in related(treatment, "body_areas"))
     started, ended = treatment.started_on, treatment.ended_on
     dates = f"{'Starts' if started > today else 'Since'} {_long_date(started)}"
     if ended:

@@ -15,6 +15,7 @@ from diary.selectors import courses_of
 from diary.timezones import TIME_ZONE_INVALID, time_zone_aliases, time_zone_choices
 from drugs.models import BodyArea, Drug, Severity, Symptom
 from drugs.selectors import symptom_groups, usual_schedules
+from prepared import related
 
 # --- A service's refusals ------------------------------------------------------------------
 
@@ -357,7 +358,7 @@ class ReactionForm(forms.Form):
         courses = courses or []
         # Defaults that save taps: where the courses are applied (when that is one area), and the course
         # when there is only one.
-        areas = {area.pk for course in courses for area in course.body_areas.all()}
+        areas = {area.pk for course in courses for area in related(course, "body_areas")}
         initial = {"body_area": next(iter(areas)) if len(areas) == 1 else None}
         initial["treatment"] = courses[0].pk if len(courses) == 1 else None
         kwargs.setdefault("initial", initial)

@@ -4,8 +4,8 @@ On the pages a patient reloads all day, building and compiling a query costs far
 few indexed rows spends about 0.5-1 ms in `QuerySet.filter()` and `SQLCompiler.as_sql()` and a few hundredths in
 the database (docs/benchmark.md, "Fifth pass"). A `@prepared` function returns the queryset of one read; the first
 call on a database connection compiles it with two sets of stand-in arguments, which shows where each argument lands
-among the SQL's parameters; every later call binds the real arguments there and runs the same SQL through the same
-cursor, converters and model constructor the ORM uses::
+among the SQL's parameters; every later call binds the real arguments there and runs the same SQL with the same
+converters and model constructor the ORM uses (through Django's cursor, or on SQLite the DB-API connection: below)::
 
     @prepared
     def entry_row(*, patient_id: int, day: datetime.date):
@@ -25,16 +25,29 @@ The rules a read must keep, because its SQL is made once and reused:
 
 `settings.PREPARED_READS_CHECK` (on in the tests) also builds the ORM's own SQL for every call and raises if it is
 not exactly the SQL and parameters the prepared read ran: the whole test suite proves each read equal to the ORM.
+
+On SQLite, when nothing watches the connection's queries (no `connection.execute_wrapper`, no query log: `DEBUG`
+off and no `CaptureQueriesContext` or `django_assert_num_queries`, which count them) and nothing is left for Django's
+cursor to check or raise (no health check due, no transaction to roll back, the connection's own thread, no event
+loop), a read runs its SQL, turned into SQLite's `?` style once when compiled, on the DB-API
+connection itself, a DB-API error raised as `django.db`'s; otherwise, and on every other database, through Django's
+cursor as the ORM does. Either way each value goes through the converters the ORM's
+compiler chose for its column, looked up once when compiled.
 """
 
+import _thread
+import asyncio
 import datetime
 import functools
 import inspect
 import weakref
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models.query import ValuesListIterable, get_related_populators
+from django.dispatch import receiver
+from django.utils.dateparse import parse_datetime
 
 KINDS = (int, str, datetime.date, datetime.datetime)
 
@@ -63,6 +76,90 @@ def _adapt(connection, kind, value):
     if kind is datetime.date:
         return connection.ops.adapt_datefield_value(value)
     return value
+
+
+def _connection_sql(connection, sql: str) -> str | None:
+    """The SQL as the DB-API connection takes it, for the reads run on it (SQLite only), else None."""
+    if connection.vendor != "sqlite":
+        return None
+    from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+
+    return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")  # what SQLiteCursorWrapper.convert_query does
+
+
+def _fetch_directly(connection, sql: str, params: list) -> list | None:
+    """The rows of a read run on the DB-API connection, or None when Django's cursor must run it: a query watched (an
+    execute wrapper, the query log of DEBUG or CaptureQueriesContext), a health check due, a transaction to roll back,
+    another thread or an event loop (where Django's cursor raises)."""
+    if (
+        connection.execute_wrappers
+        or connection.queries_logged
+        or connection.needs_rollback
+        or (connection.health_check_enabled and not connection.health_check_done)
+        or connection._thread_ident != _thread.get_ident()
+        or asyncio._get_running_loop() is not None
+    ):
+        return None
+    connection.ensure_connection()  # as Django's cursor: opens it if closed (an outage raises here)
+    try:
+        return connection.connection.execute(sql, params).fetchall()
+    except Exception:
+        with connection.wrap_database_errors:  # a DB-API error raised as django.db's, as Django's cursor does
+            raise
+
+
+def _sqlite_datetime(value, expression, connection):
+    """SQLite's DatabaseOperations.convert_datetimefield_value, with the connection's time zone (None when USE_TZ
+    is off; Django resets it when the setting changes) in place of a settings lookup for every value."""
+    if value is not None:
+        if not isinstance(value, datetime.datetime):
+            value = parse_datetime(value)
+        zone = connection.timezone
+        if zone is not None and value.utcoffset() is None:
+            value = value.replace(tzinfo=zone)  # timezone.make_aware
+    return value
+
+
+def _chained(connection, functions: list):
+    """One converter doing what the column's converters do in turn."""
+    if connection.vendor == "sqlite":
+        from django.db.backends.sqlite3.operations import DatabaseOperations
+
+        same = DatabaseOperations.convert_datetimefield_value
+        functions = [_sqlite_datetime if getattr(f, "__func__", None) is same else f for f in functions]
+    if len(functions) == 1:
+        return functions[0]
+
+    def chain(value, expression, connection):
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    return chain
+
+
+def _converted(rows: list, converters: list, connection) -> list:
+    """Each row as a list with its converted values, as SQLCompiler.apply_converters makes it."""
+    converted = []
+    for row in rows:
+        row = list(row)
+        for position, converter, expression in converters:
+            row[position] = converter(row[position], expression, connection)
+        converted.append(row)
+    return converted
+
+
+@functools.cache
+def _checking() -> bool:
+    """`settings.PREPARED_READS_CHECK`, read once (a missing setting costs an exception on every read of it) and
+    again after the setting changes (the tests change it)."""
+    return getattr(settings, "PREPARED_READS_CHECK", False)
+
+
+@receiver(setting_changed)
+def _setting_changed(*, setting: str, **kwargs) -> None:
+    if setting == "PREPARED_READS_CHECK":
+        _checking.cache_clear()
 
 
 class PreparedReadError(Exception):
@@ -107,9 +204,13 @@ class _Plan:
         if queryset._prefetch_related_lookups:
             raise PreparedReadError(f"{read.name}: prefetch_related is not supported; prepare that read on its own")
         self.db = queryset.db
-        self.compiler = compiler
         self.col_count = compiler.col_count if compiler.has_extra_select else None
-        self.converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
+        converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
+        self.converters = [
+            (position, _chained(connection, functions), expression)
+            for position, (functions, expression) in converters.items()
+        ]
+        self.connection_sql = _connection_sql(connection, sql)
         self.values = issubclass(queryset._iterable_class, ValuesListIterable)
         if not self.values:
             if queryset._iterable_class.__name__ != "ModelIterable" or compiler.annotation_col_map:
@@ -128,13 +229,15 @@ class _Plan:
         return params
 
     def rows(self, connection, params: list) -> list:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+        rows = None if self.connection_sql is None else _fetch_directly(connection, self.connection_sql, params)
+        if rows is None:
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql, params)
+                rows = cursor.fetchall()
         if self.col_count is not None:
             rows = [row[: self.col_count] for row in rows]
         if self.converters:
-            rows = list(self.compiler.apply_converters(rows, self.converters))
+            rows = _converted(rows, self.converters, connection)
         if self.values:
             return [tuple(row) for row in rows]
         objects = []
@@ -173,7 +276,7 @@ class PreparedRead:
         if plan is None:
             plan = self._plans[connection] = _Plan(self, connection)
         params = plan.bind(connection, arguments, self.kinds)
-        if getattr(settings, "PREPARED_READS_CHECK", False):
+        if _checking():
             self._check(plan, params, arguments)
         return plan.rows(connection, params)
 
@@ -208,3 +311,12 @@ def prefetched(instance, name: str, objects: list) -> None:
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[name] = queryset
+
+
+def related(instance, name: str) -> list:
+    """`list(instance.<name>.all())`, without making the relation's manager (about as dear as a small read's own
+    Python) when `prefetched` or `prefetch_related` has given the instance its objects."""
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is not None and name in cache:
+        return list(cache[name])
+    return list(getattr(instance, name).all())

@@ -3,15 +3,18 @@ same rows, types and model instances as the ORM gives, one query a call, and a r
 safely is refused when it is first compiled."""
 
 import datetime
+import sqlite3
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import OperationalError, connection, connections, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
-from diary.models import Entry, Patient, Treatment
-from prepared import PreparedReadError, prepared
-from tests.factories import EntryFactory, PatientFactory, TreatmentFactory
+from diary.models import Application, Entry, Flag, Patient, Treatment
+from prepared import PreparedReadError, prefetched, prepared, related
+from tests.factories import ApplicationFactory, BodyAreaFactory, EntryFactory, PatientFactory, TreatmentFactory
 
 DAY = datetime.date(2026, 3, 10)
 
@@ -171,3 +174,135 @@ def test_the_check_catches_a_read_whose_sql_depends_on_an_argument_value(setting
     PatientFactory()
     with pytest.raises(PreparedReadError, match="other SQL than the ORM's"):
         branchy(patient_id=1)
+
+
+# On SQLite, a read nobody watches runs on the DB-API connection (prepared/__init__.py's docstring): the same values
+# as the ORM's, every check Django's cursor makes, and Django's cursor whenever the queries are being counted.
+
+
+@prepared
+def flags_of(*, patient_id: int):
+    return Flag.objects.filter(patient_id=patient_id).select_related("patient__user", "drug").order_by("pk")
+
+
+@prepared
+def application_values(*, patient_id: int):
+    return Application.objects.filter(entry__patient_id=patient_id).values_list(
+        "pk", "applied_at", "amount", "entry__date", "treatment__ended_on", "entry__patient__user__is_staff"
+    )
+
+
+def _field_values(instance) -> list:
+    return [(field.attname, getattr(instance, field.attname)) for field in instance._meta.concrete_fields]
+
+
+def _typed(values):
+    return [(name, type(value), value) for name, value in values]
+
+
+@pytest.fixture
+def diary_with_every_kind_of_column(patient):
+    """Dates, aware datetimes, decimals, booleans, JSON and NULLs among the columns the reads below return."""
+    course = TreatmentFactory(patient=patient, ended_on=DAY, usual_amount=Decimal("2.5"))
+    ApplicationFactory(entry=EntryFactory(patient=patient, date=DAY), treatment=course, amount=Decimal("0.5"))
+    ApplicationFactory(entry=EntryFactory(patient=patient, date=DAY - datetime.timedelta(days=1)))
+    patient.user.last_login = datetime.datetime(2026, 3, 9, 8, 30, 15, 123456, tzinfo=datetime.UTC)
+    patient.user.save()
+    for urgency, evidence in ((3, {"days": ["2026-03-10"], "grams": 1.5}), (1, {})):
+        Flag.objects.create(
+            patient=patient, urgency=urgency, first_seen=DAY, last_seen=DAY, evidence=evidence, drug=course.drug
+        )
+    return patient
+
+
+def test_an_unwatched_read_gives_the_orms_values_and_types(diary_with_every_kind_of_column):
+    patient = diary_with_every_kind_of_column
+    flags = flags_of(patient_id=patient.pk)
+    orm_flags = list(Flag.objects.filter(patient=patient).select_related("patient__user", "drug").order_by("pk"))
+    assert len(flags) == 2
+    for flag, orm_flag in zip(flags, orm_flags, strict=True):
+        assert _typed(_field_values(flag)) == _typed(_field_values(orm_flag))
+        assert _typed(_field_values(flag.patient.user)) == _typed(_field_values(orm_flag.patient.user))
+        assert _typed(_field_values(flag.drug)) == _typed(_field_values(orm_flag.drug))
+    assert flags[0].evidence == {"days": ["2026-03-10"], "grams": 1.5} and flags[0].reviewed_at is None
+    assert flags[0].patient.user.last_login == patient.user.last_login
+    values = application_values(patient_id=patient.pk)
+    orm_values = list(
+        Application.objects.filter(entry__patient_id=patient.pk).values_list(
+            "pk", "applied_at", "amount", "entry__date", "treatment__ended_on", "entry__patient__user__is_staff"
+        )
+    )
+    assert [[(type(v), v) for v in row] for row in values] == [[(type(v), v) for v in row] for row in orm_values]
+    assert {row[2] for row in values} == {Decimal("0.5"), Decimal("1.0")} and {row[4] for row in values} == {DAY, None}
+
+
+def test_with_time_zones_off_datetimes_come_back_naive_as_the_orms(diary_with_every_kind_of_column, settings):
+    settings.USE_TZ = False
+    patient = diary_with_every_kind_of_column
+    rows = application_values(patient_id=patient.pk)
+    orm_rows = list(Application.objects.filter(entry__patient_id=patient.pk).values_list("pk", "applied_at"))
+    assert [row[:2] for row in rows] == orm_rows
+    assert all(row[1].tzinfo is None for row in rows)
+
+
+def test_a_read_runs_on_the_db_api_connection_only_while_no_query_is_counted_or_wrapped(patient):
+    def no_django_cursor():
+        raise AssertionError("Django's cursor was used")
+
+    database = connections["default"]
+    database.cursor = no_django_cursor
+    try:
+        assert patient_named(username="alice") == [(patient.pk, "Europe/London")]
+    finally:
+        del database.cursor
+    with CaptureQueriesContext(connection) as queries:  # as django_assert_num_queries counts them
+        assert patient_named(username="alice") == [(patient.pk, "Europe/London")]
+    assert len(queries) == 1 and "auth_user" in queries[0]["sql"]
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        assert patient_named(username="alice") == [(patient.pk, "Europe/London")]
+    assert len(seen) == 1 and "auth_user" in seen[0]
+
+
+def test_an_unwatched_read_keeps_the_cursors_checks(patient):
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            patient_named(username="alice")  # as the ORM refuses a read in a transaction marked for rollback
+
+    class Failing:
+        def execute(self, sql, params):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    database = connections["default"]
+    sqlite, database.connection = database.connection, Failing()
+    try:
+        with pytest.raises(OperationalError, match="disk I/O error"):  # django.db's error, as from Django's cursor
+            patient_named(username="alice")
+        assert database.errors_occurred
+    finally:
+        database.connection, database.errors_occurred = sqlite, False
+
+
+def test_related_gives_the_prefetched_objects_without_a_query_and_reads_the_rest(patient):
+    areas = [BodyAreaFactory(code="scalp", name="Scalp"), BodyAreaFactory(code="elbows", name="Elbows")]
+    given, plain = TreatmentFactory(patient=patient, body_areas=areas), TreatmentFactory(patient=patient)
+    given = Treatment.objects.get(pk=given.pk)
+    prefetched(given, "body_areas", [areas[1]])
+    with CaptureQueriesContext(connection) as queries:
+        assert related(given, "body_areas") == list(given.body_areas.all()) == [areas[1]]
+    assert len(queries) == 0
+    plain = Treatment.objects.get(pk=plain.pk)
+    assert related(plain, "body_areas") == list(plain.body_areas.all()) and len(related(plain, "body_areas")) == 1
+    fetched = Treatment.objects.prefetch_related("body_areas").get(pk=given.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            related(fetched, "body_areas") == list(fetched.body_areas.all())
+            and len(related(fetched, "body_areas")) == 2
+        )
+    assert len(queries) == 0

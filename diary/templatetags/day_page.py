@@ -1,5 +1,8 @@
 """The day page's repeated parts (diary/day_html.py): `{% load day_page %}`."""
 
+import contextlib
+import weakref
+
 from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import SafeString
@@ -9,6 +12,26 @@ from diary.idempotency import FIELD
 from diary.templatetags.idempotency import idempotency_field
 
 register = template.Library()
+
+
+# The last page render's CSRF token (the csrf context processor's lazy value, one a render) and its input.
+_LAST_CSRF: tuple = (lambda: None, "")
+
+
+@register.simple_tag(takes_context=True)
+def csrf_input(context) -> str:
+    """`{% csrf_token %}`, written once a render and repeated (a day page has four forms): the input is a function of
+    the render's token alone, known by its identity (a weak reference: a finished request is not kept), so another
+    render, even with the same token text, makes its own."""
+    global _LAST_CSRF
+    token = context.get("csrf_token")
+    last, html = _LAST_CSRF
+    if token is not None and last() is token:
+        return html
+    html = CsrfTokenNode().render(context)
+    with contextlib.suppress(TypeError):  # None, or a plain string a caller put in the context: made each time
+        _LAST_CSRF = (weakref.ref(token), html)
+    return html
 
 
 @register.simple_tag(takes_context=True)
@@ -25,7 +48,7 @@ def course_cards(context, apply_forms):
         day=context["day"],
         is_today=context["is_today"],
         routes=context["nav"]["routes"],
-        csrf_input=CsrfTokenNode().render(context),
+        csrf_input=csrf_input(context),
     )
 
 
@@ -49,7 +72,7 @@ def treatment_card(context, treatment):
         today=context["today"],
         stoppable=context["stoppable"],
         routes=context["nav"]["routes"],
-        csrf_input=CsrfTokenNode().render(context),
+        csrf_input=csrf_input(context),
     )
 
 

@@ -2,6 +2,7 @@
 in the page's time zone."""
 
 import datetime
+import gc
 import re
 
 import pytest
@@ -9,9 +10,10 @@ from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.template import engines
 from django.template.defaultfilters import date as date_filter
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from clinics.models import CareLink
 from diary import day_html
@@ -276,3 +278,46 @@ def test_the_days_heading_and_links_read_as_the_template_did(days_ago, late, poe
     assert heading == engine.from_string(HEADING_TEMPLATE).render(context)
     assert links == engine.from_string(LINKS_TEMPLATE).render(context)
     assert "&amp;" in links and "<2>" not in links
+
+
+TOKEN = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">')
+
+
+def test_every_form_of_a_day_page_carries_its_renders_token_and_each_render_its_own(patient, face):
+    """`{% csrf_input %}` writes `{% csrf_token %}`'s input once a render: every form on the page (the log-out form's
+    through Django's own tag) has the same token, a second page another, and each is accepted with its cookie."""
+    TreatmentFactory(patient=patient, body_areas=[face])
+    browsers = [Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)]
+    tokens = []
+    for browser in browsers:
+        browser.force_login(patient.user)
+        page = browser.get(reverse("home")).content.decode()
+        found = TOKEN.findall(page)
+        assert len(found) == 5 and len(set(found)) == 1  # log out, "Applied", reaction, itch and notes, photo
+        tokens.append(found[0])
+    again = TOKEN.findall(browsers[0].get(reverse("home")).content.decode())
+    assert len({tokens[0], tokens[1], again[0]}) == 3
+    for browser, token in ((browsers[0], again[0]), (browsers[1], tokens[1])):
+        saved = browser.post(reverse("diary:entry-save", args=[patient.today()]), {"csrfmiddlewaretoken": token})
+        assert saved.status_code == 302
+    refused = browsers[0].post(reverse("diary:entry-save", args=[patient.today()]), {"csrfmiddlewaretoken": "x" * 64})
+    assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("token", ["plain-token", ""])
+def test_csrf_input_writes_what_csrf_token_writes_for_a_plain_value(token):
+    django_engine = engines["django"]
+    ours = django_engine.from_string("{% load day_page %}{% csrf_input %}{% csrf_input %}")
+    djangos = django_engine.from_string("{% csrf_token %}{% csrf_token %}")
+
+    assert ours.render({"csrf_token": token}) == djangos.render({"csrf_token": token})
+
+
+def test_a_render_without_a_token_never_gets_an_earlier_renders_input():
+    ours = engines["django"].from_string("{% load day_page %}{% csrf_input %}")
+    token = SimpleLazyObject(lambda: "an-earlier-pages-token")
+    assert "an-earlier-pages-token" in ours.render({"csrf_token": token})
+    del token
+    gc.collect()  # the earlier render's token is gone: its weak reference now answers None
+
+    assert ours.render({}) == engines["django"].from_string("{% csrf_token %}").render({}) == ""
