@@ -103,8 +103,11 @@ class PatientScopedAdmin(NoJsonLookupsMixin, admin.ModelAdmin):
 
         @admin.display(description="patient", ordering=shown)
         def patient_name(self, obj):
+            name = admin_selectors.row_patient_name(obj)  # a list's row: its name columns
+            if name is None:
+                name = display_name(self.patient_of(obj).user)
             # format_html("{}", ...) and Django's escape() without their checks: the same safe string
-            return mark_safe(html.escape(display_name(self.patient_of(obj).user)))  # noqa: S308 - escaped
+            return mark_safe(html.escape(name))  # noqa: S308 - escaped
 
         cls.patient_name = patient_name
 
@@ -511,6 +514,9 @@ class FlagAdmin(PatientScopedAdmin):
 
     @admin.display(description="medicine", ordering="drug__generic_name", empty_value="any medicine")
     def medicine(self, flag):
+        read, name = admin_selectors.row_medicine(flag)  # a queue's row: its medicine's name as a column
+        if read:
+            return name
         return flag.drug.generic_name if flag.drug else None
 
     @admin.display(description="evidence")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db import router
+from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,6 +34,14 @@ def scope_to_viewer(*, queryset: QuerySet, user: AbstractUser, patient_path: str
 def scope_to_member(*, queryset: QuerySet, user_id: int, patient_path: str) -> QuerySet:
     """`scope_to_viewer` for a staff member who is not a superuser, by their id (a prepared read's argument)."""
     return _scoped(queryset, patient_path, care.patients_of_member(user_id=user_id))
+
+
+def seen_by_member(*, queryset: QuerySet, user_id: int, patient_path: str) -> QuerySet:
+    """`scope_to_member` asked row by row (clinics.selectors.member_sees: EXISTS of the row's patient's care link):
+    for a read of one patient, or where the rows are few and found first (a medicine's flags); a list of many
+    patients reads faster with `scope_to_member`'s IN."""
+    prefix = f"{patient_path}__" if patient_path else ""
+    return queryset.filter(care.member_sees(user_id=user_id, patient_user_id=OuterRef(f"{prefix}user_id")))
 
 
 def _scoped(queryset: QuerySet, patient_path: str, visible: QuerySet) -> QuerySet:
@@ -68,8 +77,8 @@ def _patient_with_user(*, pk: int):
 
 @prepared
 def _member_patient_with_user(*, pk: int, user_id: int):
-    patients = scope_to_member(queryset=Patient.objects.all(), user_id=user_id, patient_path="")
-    return patients.filter(pk=pk).select_related("user")
+    patients = seen_by_member(queryset=Patient.objects.filter(pk=pk), user_id=user_id, patient_path="")
+    return patients.select_related("user")
 
 
 def patients_to_choose(*, user: AbstractUser) -> list[tuple[int, str]] | None:
@@ -90,9 +99,13 @@ PATIENT_CHOICES = 30
 
 
 def _by_name(patients: QuerySet[Patient]) -> QuerySet:
-    return patients.order_by("user__first_name", "user__username").values_list(
+    """Up to PATIENT_CHOICES + 1 of `patients`, by name: any PATIENT_CHOICES + 1 of them picked first (the database
+    stops there), then sorted; beyond PATIENT_CHOICES no name is shown, so which ones were picked does not matter.
+    Sorting every patient of a clinic by name to keep 31 cost a millisecond for 1,000."""
+    few = Patient.objects.filter(pk__in=patients.order_by().values("pk")[: PATIENT_CHOICES + 1])
+    return few.order_by("user__first_name", "user__username").values_list(
         "pk", "user__first_name", "user__last_name", "user__username"
-    )[: PATIENT_CHOICES + 1]
+    )
 
 
 @prepared
@@ -235,27 +248,50 @@ _page_counted = _with_id_slots(counted_per_course_day)
 
 USUAL_PAGES = 20
 
-# What a row of the flag queue shows (the aria-label of its checkbox included: the rule and the status).
-FLAG_ROW_FIELDS = [
-    "urgency",
-    "status",
-    "first_seen",
-    "last_seen",
-    "rule_text",
-    "patient__user__first_name",
-    "patient__user__last_name",
-    "patient__user__username",
-    "drug__generic_name",
-]
+# What a row of the flag queue reads of the flag itself (the aria-label of its checkbox included: the rule and the
+# status); its patient's and medicine's names come as columns of the row (`ROW_NAMES`).
+FLAG_ROW_FIELDS = ["urgency", "status", "first_seen", "last_seen", "rule_text"]
 
-# What a row of the patient list reads of the patient (their figures are read for the page's rows after paging).
-PATIENT_ROW_FIELDS = ["user__first_name", "user__last_name", "user__username"]
+# A list row's patient name columns and its medicine's name, read as values of the row: no patient, user or
+# medicine made into models for a name (a queue page made 186 model instances for 50 flags).
+ROW_NAMES = ("row_first_name", "row_last_name", "row_username")
+ROW_MEDICINE = "row_medicine"
+
+
+def _with_patient_names(rows: QuerySet, patient_path: str) -> QuerySet:
+    prefix = f"{patient_path}__" if patient_path else ""
+    columns = ("first_name", "last_name", "username")
+    return rows.annotate(
+        **{name: F(f"{prefix}user__{column}") for name, column in zip(ROW_NAMES, columns, strict=True)}
+    )
+
+
+def row_patient_name(row) -> str | None:
+    """The name a list row shows of its patient (clinics.models.display_name: the user's full name, or their
+    username) from the row's name columns; None for a row read without them (a whole model: ask its user)."""
+    values = row.__dict__
+    if ROW_NAMES[0] not in values:
+        return None
+    first_name, last_name, username = (values[name] for name in ROW_NAMES)
+    return f"{first_name} {last_name}".strip() or username  # AbstractUser.get_full_name, then get_username
+
+
+def row_medicine(row) -> tuple[bool, str | None]:
+    """(whether the row was read with its medicine's name, that name or None for "any medicine")."""
+    values = row.__dict__
+    return (True, values[ROW_MEDICINE]) if ROW_MEDICINE in values else (False, None)
 
 
 def flag_row_columns(flags: QuerySet[Flag]) -> QuerySet[Flag]:
     """The queue's rows read what they show: not the evidence, advice and notes of each flag nor the whole guide
-    text of its medicine (the flag's own page and the actions read whole rows)."""
-    return flags.select_related(None).select_related("patient__user", "drug").only(*FLAG_ROW_FIELDS)
+    text of its medicine (the flag's own page and the actions read whole rows); the names as columns."""
+    flags = flags.select_related(None).only(*FLAG_ROW_FIELDS).annotate(**{ROW_MEDICINE: F("drug__generic_name")})
+    return _with_patient_names(flags, "patient")
+
+
+# What a row of the patient list reads of the patient (their figures are read for the page's rows after paging): the
+# user as a model, as a patient's text (its action checkbox's label) is their user's name.
+PATIENT_ROW_FIELDS = ["user__first_name", "user__last_name", "user__username"]
 
 
 def patient_row_columns(patients: QuerySet[Patient]) -> QuerySet[Patient]:
@@ -264,10 +300,12 @@ def patient_row_columns(patients: QuerySet[Patient]) -> QuerySet[Patient]:
 
 class UsualAddress:
     """A list at its usual address: `rows` filters and orders the scoped rows as its changelist does by default,
-    `columns` picks what its rows read."""
+    `columns` picks what its rows read; with `as_values`, a page is read as `values_list(*as_values.names)` of those
+    columns (the same SQL: a prepared read makes no model with annotations) and `as_values.make` makes the rows."""
 
-    def __init__(self, name: str, model, patient_path: str, *, rows, columns):
+    def __init__(self, name: str, model, patient_path: str, *, rows, columns, as_values=None):
         self.name, self.model, self.patient_path, self.rows, self.columns = name, model, patient_path, rows, columns
+        self.as_values = as_values
         self._count = self._reads("count", lambda scoped: _count_of(self.rows(scoped)))
         self._pages: dict[tuple[int, int], tuple[PreparedRead, PreparedRead]] = {}
 
@@ -296,10 +334,37 @@ class UsualAddress:
                 raise ValueError(f"{self.name}: a page beyond the usual ones")
 
             def page_of(scoped: QuerySet) -> QuerySet:
-                return self.columns(self.rows(scoped))[start:stop]
+                columns = self.columns(self.rows(scoped))
+                if self.as_values is not None:
+                    columns = columns.values_list(*self.as_values.names)
+                return columns[start:stop]
 
             reads = self._pages[start, stop] = self._reads(f"rows_{start}_{stop}", page_of)
-        return _as_viewer(user, *reads)
+        rows = _as_viewer(user, *reads)
+        return rows if self.as_values is None else self.as_values.make(rows)
+
+
+class RowValues:
+    """A model's rows with annotations read as values: `names`, the loaded fields' attnames in the model's order then
+    the annotations, as the ORM selects them; `make`, rows as the model instances the ORM's ModelIterable makes
+    (`Model.from_db`, then each annotation set on the instance)."""
+
+    def __init__(self, model, fields: list[str], annotations: tuple[str, ...]):
+        self.model = model
+        self.fields = [f.attname for f in model._meta.concrete_fields if f.primary_key or f.name in fields]
+        self.annotations = annotations
+        self.names = [*self.fields, *annotations]
+
+    def make(self, rows: list[tuple]) -> list:
+        model, fields, annotations, size = self.model, self.fields, self.annotations, len(self.fields)
+        db = router.db_for_read(model)
+        made = []
+        for row in rows:
+            instance = model.from_db(db, fields, row[:size])
+            for name, value in zip(annotations, row[size:], strict=True):
+                setattr(instance, name, value)
+            made.append(instance)
+        return made
 
 
 def _count_of(rows: QuerySet) -> QuerySet:
@@ -307,7 +372,14 @@ def _count_of(rows: QuerySet) -> QuerySet:
     return rows.order_by().annotate(everything=Value(1)).values("everything").annotate(n=Count("*")).values_list("n")
 
 
-FLAG_QUEUE = UsualAddress("flag_queue", Flag, "patient", rows=lambda flags: flags.queue(), columns=flag_row_columns)
+FLAG_QUEUE = UsualAddress(
+    "flag_queue",
+    Flag,
+    "patient",
+    rows=lambda flags: flags.queue(),
+    columns=flag_row_columns,
+    as_values=RowValues(Flag, FLAG_ROW_FIELDS, (ROW_MEDICINE, *ROW_NAMES)),
+)
 # Patient's own ordering, and the id last (Django's changelist makes every ordering total).
 PATIENT_LIST = UsualAddress(
     "patient_list",
@@ -351,7 +423,8 @@ def flag_medicines(*, user: AbstractUser) -> list[tuple[int, str]]:
 
 
 def _medicines_of(flags: QuerySet[Flag]) -> QuerySet:
-    drugs = Drug.objects.filter(pk__in=flags.order_by().values("drug"))
+    """The medicines with a flag among `flags`: for each medicine (a few), whether one of its flags is there."""
+    drugs = Drug.objects.filter(Exists(flags.filter(drug=OuterRef("pk"))))
     return drugs.order_by("generic_name").values_list("pk", "generic_name")
 
 
@@ -362,7 +435,7 @@ def _flag_medicines():
 
 @prepared
 def _member_flag_medicines(*, user_id: int):
-    return _medicines_of(scope_to_member(queryset=Flag.objects.all(), user_id=user_id, patient_path="patient"))
+    return _medicines_of(seen_by_member(queryset=Flag.objects.all(), user_id=user_id, patient_path="patient"))
 
 
 # --- The timeline ---------------------------------------------------------------------------------

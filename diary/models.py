@@ -413,6 +413,8 @@ class Flag(models.Model):
         NOT_NEEDED = "not_needed", "I did not need help"
 
     ACTIVE = (Status.OPEN, Status.ACKNOWLEDGED)
+    # get_status_display()'s labels, in one dictionary made once (Django's makes it on each call: 50 a queue page).
+    STATUS_LABELS = dict(Status.choices)
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flags")
     # The entry that raised it; the evidence snapshot keeps the facts if the entry is deleted.
@@ -487,7 +489,7 @@ class Flag(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.rule_text} ({self.get_status_display()})"
+        return f"{self.rule_text} ({self.STATUS_LABELS.get(self.status, self.status)})"
 
     @property
     def is_active(self) -> bool:

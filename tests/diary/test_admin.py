@@ -3,9 +3,11 @@ the timeline with charts, the CSV export and flat query counts."""
 
 import csv
 import datetime
+import html
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib import admin as django_admin
@@ -14,12 +16,14 @@ from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.template import Context, Engine
+from django.template.loader import get_template
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinics.models import CareLink
+from clinics.models import CareLink, display_name
 from diary import admin_rows, admin_selectors
 from diary.adherence import adherence_by_patient
 from diary.admin import PATIENT_FILTER_LIMIT, PatientFilter
@@ -42,6 +46,7 @@ from tests.factories import (
     PhotoFactory,
     ReactionFactory,
     StaffFactory,
+    SymptomFactory,
     TreatmentFactory,
     assign,
 )
@@ -269,6 +274,22 @@ def test_a_big_clinic_finds_a_patient_by_search_and_a_chosen_patient_stays_shown
     others = client.get(url(model, "changelist"), {"patient": theirs[Patient].pk})
     assert others.context["cl"].result_count == 0
     assert "bob" not in others.text
+
+
+def test_a_clinic_at_the_limit_lists_all_its_patients_by_name_in_the_filter(client, derm, mine):
+    """Up to PATIENT_FILTER_LIMIT patients the filter lists every one, by name whatever order they joined in."""
+    client.force_login(derm)
+    for number in reversed(range(PATIENT_FILTER_LIMIT - 1)):  # with alice, exactly the limit
+        assign(PatientFactory(user__username=f"p{number:03}", user__first_name="Zed" if number == 3 else ""), derm)
+    listing = client.get(url(Entry, "changelist"))
+    labels = [
+        label
+        for _, label in next(
+            f for f in listing.context["cl"].filter_specs if isinstance(f, PatientFilter)
+        ).lookup_choices
+    ]
+    expected = ["alice", *(f"p{n:03}" for n in range(PATIENT_FILTER_LIMIT - 1) if n != 3)]
+    assert labels == [*sorted(expected), "Zed"]
 
 
 def test_the_flag_queue_reads_no_patient_rows_for_its_filter_as_the_clinic_grows(client, derm, mine):
@@ -761,6 +782,25 @@ def test_every_admin_list_writes_the_rows_django_writes(client, superuser, mine,
     assert {Patient, Treatment, Entry, Application, Reaction, Flag, Photo} <= covered
 
 
+def test_the_results_template_writes_what_djangos_writes_for_every_list(client, superuser, mine, theirs):
+    """templates/admin/change_list_results.html is Django's with the lean rows given whole (`body_rows`): for every
+    registered list, the same markup as Django's own template with the rows written by its loop."""
+    engine = Engine(
+        dirs=[Path(django_admin.__file__).parent / "templates"], libraries={"i18n": "django.templatetags.i18n"}
+    )
+    djangos = engine.get_template("admin/change_list_results.html")  # Django's own file, not the project's
+    ours = get_template("admin/change_list_results.html").template
+    client.force_login(superuser)
+    for model in django_admin.site._registry:
+        opts = model._meta
+        cl = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")).context["cl"]
+        written = admin_rows.result_list(cl)
+        loop = {key: value for key, value in written.items() if key != "body_rows"}
+        expected = djangos.render(Context(loop))
+        assert ours.render(Context(written)) == expected == ours.render(Context(loop)), model
+        assert not admin_rows._covered(cl) or "body_rows" in written
+
+
 def test_the_patient_list_sorts_by_last_entry_days_logged_and_open_flags(client, derm, mine):
     client.force_login(derm)
     quiet = PatientFactory(user__username="quiet", dermatologist=derm)
@@ -781,7 +821,26 @@ def _page_and_sql(client, path, query) -> tuple[int, str, list[str]]:
 
 def _same_sql(queries: list[str]) -> list[str]:
     kept = [one for one in queries if not one.startswith("SELECT COUNT(*)") and "django_session" not in one]
-    return sorted(re.sub(r"LIMIT \d+", "LIMIT n", one) for one in kept)
+    return sorted(_as_models_read(re.sub(r"LIMIT \d+", "LIMIT n", one)) for one in kept)
+
+
+def _as_models_read(sql: str) -> str:
+    """A page read as values as the ORM writes it for model instances: each column named as itself
+    ("diary_flag"."id" AS "id") without the name, and ORDER BY a column's position (2 DESC) by the column."""
+    sql = re.sub(r'"(\w+)" AS "\1"', r'"\1"', sql)
+    head, order_by, order = sql.partition(" ORDER BY ")
+    if not order_by:
+        return sql
+    columns = [column.split(" AS ")[0] for column in head.removeprefix("SELECT ").split(" FROM ")[0].split(", ")]
+    order, limit, rest = order.partition(" LIMIT ")
+
+    def by_column(term: str) -> str:
+        position, _, direction = term.partition(" ")
+        if position.isdigit() and int(position) <= len(columns):
+            return f"{columns[int(position) - 1]} {direction}".strip()
+        return term
+
+    return f"{head}{order_by}{', '.join(by_column(term) for term in order.split(', '))}{limit}{rest}"
 
 
 @pytest.mark.parametrize("who", ["superuser", "derm"])
@@ -891,6 +950,25 @@ def test_the_timeline_prints_notes_escaped_with_their_line_breaks(client, derm, 
         "</blockquote>"
     ) in text
     assert "<b>tonight" not in text
+
+
+def test_the_timeline_escapes_every_name_it_writes(client, derm, mine):
+    """Rule, medicine, strength, areas, symptom and notes with markup in them are printed as text."""
+    patient, course = mine[Patient], mine[Treatment]
+    day = patient.today() - datetime.timedelta(days=3)
+    Treatment.objects.filter(pk=course.pk).update(strength="0.1% <i>&</i>")
+    entry = EntryFactory(patient=patient, date=day, itch=3)
+    ApplicationFactory(entry=entry, treatment=course, body_areas=[BodyAreaFactory(code="x", name='<b>"Neck"</b>')])
+    symptom = SymptomFactory(code="odd", name="Itch <script>x</script>")
+    ReactionFactory(entry=entry, treatment=course, symptom=symptom, body_area=BodyAreaFactory(code="y", name="A&B"))
+    make_flag(patient, first_seen=day, rule_text="Burning <u>7</u> days & more")
+    client.force_login(derm)
+    text = client.get(reverse("admin:diary_patient_timeline", args=[patient.pk])).text
+    article = text.split(f'id="day-{day:%Y-%m-%d}"')[1].split("</article>")[0]
+    assert "0.1% &lt;i&gt;&amp;&lt;/i&gt;</td><td>&lt;b&gt;&quot;Neck&quot;&lt;/b&gt;</td>" in article
+    assert "Itch &lt;script&gt;x&lt;/script&gt; (A&amp;B)</li>" in article
+    assert ">Burning &lt;u&gt;7&lt;/u&gt; days &amp; more</a> (Open)</p>" in article
+    assert "<script>x" not in text and "<u>7" not in text and "<i>&" not in text
 
 
 def test_the_timeline_shows_times_in_the_patients_own_zone(client, derm, other_patient, face):
@@ -1197,3 +1275,33 @@ def test_the_flag_queue_reads_what_its_rows_show_not_the_evidence_or_the_medicin
     assert len(rows) == 1
     assert '"diary_flag"."evidence"' not in rows[0] and '"drugs_drug"."boxed_warning"' not in rows[0]
     assert '"diary_flag"."rule_text"' in rows[0]
+
+
+@pytest.mark.parametrize(
+    ("first_name", "last_name"),
+    [("", ""), ("Ann", ""), ("", "Lee"), ("Ann", "Lee"), (" ", " "), ("Ann\t", "\nLee "), ("<b>", "&")],
+)
+def test_a_queue_rows_patient_and_medicine_read_as_columns_show_as_the_models_do(
+    client, derm, mine, first_name, last_name
+):
+    """The queue's rows carry their patient's names and medicine's name as columns, not as models: the same text
+    as clinics.models.display_name and the medicine's name; a row read whole (the flag's page) asks its models."""
+    user = mine[Patient].user
+    user.first_name, user.last_name = first_name, last_name
+    user.save()
+    flags = admin_selectors.flag_row_columns(Flag.objects.filter(patient=mine[Patient]))
+    (row,) = flags
+    whole = Flag.objects.get(pk=row.pk)
+    flag_admin = django_admin.site._registry[Flag]
+    assert admin_selectors.row_patient_name(row) == display_name(user)
+    assert admin_selectors.row_patient_name(whole) is None
+    assert flag_admin.patient_name(row) == flag_admin.patient_name(whole)
+    assert flag_admin.medicine(row) == flag_admin.medicine(whole) == mine[Treatment].drug.generic_name
+    Flag.objects.filter(pk=row.pk).update(drug=None)  # a rule for any medicine
+    (row,) = admin_selectors.flag_row_columns(Flag.objects.filter(patient=mine[Patient]))
+    assert flag_admin.medicine(row) is None is flag_admin.medicine(Flag.objects.get(pk=row.pk))
+    client.force_login(derm)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url(Flag, "changelist"))
+    assert f'<td class="field-patient_name">{html.escape(display_name(user))}</td>' in first.text
+    assert not [q for q in queries if q["sql"].startswith('SELECT "diary_patient"."id", "diary_patient"."user_id"')]

@@ -189,3 +189,10 @@ def test_flag_statuses_are_the_ones_the_flagging_rules_decide_with():
         flagging.WITHDRAWN,
     }
     assert set(Flag.ACTIVE) == flagging.ACTIVE_STATUSES
+
+
+@pytest.mark.parametrize("status", [*Flag.Status.values, "unknown"])
+def test_a_flag_reads_as_its_rule_and_its_status_as_the_admin_labels_it(status):
+    flag = Flag(rule_text="Burning lasting 7 days", status=status)
+    assert str(flag) == f"Burning lasting 7 days ({flag.get_status_display()})"
+    assert status == "unknown" or flag.get_status_display() != status  # a label, not the stored value
