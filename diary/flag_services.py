@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from diary import flagging, notifications
@@ -197,6 +197,17 @@ def rules_now() -> Rules:
     return for_reference("flag-rules", version=reference_version(), compute=_rules)
 
 
+def _take_turns(patient: Patient) -> None:
+    """Re-evaluations of one patient run one at a time, each seeing every write committed before its turn. On
+    PostgreSQL each statement sees what was committed when it began, so two writes to one diary at once (two devices,
+    the offline queue while the Today form posts) would each read the other's rows half-way (a reaction without its
+    day's entry) and judge the diary without the other's write: the patient's row is locked until the transaction
+    ends, and the later writer's re-evaluation, which waits for it, sees both. SQLite's single writer already runs
+    them one at a time (no statement is run there)."""
+    if connection.features.has_select_for_update:
+        list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
+
+
 @transaction.atomic(savepoint=False)
 def flags_reevaluate(
     *, patient: Patient, dates: Iterable[datetime.date], notify: bool = True, rules: Rules | None = None
@@ -211,6 +222,7 @@ def flags_reevaluate(
     if not dates:
         return []
     sign_rules, limit_rules = rules if rules is not None else rules_now()
+    _take_turns(patient)
     active = _active_flags(patient_id=patient.pk)
     start, end = flagging.evaluation_window(dates, _flag_states(active), sign_rules)
     end = min(end, max(patient.today(), max(dates)))
