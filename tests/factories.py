@@ -79,6 +79,22 @@ def join_clinic(staff, clinic: Clinic, role: str = Membership.Role.DERMATOLOGIST
     return membership
 
 
+def clinic_staff(clinic: Clinic) -> dict:
+    """The people of a clinic as the admin tells them apart: a dermatologist ("derm") and a manager ("manager"), each
+    in their group and working there, and an inactive account ("inactive") left in the dermatologists' group."""
+    from diary.permissions import ensure_clinic_managers_group, ensure_dermatologists_group
+
+    derm = StaffFactory(username="derm")
+    derm.groups.add(ensure_dermatologists_group())
+    join_clinic(derm, clinic)
+    manager = StaffFactory(username="manager")
+    manager.groups.add(ensure_clinic_managers_group())
+    join_clinic(manager, clinic, Membership.Role.MANAGER)
+    inactive = StaffFactory(username="gone", is_active=False)
+    inactive.groups.add(ensure_dermatologists_group())
+    return {"derm": derm, "manager": manager, "inactive": inactive}
+
+
 def assign(patient: Patient, dermatologist, *, photos: bool = True, clinic: Clinic | None = None) -> CareLink:
     """The patient consents to share with the dermatologist's clinic, that dermatologist assigned."""
     clinic = clinic or clinic_of(dermatologist)

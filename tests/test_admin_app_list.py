@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from clinics.models import Membership
 from diary import admin_nav
-from diary.permissions import ensure_clinic_managers_group, ensure_dermatologists_group
-from tests.factories import ClinicFactory, StaffFactory, join_clinic
+from diary.permissions import ensure_clinic_managers_group
+from tests.factories import ClinicFactory, StaffFactory, clinic_staff
 
 
 @pytest.fixture(autouse=True)
@@ -47,23 +47,12 @@ def model_names(app_list) -> set[str]:
 
 @pytest.fixture
 def people(db):
-    clinic = ClinicFactory(name="Northside")
-    derm = StaffFactory(username="derm")
-    derm.groups.add(ensure_dermatologists_group())
-    join_clinic(derm, clinic)
-    manager = StaffFactory(username="manager")
-    manager.groups.add(ensure_clinic_managers_group())
-    join_clinic(manager, clinic, Membership.Role.MANAGER)
     no_clinic_manager = StaffFactory(username="manager-without-a-clinic")
     no_clinic_manager.groups.add(ensure_clinic_managers_group())
-    inactive = StaffFactory(username="gone", is_active=False)
-    inactive.groups.add(ensure_dermatologists_group())
     return {
-        "derm": derm,
-        "manager": manager,
+        **clinic_staff(ClinicFactory(name="Northside")),
         "no_clinic_manager": no_clinic_manager,
         "superuser": StaffFactory(username="root", is_superuser=True),
-        "inactive": inactive,
         "bare_staff": StaffFactory(username="bare"),
     }
 

@@ -11,9 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.permissions import ALL_CACHE, GROUP_CACHE, USER_CACHE, read_permissions
-from clinics.models import Membership
-from diary.permissions import ensure_clinic_managers_group, ensure_dermatologists_group
-from tests.factories import ClinicFactory, StaffFactory, join_clinic
+from diary.permissions import ensure_dermatologists_group
+from tests.factories import ClinicFactory, StaffFactory, clinic_staff
 
 
 def fresh(user):
@@ -28,28 +27,18 @@ def permission(label: str) -> Permission:
 
 @pytest.fixture
 def people(db):
-    clinic = ClinicFactory(name="Northside")
-    derm = StaffFactory(username="derm")
-    derm.groups.add(ensure_dermatologists_group())
-    join_clinic(derm, clinic)
-    manager = StaffFactory(username="manager")
-    manager.groups.add(ensure_clinic_managers_group())
-    join_clinic(manager, clinic, Membership.Role.MANAGER)
+    staff = clinic_staff(ClinicFactory(name="Northside"))
+    staff["inactive"].user_permissions.add(permission("clinics.view_clinic"))
     direct = StaffFactory(username="direct")
     direct.user_permissions.add(permission("clinics.view_clinic"), permission("diary.view_flag"))
     both = StaffFactory(username="both")  # a permission held directly and through a group too
     both.groups.add(ensure_dermatologists_group())
     both.user_permissions.add(permission("diary.view_flag"), permission("clinics.change_clinic"))
-    inactive = StaffFactory(username="gone", is_active=False)
-    inactive.groups.add(ensure_dermatologists_group())
-    inactive.user_permissions.add(permission("clinics.view_clinic"))
     return {
-        "derm": derm,
-        "manager": manager,
+        **staff,
         "direct": direct,
         "both": both,
         "superuser": StaffFactory(username="root", is_superuser=True),
-        "inactive": inactive,
         "bare_staff": StaffFactory(username="bare"),
     }
 
