@@ -106,7 +106,13 @@ ROLE_GROUPS = {Membership.Role.DERMATOLOGIST: "Dermatologists", Membership.Role.
 
 def display_name(user) -> str:
     """How a person is shown to others: their name, or their username if they gave none."""
-    return user.get_full_name() or user.get_username()
+    return name_shown(first_name=user.first_name, last_name=user.last_name, username=user.get_username())
+
+
+def name_shown(*, first_name: str, last_name: str, username: str) -> str:
+    """`display_name` from a user's name columns, for lists that read them as values, not as users (the full name
+    as Django's `AbstractUser.get_full_name` makes it)."""
+    return f"{first_name} {last_name}".strip() or username
 
 
 class CareLinkQuerySet(models.QuerySet):

@@ -5,7 +5,6 @@ import inspect
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import router
 from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -13,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinics import selectors as care
-from clinics.models import display_name
+from clinics.models import name_shown
 from diary.adherence import COURSE_COLUMNS, Adherence, adherence, adherence_of_rows, counted_per_course_day
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment, overlapping_condition
@@ -88,9 +87,8 @@ def patients_to_choose(*, user: AbstractUser) -> list[tuple[int, str]] | None:
     rows = _as_viewer(user, _patients_to_choose, _member_patients_to_choose)
     if len(rows) > PATIENT_CHOICES:
         return None
-    person = get_user_model()
     return [
-        (pk, display_name(person(first_name=first_name, last_name=last_name, username=username)))
+        (pk, name_shown(first_name=first_name, last_name=last_name, username=username))
         for pk, first_name, last_name, username in rows
     ]
 
@@ -273,7 +271,7 @@ def row_patient_name(row) -> str | None:
     if ROW_NAMES[0] not in values:
         return None
     first_name, last_name, username = (values[name] for name in ROW_NAMES)
-    return f"{first_name} {last_name}".strip() or username  # AbstractUser.get_full_name, then get_username
+    return name_shown(first_name=first_name, last_name=last_name, username=username)
 
 
 def row_medicine(row) -> tuple[bool, str | None]:

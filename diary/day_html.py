@@ -19,6 +19,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
+from clinics.models import display_name
 from diary.selectors import DayLog
 from diary.templatetags.diary_tags import fill, severity_badge
 from diary.templatetags.idempotency import idempotency_field
@@ -196,7 +197,7 @@ def care_note(*, care_links: list, nav: dict) -> SafeString:
             names.append(esc(link.clinic.name))
             if link.dermatologist:
                 dermatologist = link.dermatologist
-                names.append(f" ({esc(dermatologist.get_full_name() or dermatologist.get_username())})")
+                names.append(f" ({esc(display_name(dermatologist))})")
         said = f'\n    Shared with {"".join(names)}.\n    <a href="{esc(nav["sharing"])}">Who can see my diary</a>\n  '
     else:
         said = (
