@@ -33,7 +33,7 @@ from diary.widgets import escape
 
 def result_list(cl) -> dict:
     """The context of `admin/change_list_results.html`, as Django's `result_list` tag builds it."""
-    if not _covered(cl):
+    if not covers(cl):
         return admin_list.result_list(cl)
     headers = list(admin_list.result_headers(cl))
     written = list(rows(cl))
@@ -49,7 +49,8 @@ def result_list(cl) -> dict:
     }
 
 
-def _covered(cl) -> bool:
+def covers(cl) -> bool:
+    """Whether this module writes the list's rows (otherwise Django's `result_list` does)."""
     if cl.is_popup or cl.formset or cl.to_field:
         return False
     return all(isinstance(name, str) and _column_kind(cl, name) for name in cl.list_display)
