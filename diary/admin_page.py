@@ -20,9 +20,11 @@ from pathlib import Path
 
 import django.contrib.admin
 from django.contrib.admin.views.main import ALL_VAR, IS_FACETS_VAR, PAGE_VAR, SEARCH_VAR
+from django.template import Variable
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import formats
 from django.utils.encoding import iri_to_uri
 from django.utils.safestring import SafeData, mark_safe
@@ -45,6 +47,7 @@ INNER_BLOCKS = (
     "filters",
 )
 # The inclusion tags' templates the block renders (InclusionAdminNode: per model, per app, the admin's own).
+MEDIA_CSS = Variable("media.css")
 INCLUDED = ("change_list_object_tools.html", "search_form.html", "actions.html", "pagination.html")
 
 
@@ -342,3 +345,62 @@ def _filter(cl, spec) -> str:
 def written(html: str):
     """The block as the template's output (every value in it escaped above)."""
     return mark_safe(html)  # noqa: S308 - every value is escaped where it is written
+
+
+def breadcrumbs_html(context) -> str | None:
+    """The `breadcrumbs` block of Django's `admin/change_list.html`: the admin's index, the list's app, the list (None
+    without a list: Django's block)."""
+    cl = context.get("cl")
+    if cl is None:
+        return None
+    opts = cl.opts
+    current_app = _current_app(context)
+    index = reverse("admin:index", current_app=current_app)
+    app_list = reverse("admin:app_list", kwargs={"app_label": opts.app_label}, current_app=current_app)
+    return (
+        f'\n<div class="breadcrumbs">\n<a href="{escape(index)}">{escape(gettext("Home"))}</a>\n'
+        f'&rsaquo; <a href="{escape(app_list)}">{escape(opts.app_config.verbose_name)}</a>\n'
+        f"&rsaquo; {_capfirst(opts.verbose_name_plural)}\n</div>\n"
+    )
+
+
+def extrastyle_html(context) -> str | None:
+    """The `extrastyle` block of Django's `admin/change_list.html` (None where the block it extends is not Django's):
+    the inherited block (its `{{ block.super }}`: the project's `base_site.html`), the list's style sheet, the
+    JavaScript catalog for the actions, and the page's form media as `{{ media.css }}` resolves it."""
+    blocks = context.render_context.get(BLOCK_CONTEXT_KEY)
+    djangos = blocks.pop("extrastyle") if blocks is not None else None  # the block the project's template overrides
+    if djangos is None:
+        return None
+    try:
+        if getattr(djangos.origin, "name", None) != str(DJANGO_TEMPLATES / "change_list.html"):
+            return None
+        inherited = djangos.render(context)  # renders the block Django's extends, as its `{{ block.super }}` would
+    finally:
+        blocks.push("extrastyle", djangos)
+    cl = context.get("cl")
+    formset = cl.formset if cl is not None else None
+    parts = ["\n  ", inherited, f'\n  <link rel="stylesheet" href="{escape(static("admin/css/changelists.css"))}">\n  ']
+    if formset:
+        parts.append(f'\n    <link rel="stylesheet" href="{escape(static("admin/css/forms.css"))}">\n  ')
+    parts.append("\n  ")
+    if formset or context.get("action_form"):
+        jsi18n = reverse("admin:jsi18n", current_app=_current_app(context))
+        parts.append(f'\n    <script src="{escape(jsi18n)}"></script>\n  ')
+    parts.append(f"\n  {escape(MEDIA_CSS.resolve(context))}\n  ")
+    if not context.get("actions_on_top") and not context.get("actions_on_bottom"):
+        parts.append("\n    <style>\n      #changelist table thead th:first-child {width: inherit}\n    </style>\n  ")
+    parts.append("\n")
+    return "".join(parts)
+
+
+def _current_app(context):
+    """What `{% url %}` reverses with: the request's `current_app`, else the namespace it was resolved in."""
+    request = context.request
+    try:
+        return request.current_app
+    except AttributeError:
+        try:
+            return request.resolver_match.namespace
+        except AttributeError:
+            return None

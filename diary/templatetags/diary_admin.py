@@ -49,3 +49,31 @@ def change_list_content_tag(parser, token):
     """The `content` block of Django's `admin/change_list.html`, written in Python where the page is Django's
     (diary.admin_page); Django's block otherwise."""
     return ChangeListContentNode()
+
+
+class ChangeListExtrastyleNode(template.Node):
+    def render(self, context):
+        html = admin_page.extrastyle_html(context)
+        if html is None:
+            return context["block"].super()
+        return admin_page.written(html)
+
+
+@register.tag(name="change_list_extrastyle")
+def change_list_extrastyle_tag(parser, token):
+    """The `extrastyle` block of Django's `admin/change_list.html`, written in Python (diary.admin_page)."""
+    return ChangeListExtrastyleNode()
+
+
+class ChangeListBreadcrumbsNode(template.Node):
+    def render(self, context):
+        html = admin_page.breadcrumbs_html(context)
+        if html is None:
+            return context["block"].super()
+        return admin_page.written(html)
+
+
+@register.tag(name="change_list_breadcrumbs")
+def change_list_breadcrumbs_tag(parser, token):
+    """The `breadcrumbs` block of Django's `admin/change_list.html`, written in Python (diary.admin_page)."""
+    return ChangeListBreadcrumbsNode()

@@ -84,8 +84,8 @@ def masked(response) -> str:
 
 
 def both(client, path, query, monkeypatch):
-    """The page with the block written here, then with Django's own block (its `change_list.html`), and the queries
-    each made."""
+    """The page with the blocks written here, then with Django's own blocks (its `change_list.html`: the content,
+    the style links and the breadcrumbs), and the queries each made."""
     client.get(path, query, follow=True)  # the first page of a session reads what later pages find read
     written = []
     content_html = admin_page.content_html
@@ -99,7 +99,8 @@ def both(client, path, query, monkeypatch):
         patched.setattr(admin_page, "content_html", recorded)
         page = client.get(path, query, follow=True)
     with monkeypatch.context() as patched, CaptureQueriesContext(connection) as djangos:
-        patched.setattr(admin_page, "content_html", lambda *args, **kwargs: None)
+        for name in ("content_html", "extrastyle_html", "breadcrumbs_html"):
+            patched.setattr(admin_page, name, lambda *args, **kwargs: None)
         expected = client.get(path, query, follow=True)
     return page, expected, written, len(ours), len(djangos)
 
@@ -165,6 +166,13 @@ def _templates_with(overrides: dict[str, str]) -> list[dict]:
             )
         },
         {"admin/diary/flag/search_form.html": "<p>Our own search</p>"},
+        {
+            "admin/diary/flag/change_list.html": (
+                '{% extends "admin/change_list.html" %}{% block breadcrumbs %}<p>Our own search</p>{% endblock %}'
+                "{% block extrastyle %}{{ block.super }}<p>Our own search</p>{% endblock %}"
+                "{% block object-tools-items %}<p>Our own search</p>{% endblock %}"
+            )
+        },
         {"admin/diary/pagination.html": "<p>Our own search</p>"},
         {"admin/filter.html": "<p>Our own search</p>"},
     ],
