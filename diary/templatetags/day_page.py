@@ -153,9 +153,9 @@ def day_content(context):
     reaction_form, entry_form, photo_form = context["reaction_form"], context["entry_form"], context["photo_form"]
     undo = _include(context, "diary/_undo_bar.html") if context["undo"] and not alerts.flags else ""
     apply_forms = context["apply_forms"]
-    reaction_fields = [reaction_form["symptom"], reaction_form["body_area"]]
+    reaction_fields = ["symptom", "body_area"]
     if context["progress"] or reaction_form["treatment"].errors:
-        reaction_fields.append(reaction_form["treatment"])
+        reaction_fields.append("treatment")
     parts = [
         f"\n{day_heading(context)}\n\n{day_alerts(context, alerts)}\n{care_note(context)}\n{day_links(context)}"
         f"\n\n{undo}\n\n",
@@ -176,7 +176,7 @@ def day_content(context):
             csrf_input=csrf,
             key=form_key(reaction_form),
             errors=form_errors(context, reaction_form),
-            fields=[fragments.field_html(field, version=version) for field in reaction_fields],
+            fields=fragments.fields_html(reaction_form, reaction_fields, version=version),
         ),
         "\n\n",
         day_html.itch_section(
@@ -184,9 +184,7 @@ def day_content(context):
             routes=routes,
             csrf_input=csrf,
             errors=form_errors(context, entry_form),
-            fields=[
-                fragments.field_html(entry_form[name], version=version) for name in ("itch", "sleep_loss", "notes")
-            ],
+            fields=fragments.fields_html(entry_form, ["itch", "sleep_loss", "notes"], version=version),
         ),
         "\n\n",
         day_html.photos_section(
@@ -197,9 +195,7 @@ def day_content(context):
             has_messages=bool(notices["photos"]),
             csrf_input=csrf,
             errors=form_errors(context, photo_form),
-            fields=[
-                fragments.field_html(photo_form[name], version=version) for name in ("upload", "body_area", "caption")
-            ],
+            fields=fragments.fields_html(photo_form, ["upload", "body_area", "caption"], version=version),
         ),
         "\n\n",
         day_html.logged_section(entry=context["entry"], day=day, routes=routes),
