@@ -12,7 +12,12 @@ It writes the block only where the page is Django's: the list's `change_list.htm
 Django's or this project's `templates/admin/change_list.html` (a template extending it that overrides one of them
 keeps Django's rendering), each inclusion tag's template is Django's own for the list's app and model (or, for the
 results, the project's), and the list is one diary.admin_rows writes. A list with a formset (editable rows), a popup,
-a date hierarchy, an "add" link or a filter with its own template gets Django's rendering of the whole block.
+a date hierarchy, an "add" link or a filter with its own template gets Django's rendering of the whole block. Which
+templates are Django's is looked up once per template engine, app and model (a template added while the process
+runs shows after a restart).
+
+The `extrastyle` and `breadcrumbs` blocks of the same template are written here too (`extrastyle_html`,
+`breadcrumbs_html`): a list's own template that overrides them keeps its own, as Django's blocks do.
 """
 
 import functools
@@ -46,8 +51,8 @@ INNER_BLOCKS = (
     "pagination",
     "filters",
 )
-# The inclusion tags' templates the block renders (InclusionAdminNode: per model, per app, the admin's own).
 MEDIA_CSS = Variable("media.css")
+# The inclusion tags' templates the block renders (InclusionAdminNode: per model, per app, the admin's own).
 INCLUDED = ("change_list_object_tools.html", "search_form.html", "actions.html", "pagination.html")
 
 
