@@ -7,8 +7,21 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractUser
 from django.db import router
-from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    signals,
+)
+from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 
 from clinics import selectors as care
@@ -41,6 +54,28 @@ def seen_by_member(*, queryset: QuerySet, user_id: int, patient_path: str) -> Qu
     patients reads faster with `scope_to_member`'s IN."""
     prefix = f"{patient_path}__" if patient_path else ""
     return queryset.filter(care.member_sees(user_id=user_id, patient_user_id=OuterRef(f"{prefix}user_id")))
+
+
+class ScopedQuerySets:
+    """An admin's scoped queryset (`scope_to_viewer` of its rows) for each user, built once per process: building
+    it (the manager's queryset, its ordering and related rows, the scope's subquery) cost about 0.9 ms of every admin
+    list, and what is kept is a query, not rows: each request gets its own copy, run afresh, so a consent withdrawn
+    or a membership ended shows on the next request. Keyed by what `care.patients_visible_to` reads of the user (id,
+    signed in, staff, superuser); at most LIMIT users are kept (then it starts again)."""
+
+    LIMIT = 256
+
+    def __init__(self):
+        self._built: dict[tuple, QuerySet] = {}
+
+    def for_user(self, user: AbstractUser, build) -> QuerySet:
+        key = (user.pk, user.is_authenticated, user.is_staff, user.is_superuser)
+        queryset = self._built.get(key)
+        if queryset is None:
+            if len(self._built) >= self.LIMIT:
+                self._built.clear()
+            queryset = self._built[key] = build()
+        return queryset.all()  # a copy: evaluating or changing it leaves the kept one untouched
 
 
 def _scoped(queryset: QuerySet, patient_path: str, visible: QuerySet) -> QuerySet:
@@ -100,8 +135,11 @@ def _by_name(patients: QuerySet[Patient]) -> QuerySet:
     """Up to PATIENT_CHOICES + 1 of `patients`, by name: any PATIENT_CHOICES + 1 of them picked first (the database
     stops there), then sorted; beyond PATIENT_CHOICES no name is shown, so which ones were picked does not matter.
     Sorting every patient of a clinic by name to keep 31 cost a millisecond for 1,000."""
-    few = Patient.objects.filter(pk__in=patients.order_by().values("pk")[: PATIENT_CHOICES + 1])
-    return few.order_by("user__first_name", "user__username").values_list(
+    return _sorted_by_name(Patient.objects.filter(pk__in=patients.order_by().values("pk")[: PATIENT_CHOICES + 1]))
+
+
+def _sorted_by_name(patients: QuerySet[Patient]) -> QuerySet:
+    return patients.order_by("user__first_name", "user__username").values_list(
         "pk", "user__first_name", "user__last_name", "user__username"
     )
 
@@ -113,7 +151,13 @@ def _patients_to_choose():
 
 @prepared
 def _member_patients_to_choose(*, user_id: int):
-    return _by_name(scope_to_member(queryset=Patient.objects.all(), user_id=user_id, patient_path=""))
+    """`_by_name` for a member, the PATIENT_CHOICES + 1 picked from their clinics' links (distinct patients with a
+    diary): the database stops there, where picking them among the patients `pk IN (the scope)` listed every patient
+    of the member's clinics first (0.45 -> 0.1 ms of SQLite for a clinic of 1,000)."""
+    with_diary = Exists(Patient.objects.filter(user_id=OuterRef("patient_id")))
+    linked = care.patients_of_member(user_id=user_id).filter(with_diary).order_by().distinct()
+    few = Patient.objects.filter(user_id__in=linked[: PATIENT_CHOICES + 1])
+    return _sorted_by_name(few)
 
 
 def adherence_window(*, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
@@ -356,6 +400,17 @@ class RowValues:
     def make(self, rows: list[tuple]) -> list:
         model, fields, annotations, size = self.model, self.fields, self.annotations, len(self.fields)
         db = router.db_for_read(model)
+        if self._plain():
+            # What Model.__init__ does for these values: no signal listens, no field's descriptor takes the value.
+            names, new = self.names, model.__new__
+            made = []
+            for row in rows:
+                instance = new(model)
+                state = instance._state = ModelState()
+                state.adding, state.db = False, db
+                instance.__dict__.update(zip(names, row, strict=True))
+                made.append(instance)
+            return made
         made = []
         for row in rows:
             instance = model.from_db(db, fields, row[:size])
@@ -363,6 +418,17 @@ class RowValues:
                 setattr(instance, name, value)
             made.append(instance)
         return made
+
+    def _plain(self) -> bool:
+        """Whether Model.from_db would only put the values in the instance's __dict__: no pre_init or post_init
+        listener for the model, each loaded field's attribute a plain DeferredAttribute (a foreign key's, a file's
+        or a custom descriptor's set does more) and no annotation named as one of the model's attributes."""
+        model = self.model
+        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+            return False
+        if any(hasattr(model, name) for name in self.annotations):
+            return False
+        return all(type(getattr(model, name, None)) is DeferredAttribute for name in self.fields)
 
 
 def _count_of(rows: QuerySet) -> QuerySet:
