@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from clinics import selectors as care
 from clinics.models import name_shown
-from diary.adherence import COURSE_COLUMNS, Adherence, adherence, adherence_of_rows, counted_per_course_day
+from diary.adherence import COURSE_COLUMNS, Adherence, adherence, adherence_of_rows, applied_per_course_day
 from diary.amounts import format_amount
 from diary.models import Application, Entry, Flag, Patient, Photo, Reaction, Treatment, overlapping_condition
 from drugs.models import Drug, Severity, Urgency
@@ -228,17 +228,17 @@ def patient_list_figures(*, patient_ids: list[int], today: datetime.date | None 
         return {}
     if len(patient_ids) > ROW_SLOTS:
         rows = _patients_with_courses(patient_ids, start, end)
-        counted = counted_per_course_day(patient_ids, start, end)
+        applied = applied_per_course_day(patient_ids, start, end)
     else:
         slots = _id_slots(patient_ids)
         rows = _page_patients_with_courses(**slots, start=start, end=end)
-        counted = _page_counted(**slots, start=start, end=end)
+        applied = _page_applied(**slots, start=start, end=end)
     shown, courses = {}, []
     for pk, last_entry_date, days_logged, active_flags, course_id, *schedule in rows:
         shown[pk] = (last_entry_date, days_logged, active_flags)
         if course_id is not None:
             courses.append((course_id, pk, *schedule))
-    adherence_of = adherence_of_rows(patient_ids=patient_ids, courses=courses, counted=counted, start=start, end=end)
+    adherence_of = adherence_of_rows(patient_ids=patient_ids, courses=courses, applied=applied, start=start, end=end)
     return {pk: PatientFigures(*shown[pk], adherence=adherence_of[pk]) for pk in patient_ids}
 
 
@@ -278,7 +278,7 @@ def _with_id_slots(read):
 
 
 _page_patients_with_courses = _with_id_slots(_patients_with_courses)
-_page_counted = _with_id_slots(counted_per_course_day)
+_page_applied = _with_id_slots(applied_per_course_day)
 
 
 # --- The queue and the patient list at their usual address -------------------------------------------
