@@ -178,6 +178,7 @@ class PatientChangeList(ChangeList):
         if not _usual_results(self, request, admin_selectors.PATIENT_LIST):
             self.queryset = admin_selectors.patient_row_columns(self.queryset)
             super().get_results(request)
+        admin_selectors.give_row_users(self.result_list)
         figures = admin_selectors.patient_list_figures(patient_ids=[patient.pk for patient in self.result_list])
         timeline_url = admin_rows.pk_url_maker("admin:diary_patient_timeline")
         flags_url = reverse("admin:diary_flag_changelist")

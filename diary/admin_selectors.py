@@ -332,12 +332,14 @@ def flag_row_columns(flags: QuerySet[Flag]) -> QuerySet[Flag]:
 
 
 # What a row of the patient list reads of the patient (their figures are read for the page's rows after paging): the
-# user as a model, as a patient's text (its action checkbox's label) is their user's name.
-PATIENT_ROW_FIELDS = ["user__first_name", "user__last_name", "user__username"]
+# user's id, with the user's names as columns, as a patient's text (its action checkbox's label) is their user's name.
+PATIENT_ROW_FIELDS = ["user"]
 
 
 def patient_row_columns(patients: QuerySet[Patient]) -> QuerySet[Patient]:
-    return patients.select_related("user").only(*PATIENT_ROW_FIELDS)
+    """The patient list's rows: the patient's id and user id, and their user's names as columns (ROW_NAMES); each
+    row's user is made from them (`give_row_users`), not read as a model."""
+    return _with_patient_names(patients.select_related(None).only(*PATIENT_ROW_FIELDS), "")
 
 
 class UsualAddress:
@@ -398,37 +400,58 @@ class RowValues:
         self.names = [*self.fields, *annotations]
 
     def make(self, rows: list[tuple]) -> list:
-        model, fields, annotations, size = self.model, self.fields, self.annotations, len(self.fields)
-        db = router.db_for_read(model)
-        if self._plain():
-            # What Model.__init__ does for these values: no signal listens, no field's descriptor takes the value.
-            names, new = self.names, model.__new__
-            made = []
-            for row in rows:
-                instance = new(model)
-                state = instance._state = ModelState()
-                state.adding, state.db = False, db
-                instance.__dict__.update(zip(names, row, strict=True))
-                made.append(instance)
-            return made
+        return made_from_rows(self.model, self.fields, self.annotations, rows)
+
+
+def made_from_rows(model, fields: list[str], annotations: tuple[str, ...], rows: list[tuple]) -> list:
+    """Instances of `model` from rows of values: the loaded fields' attnames (in the model's order), then the
+    annotations; as Model.from_db makes them (then each annotation set on the instance)."""
+    db = router.db_for_read(model)
+    if _plain(model, fields, annotations):
+        # What Model.__init__ does for these values: no signal listens, no field's descriptor takes the value.
+        names, new = (*fields, *annotations), model.__new__
         made = []
         for row in rows:
-            instance = model.from_db(db, fields, row[:size])
-            for name, value in zip(annotations, row[size:], strict=True):
-                setattr(instance, name, value)
+            instance = new(model)
+            state = instance._state = ModelState()
+            state.adding, state.db = False, db
+            instance.__dict__.update(zip(names, row, strict=True))
             made.append(instance)
         return made
+    made, size = [], len(fields)
+    for row in rows:
+        instance = model.from_db(db, fields, row[:size])
+        for name, value in zip(annotations, row[size:], strict=True):
+            setattr(instance, name, value)
+        made.append(instance)
+    return made
 
-    def _plain(self) -> bool:
-        """Whether Model.from_db would only put the values in the instance's __dict__: no pre_init or post_init
-        listener for the model, each loaded field's attribute a plain DeferredAttribute (a foreign key's, a file's
-        or a custom descriptor's set does more) and no annotation named as one of the model's attributes."""
-        model = self.model
-        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-            return False
-        if any(hasattr(model, name) for name in self.annotations):
-            return False
-        return all(type(getattr(model, name, None)) is DeferredAttribute for name in self.fields)
+
+def _plain(model, fields: list[str], annotations: tuple[str, ...]) -> bool:
+    """Whether Model.from_db would only put the values in the instance's __dict__: no pre_init or post_init listener
+    for the model, each loaded field's attribute a plain DeferredAttribute (a foreign key's, a file's or a custom
+    descriptor's set does more) and no annotation named as one of the model's attributes."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return False
+    if any(hasattr(model, name) for name in annotations):
+        return False
+    return all(type(getattr(model, name, None)) is DeferredAttribute for name in fields)
+
+
+def give_row_users(patients: list[Patient]) -> None:
+    """Each patient of a page of the patient list its user, as select_related("user") gives it, made from the row's
+    user id and name columns (what a patient's text, `display_name`, reads of it): no user read whole."""
+    user_field = Patient._meta.get_field("user")
+    User = user_field.related_model
+    rows = []
+    for patient in patients:
+        values = patient.__dict__
+        rows.append((values["user_id"], *(values[name] for name in ROW_NAMES)))
+    users = made_from_rows(User, ["id"], (), [(row[0],) for row in rows]) if rows else []
+    for patient, user, (_, first_name, last_name, username) in zip(patients, users, rows, strict=True):
+        user.__dict__.update(first_name=first_name, last_name=last_name, username=username)
+        user_field.set_cached_value(patient, user)
+        user_field.remote_field.set_cached_value(user, patient)
 
 
 def _count_of(rows: QuerySet) -> QuerySet:
@@ -451,6 +474,7 @@ PATIENT_LIST = UsualAddress(
     "",
     rows=lambda patients: patients.order_by("user__username", "-pk"),
     columns=patient_row_columns,
+    as_values=RowValues(Patient, PATIENT_ROW_FIELDS, ROW_NAMES),
 )
 
 

@@ -1414,3 +1414,30 @@ def test_a_page_read_as_values_makes_the_flags_the_orm_makes(db, mine):
     finally:
         post_init.disconnect(listener, sender=Flag)
     assert seen == [again] and state(again) == state(orm)
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"o": "-1"}, {"q": "a"}, {"all": ""}], ids=["usual", "sorted", "searched", "all"]
+)
+def test_the_patient_lists_rows_are_given_users_made_from_their_name_columns(
+    client, derm, superuser, mine, query, django_assert_num_queries
+):
+    """The patient list reads each row's user id and names as columns and makes its user from them: a patient's text
+    (the checkbox's label) and name read no user, at the usual address as at any other."""
+    user = mine[Patient].user
+    user.first_name, user.last_name = "<b>Ann", "& Lee"
+    user.save()
+    other = PatientFactory(user__username="aaron", dermatologist=derm)
+    client.force_login(derm)
+    listing = client.get(url(Patient, "changelist"), query)
+    rows = list(listing.context["cl"].result_list)
+    assert {row.pk for row in rows} == {mine[Patient].pk, other.pk}
+    with django_assert_num_queries(0):
+        texts = {row.pk: (str(row), row.user.pk, row.user.get_username()) for row in rows}
+    assert texts[mine[Patient].pk] == ("<b>Ann & Lee", user.pk, user.username)
+    assert texts[other.pk] == ("aaron", other.user.pk, "aaron")
+    assert rows[0].user.patient is rows[0]  # as select_related gives it
+    assert rows[0].user.email == Patient.objects.get(pk=rows[0].pk).user.email  # a column not read loads on access
+    client.force_login(superuser)  # who has an action, and so a checkbox labelled by each row's text
+    listing = client.get(url(Patient, "changelist"), query)
+    assert re.search(r'class="action-select" aria-label="[^"]*&lt;b&gt;Ann &amp; Lee"', listing.text)
