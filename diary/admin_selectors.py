@@ -20,6 +20,7 @@ from django.db.models import (
     signals,
 )
 from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.functions import Coalesce
 from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
@@ -429,13 +430,17 @@ def made_from_rows(model, fields: list[str], annotations: tuple[str, ...], rows:
 
 def _plain(model, fields: list[str], annotations: tuple[str, ...]) -> bool:
     """Whether Model.from_db would only put the values in the instance's __dict__: no pre_init or post_init listener
-    for the model, each loaded field's attribute a plain DeferredAttribute (a foreign key's, a file's or a custom
-    descriptor's set does more) and no annotation named as one of the model's attributes."""
+    for the model, each loaded field's attribute a plain DeferredAttribute or a foreign key's id (whose set also
+    forgets a related object cached, and a new instance has none; a file's or a custom descriptor's set does more) and
+    no annotation named as one of the model's attributes."""
     if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
         return False
     if any(hasattr(model, name) for name in annotations):
         return False
-    return all(type(getattr(model, name, None)) is DeferredAttribute for name in fields)
+    return all(type(getattr(model, name, None)) in _PLAIN_ATTRIBUTES for name in fields)
+
+
+_PLAIN_ATTRIBUTES = (DeferredAttribute, ForeignKeyDeferredAttribute)
 
 
 def give_row_users(patients: list[Patient]) -> None:

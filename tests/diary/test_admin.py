@@ -1441,3 +1441,18 @@ def test_the_patient_lists_rows_are_given_users_made_from_their_name_columns(
     client.force_login(superuser)  # who has an action, and so a checkbox labelled by each row's text
     listing = client.get(url(Patient, "changelist"), query)
     assert re.search(r'class="action-select" aria-label="[^"]*&lt;b&gt;Ann &amp; Lee"', listing.text)
+
+
+def test_a_patient_list_page_read_as_values_makes_the_patients_the_orm_makes(db, mine):
+    """The same for the patient list's rows, whose user id is a foreign key's (its set forgets a user cached: a new
+    instance has none)."""
+    reads = admin_selectors.PATIENT_LIST.as_values
+    queryset = admin_selectors.patient_row_columns(Patient.objects.filter(pk=mine[Patient].pk))
+    (orm,) = queryset
+    (made,) = reads.make(list(queryset.values_list(*reads.names)))
+    assert {k: v for k, v in made.__dict__.items() if k != "_state"} == {
+        k: v for k, v in orm.__dict__.items() if k != "_state"
+    }
+    assert (made._state.adding, made._state.db) == (orm._state.adding, orm._state.db) == (False, "default")
+    assert made.get_deferred_fields() == orm.get_deferred_fields()
+    assert made.user == mine[Patient].user  # a user read when asked for, as from the ORM's row
