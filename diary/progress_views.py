@@ -84,9 +84,16 @@ def pdf_response(document: bytes, start: datetime.date, end: datetime.date) -> H
     return response
 
 
+def _summary_patient(request) -> Patient:
+    """The signed-in patient, with their own account from the request: the summary prints their name (no query)."""
+    patient = _patient(request)
+    patient.user = request.user
+    return patient
+
+
 @patient_page
 def summary_page(request):
-    patient = _patient(request)
+    patient = _summary_patient(request)
     start, end, form = summary_range(request, patient)
     context = {
         "summary": summary.visit_summary(patient=patient, start=start, end=end),
@@ -99,7 +106,7 @@ def summary_page(request):
 
 @patient_page
 def summary_pdf(request):
-    patient = _patient(request)
+    patient = _summary_patient(request)
     start, end, _ = summary_range(request, patient)
     from diary import summary_pdf as pdf  # WeasyPrint is heavy to import: only where a PDF is made
 

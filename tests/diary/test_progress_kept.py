@@ -1,0 +1,172 @@
+"""What Progress and the visit summary work out from a diary's rows is kept per process under a digest of those rows
+(diary/kept.py): found again for the same rows, never for another patient's, and never after a write changed them."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from diary import kept, progress, services
+from diary.models import Treatment
+from drugs.models import AmountLimit, Urgency
+from tests.diary.test_progress_views import days_ago
+from tests.factories import BodyAreaFactory, DrugFactory, SymptomFactory, TreatmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_stores():
+    progress._FIGURES.clear()
+    progress._CHARTS.clear()
+    yield
+    progress._FIGURES.clear()
+    progress._CHARTS.clear()
+
+
+def _diary(patient, itch: int) -> Treatment:
+    """Three weeks of the same diary (itch `itch` every other day, a daily course applied most days)."""
+    face = BodyAreaFactory(code="face", name="Face")
+    course = TreatmentFactory(patient=patient, body_areas=[face], started_on=days_ago(patient, 30))
+    for n in range(21):
+        if n % 2 == 0:
+            services.entry_update(patient=patient, date=days_ago(patient, n), itch=itch, sleep_loss=None, notes="")
+        if n % 3:
+            services.application_create(
+                patient=patient, treatment=course, date=days_ago(patient, n), amount=Decimal("1"), unit="g"
+            )
+    return course
+
+
+def _peak_itches(patient) -> list[int | None]:
+    start, end = progress.period_dates(patient, "2w")
+    return [bucket.peak_itch for bucket in progress.progress(patient=patient, start=start, end=end).buckets]
+
+
+def test_the_same_rows_give_the_kept_figures_and_charts_without_working_them_out_again(patient):
+    _diary(patient, itch=6)
+    start, end = progress.period_dates(patient, "3m")
+
+    first = progress.progress(patient=patient, start=start, end=end)
+    again = progress.progress(patient=patient, start=start, end=end)
+
+    assert again.key == first.key and len(progress._FIGURES) == 1
+    assert again.buckets is first.buckets and again.amounts is first.amounts
+    assert progress.charts(again) is progress.charts(first)
+    assert len(progress._CHARTS) == 1
+
+
+def test_another_patient_with_the_same_diary_gets_their_own_figures_and_one_with_another_diary_theirs(
+    patient, other_patient
+):
+    _diary(patient, itch=6)
+    _diary(other_patient, itch=2)
+
+    assert 6 in _peak_itches(patient)
+    assert set(_peak_itches(other_patient)) <= {2, None}
+    assert 6 in _peak_itches(patient)
+    assert len(progress._FIGURES) == 2
+
+
+def test_a_digest_starts_from_the_patients_id():
+    rows = [(datetime.date(2026, 3, 1), 5, None, "")]
+    assert kept.digest(1, rows) != kept.digest(2, rows)
+    assert kept.digest(1, rows) == kept.digest(1, list(rows))
+
+
+def test_an_entry_saved_shows_on_the_next_progress_page_and_charts(client, patient):
+    _diary(patient, itch=6)
+    client.force_login(patient.user)
+    before = client.get(reverse("diary:progress"), {"period": "2w"}).content.decode()
+    assert "Peak itch: 9 on" not in before
+
+    client.post(reverse("diary:entry-save", args=[patient.today()]), {"itch": "9", "sleep_loss": "3", "notes": ""})
+
+    page = client.get(reverse("diary:progress"), {"period": "2w"}).content.decode()
+    assert f"Peak itch: 9 on {patient.today():%d %b %Y}" in page
+    assert f"Sleep loss: 3 on {patient.today():%d %b %Y}" in page
+
+
+@pytest.mark.parametrize("change", ["application", "reaction", "course", "limit", "delete"])
+def test_every_kind_of_write_shows_at_once_in_the_figures(patient, change):
+    course = _diary(patient, itch=6)
+    start, end = progress.period_dates(patient, "3m")
+    first = progress.progress(patient=patient, start=start, end=end)
+
+    if change == "application":
+        services.application_create(
+            patient=patient, treatment=course, date=patient.today(), amount=Decimal("4"), unit="g"
+        )
+    elif change == "reaction":
+        burning = SymptomFactory(code="burning", name="Burning")
+        services.reaction_create(patient=patient, date=patient.today(), symptom=burning, severity=3, body_area=None)
+    elif change == "course":
+        Treatment.objects.filter(pk=course.pk).update(schedule_times=3)
+    elif change == "limit":
+        AmountLimit.objects.create(
+            drug=course.drug, max_grams_per_week=Decimal("2"), urgency=Urgency.ROUTINE, advice="Ask before using more."
+        )
+    else:
+        services.application_delete(patient=patient, application=course.applications.order_by("-entry__date")[0])
+
+    now = progress.progress(patient=patient, start=start, end=end)
+
+    assert now.key != first.key
+    if change == "application":
+        assert now.amounts[0].weeks[-1][1] == first.amounts[0].weeks[-1][1] + 4
+    elif change == "reaction":
+        assert now.symptom_names == ["Burning"] and first.symptom_names == []
+    elif change == "course":
+        assert now.adherence < first.adherence
+    elif change == "limit":
+        assert now.amounts[0].limit == Decimal("2") and first.amounts[0].limit is None
+    else:
+        assert sum(now.applied.values()) == sum(first.applied.values()) - 1
+    assert progress.charts(now) is not progress.charts(first)
+
+
+def test_a_medicine_renamed_in_the_reference_shows_on_the_next_charts(patient):
+    drug = DrugFactory(slug="new-cream", generic_name="Old name cream")
+    course = TreatmentFactory(patient=patient, drug=drug, started_on=days_ago(patient, 10))
+    services.application_create(patient=patient, treatment=course, date=patient.today(), amount=Decimal("1"), unit="g")
+    start, end = progress.period_dates(patient, "2w")
+    assert "Old name cream" in progress.charts(progress.progress(patient=patient, start=start, end=end))[-1].heading
+
+    type(drug).objects.filter(pk=drug.pk).update(generic_name="New name cream")
+
+    assert "New name cream" in progress.charts(progress.progress(patient=patient, start=start, end=end))[-1].heading
+
+
+def test_the_store_drops_the_least_recently_used_value_when_full():
+    store = kept.Kept(2)
+    made = []
+
+    def make(value):
+        made.append(value)
+        return value
+
+    store.get_or_make("a", lambda: make("A"))
+    store.get_or_make("b", lambda: make("B"))
+    assert store.get_or_make("a", lambda: make("A again")) == "A"  # used: "b" is now the oldest
+    store.get_or_make("c", lambda: make("C"))
+
+    assert len(store) == 2
+    assert store.get_or_make("b", lambda: make("B again")) == "B again"
+    assert made == ["A", "B", "C", "B again"]
+
+
+def test_the_visit_summary_prints_the_patients_name_from_the_signed_in_account_without_reading_it_again(
+    client, patient
+):
+    patient.user.first_name, patient.user.last_name = "Alice", "Example"
+    patient.user.save()
+    client.force_login(patient.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("diary:summary")).content.decode()
+
+    assert "<strong>Alice Example</strong>:" in page
+    assert sum('FROM "auth_user"' in query["sql"] for query in queries) == 1  # the session's user, once
