@@ -3,17 +3,19 @@
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from diary import kept, progress, services
-from diary.models import Treatment
+from diary import kept, progress, services, summary
+from diary.models import Entry, Flag, Treatment
 from drugs.models import AmountLimit, Urgency
 from tests.diary.test_progress_views import days_ago
-from tests.factories import BodyAreaFactory, DrugFactory, SymptomFactory, TreatmentFactory
+from tests.factories import BodyAreaFactory, DrugFactory, PhotoFactory, SymptomFactory, TreatmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +172,113 @@ def test_the_visit_summary_prints_the_patients_name_from_the_signed_in_account_w
 
     assert "<strong>Alice Example</strong>:" in page
     assert sum('FROM "auth_user"' in query["sql"] for query in queries) == 1  # the session's user, once
+
+
+# --- The visit summary's body ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def empty_bodies():
+    summary._BODIES.clear()
+    yield
+    summary._BODIES.clear()
+
+
+def _body(patient) -> str:
+    start, end = summary.default_period(patient)
+    return str(summary.visit_summary(patient=patient, start=start, end=end).html)
+
+
+def test_the_same_rows_give_the_kept_summary_body_which_is_the_templates_own(patient, empty_bodies):
+    _diary(patient, itch=6)
+    start, end = summary.default_period(patient)
+    first = summary.visit_summary(patient=patient, start=start, end=end)
+
+    assert str(first.html) == render_to_string("diary/_summary_body.html", {"summary": first})
+    again = summary.visit_summary(patient=patient, start=start, end=end)
+    assert again.key == first.key and again.html is not None and len(summary._BODIES) == 1
+
+
+def test_another_patients_summary_shows_their_own_diary(patient, other_patient, empty_bodies):
+    _diary(patient, itch=6)
+    _diary(other_patient, itch=6)
+    patient.user.first_name, other_patient.user.first_name = "Alice", "Bob"
+    patient.user.save()
+    other_patient.user.save()
+
+    assert "<strong>Alice</strong>" in _body(patient)
+    assert "<strong>Bob</strong>" in _body(other_patient) and "Alice" not in _body(other_patient)
+    assert len(summary._BODIES) == 2
+
+
+def _flag(patient, **fields) -> Flag:
+    day = patient.today()
+    values = {"urgency": Urgency.ROUTINE, "first_seen": day, "last_seen": day, "rule_text": "Burning for 3 days"}
+    return Flag.objects.create(patient=patient, advice="Call the clinic.", **{**values, **fields})
+
+
+@pytest.mark.parametrize("change", ["review", "photo", "name", "notes shown", "notes typed", "course areas"])
+def test_every_kind_of_change_shows_at_once_in_the_summary(patient, change, empty_bodies):
+    course = _diary(patient, itch=6)
+    flag = _flag(patient)
+    face = course.body_areas.get()
+    photo = PhotoFactory(entry=Entry.objects.filter(patient=patient).latest("date"), body_area=face, caption="left")
+    before = _body(patient)
+
+    if change == "review":
+        Flag.objects.filter(pk=flag.pk).update(status=Flag.Status.RESOLVED, review_note="Seen: keep going")
+        shown = "Resolved: Seen: keep going"
+    elif change == "photo":
+        type(photo).objects.filter(pk=photo.pk).update(caption="right cheek")
+        shown = "right cheek"
+    elif change == "name":
+        patient.user.first_name = "Alicia"
+        patient.user.save()
+        patient.user.refresh_from_db()
+        shown = "<strong>Alicia</strong>"
+    elif change == "notes shown":
+        services.entry_update(patient=patient, date=patient.today(), itch=6, sleep_loss=None, notes="itchy at night")
+        _body(patient)
+        patient.summary_notes = True
+        shown = "itchy at night"
+    elif change == "notes typed":
+        patient.summary_notes = True
+        before = _body(patient)
+        services.entry_update(patient=patient, date=patient.today(), itch=6, sleep_loss=None, notes="better today")
+        shown = "better today"
+    else:
+        course.body_areas.add(BodyAreaFactory(code="hands", name="Hands"))
+        shown = "Face, Hands;"
+
+    assert shown not in before
+    assert shown in _body(patient)
+
+
+class _Tomorrow(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return super().now(tz) + datetime.timedelta(days=1)
+
+
+def test_the_footer_shows_the_day_it_is_made_even_for_the_same_rows(patient, empty_bodies):
+    _diary(patient, itch=6)
+    start, end = summary.default_period(patient)
+    today = summary.generated_on()
+
+    first = str(summary.visit_summary(patient=patient, start=start, end=end).html)
+    tomorrow = today + datetime.timedelta(days=1)
+    with (
+        mock.patch("django.template.defaulttags.datetime", _Tomorrow),  # what {% now %} reads
+        mock.patch.object(summary, "generated_on", return_value=tomorrow),
+    ):
+        next_day = str(summary.visit_summary(patient=patient, start=start, end=end).html)
+
+    assert f"Generated {today:%-d %b %Y}" in first
+    assert f"Generated {tomorrow:%-d %b %Y}" in next_day
+
+
+def test_the_day_in_the_key_is_the_day_the_footer_prints():
+    from django.template import engines
+
+    printed = engines["django"].from_string('{% now "Y-m-d" %}').render({})
+    assert printed == summary.generated_on().isoformat()
