@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from diary import progress, services, summary
+from diary import fragments, progress, services, summary
 from diary.forms import PoemForm, Refusals, ScorePrefsForm, SummaryRangeForm
 from diary.models import Patient
 from diary.scores import POEM_CREDIT, POEM_RECALL, POEM_SCORING_TEXT
@@ -95,10 +95,12 @@ def _summary_patient(request) -> Patient:
 def summary_page(request):
     patient = _summary_patient(request)
     start, end, form = summary_range(request, patient)
+    prefs_form = ScorePrefsForm(instance=patient)
     context = {
         "summary": summary.visit_summary(patient=patient, start=start, end=end),
         "form": form,
-        "prefs_form": ScorePrefsForm(instance=patient),
+        "prefs_form": prefs_form,
+        "notes_field": fragments.choice_field_html(prefs_form["summary_notes"]),
         "pdf_query": f"start={start}&end={end}",
     }
     return render(request, "diary/visit_summary.html", context)
