@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
-from django.db.models import Count
+from django.db.models import CharField, Count
+from django.db.models.functions import Cast
 from django.utils import dateformat
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -193,8 +194,8 @@ def weekly_amounts(
     start: datetime.date, end: datetime.date, applications: list[tuple], drugs: list[Drug], limits: list[tuple]
 ) -> list[WeeklyAmount]:
     """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart, from
-    `applications` (`_applications_by_day` from `amounts_start(start, end)` to `end`), the patient's medicines
-    (`_drugs_of`) and their weekly limits (`_weekly_limits`)."""
+    `applications` (`_applications` of `_applications_by_day` from `amounts_start(start, end)` to `end`), the
+    patient's medicines (`_drugs_of`) and their weekly limits (`_weekly_limits`)."""
     grams: dict[int, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     window_ends: dict[datetime.date, datetime.date] = {}  # a date's window, worked out once per date
     for _, drug_id, date, unit, amount, count in applications:
@@ -227,10 +228,34 @@ def amounts_start(start: datetime.date, end: datetime.date) -> datetime.date:
 @prepared
 def _applications_by_day(*, patient_id: int, start: datetime.date, end: datetime.date):
     """(course id, medicine id, date, unit, amount, how many): the applications of [start, end] counted by course,
-    day and amount (a day's doses are mostly the same amount: a row or two a course and day, not one a dose)."""
+    day and amount (a day's doses are mostly the same amount: a row or two a course and day, not one a dose). The date
+    and the amount come as text ("2026-03-09", "1.5"): they go into the digest of the rows (diary.kept) on every
+    request, and are made a date and a Decimal (`_applications`) only when the figures are worked out."""
     applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(start, end))
-    fields = ["treatment_id", "treatment__drug_id", "entry__date", "unit", "amount"]
-    return applications.order_by().values_list(*fields).annotate(count=Count("pk"))
+    as_text = {"day": Cast("entry__date", CharField()), "quantity": Cast("amount", CharField())}
+    fields = ["treatment_id", "treatment__drug_id", "day", "unit", "quantity"]
+    return applications.order_by().annotate(**as_text).values_list(*fields).annotate(count=Count("pk"))
+
+
+_AMOUNT = Application._meta.get_field("amount")
+_AMOUNT_STEP = Decimal(1).scaleb(-_AMOUNT.decimal_places)
+
+
+def _applications(rows: list[tuple]) -> list[tuple]:
+    """`_applications_by_day`'s rows with their date and amount as a date and a Decimal, the amount rounded to the
+    field's places as Django's SQLite converter rounds it (from the value's 15 significant digits, as SQLite writes
+    it as text; on PostgreSQL the column holds no more places than the field)."""
+    return [
+        (
+            course_id,
+            drug_id,
+            datetime.date.fromisoformat(day),
+            unit,
+            Decimal(amount).quantize(_AMOUNT_STEP, context=_AMOUNT.context),
+            count,
+        )
+        for course_id, drug_id, day, unit, amount, count in rows
+    ]
 
 
 @prepared
@@ -299,8 +324,9 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
     )
 
     def work_out() -> _Figures:
+        doses = _applications(applications)
         applied: dict[tuple[int, datetime.date], int] = defaultdict(int)  # as diary.adherence counts them
-        for course_id, _, date, _, _, count in applications:
+        for course_id, _, date, _, _, count in doses:
             if date >= start:
                 applied[course_id, date] += count
         logged = [LoggedDay(*row) for row in logged_rows]
@@ -318,7 +344,7 @@ def progress(*, patient: Patient, start: datetime.date, end: datetime.date, week
             logged=logged,
             applied=dict(applied),
             buckets=buckets,
-            amounts=weekly_amounts(start, end, applications, drugs, limits),
+            amounts=weekly_amounts(start, end, doses, drugs, limits),
             symptom_names=sorted({name for _, name, _ in reactions}),
             adherence=adherence(courses=courses, applied=applied, start=start, end=end).percent,
         )

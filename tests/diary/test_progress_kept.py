@@ -282,3 +282,23 @@ def test_the_day_in_the_key_is_the_day_the_footer_prints():
 
     printed = engines["django"].from_string('{% now "Y-m-d" %}').render({})
     assert printed == summary.generated_on().isoformat()
+
+
+def test_the_weekly_grams_read_as_text_are_djangos_amounts_even_for_amounts_with_more_places_than_the_field(patient):
+    """The applications' amounts come as text for the digest and are rounded as Django rounds the column: amounts
+    written past the form (more places than the field keeps, as generated data may be) add up as the ORM reads them."""
+    course = TreatmentFactory(patient=patient, started_on=days_ago(patient, 20))
+    stored = ["0.15", "0.35", "0.75", "1.15", "3"]
+    for n, amount in enumerate(stored):
+        application = services.application_create(
+            patient=patient, treatment=course, date=days_ago(patient, n), amount=Decimal("1"), unit="g"
+        )
+        with connection.cursor() as cursor:  # past the field's rounding on the way in, as a raw write would be
+            cursor.execute(f"UPDATE diary_application SET amount = {amount} WHERE id = %s", [application.pk])
+    start, end = days_ago(patient, 6), patient.today()
+
+    weeks = progress.progress(patient=patient, start=start, end=end).amounts[0].weeks
+
+    read_by_django = sum((dose.grams for dose in course.applications.all()), Decimal(0))
+    assert weeks[-1][1] == read_by_django
+    assert str(weeks[-1][1].normalize()) == str(read_by_django.normalize())
