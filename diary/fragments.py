@@ -14,9 +14,10 @@ reference change) is made the same way, the wrapper around the widget rendered i
 through crispy's templates. The wrappers are kept in their own per-process memo (`_WRAPPERS`), keyed by the form's
 code alone and outside the reference cache: a reference change leaves them right, so they are never made again.
 
-Progress's preferences and the visit summary's fields hold nothing of the reference: the summary's date and notes
-fields keep crispy's wrapper the same way (`code_field_html`), and the preferences form, made of choices alone, is
-kept whole per process by its values (`choices_form_html`: a handful of entries).
+Progress's preferences and the visit summary's fields hold nothing of the reference: the summary's date fields keep
+crispy's wrapper the same way (`code_field_html`), and the preferences form, made of choices alone, is kept whole per
+process by its values (`choices_form_html`: a handful of entries), as is the summary's yes/no for the patient's notes
+(`choice_field_html`: two entries).
 
 The cache of reference-made HTML: `drugs.caching.for_reference`.
 """
