@@ -34,28 +34,39 @@ def rows_of(instances: Iterable[Model]) -> list[tuple]:
 
 
 class Kept:
-    """At most `size` values, each under its key, the least recently used dropped first; thread-safe."""
+    """At most `size` values and about `budget` bytes (as `weigh` reckons a value), each under its key, the least
+    recently used dropped first; thread-safe."""
 
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+    def __init__(self, size: int, *, budget: int, weigh: Callable[[Any], int]):
+        self.size, self.budget, self.weigh = size, budget, weigh
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]
+                return self._items[key][0]
         value = make()
+        weight = self.weigh(value)
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if key in self._items:  # made meanwhile by another thread
+                self._weight -= self._items.pop(key)[1]
+            self._items[key] = (value, weight)
+            self._weight += weight
+            while self._items and (len(self._items) > self.size or self._weight > self.budget):
+                self._weight -= self._items.popitem(last=False)[1][1]
         return value
 
     def __len__(self) -> int:
         return len(self._items)
 
+    @property
+    def weight(self) -> int:
+        return self._weight
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._weight = 0

@@ -96,8 +96,8 @@ def generated_on() -> datetime.date:
     return datetime.datetime.now(tz=timezone.get_current_timezone() if settings.USE_TZ else None).date()
 
 
-# The summaries' bodies (about 10 kB each), per process, by the digest of what they show.
-_BODIES = Kept(256)
+# The summaries' bodies (about 10 kB for 4 weeks), per process, by the digest of what they show, within 8 MB.
+_BODIES = Kept(256, budget=8 * 2**20, weigh=len)
 
 
 def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date) -> Summary:

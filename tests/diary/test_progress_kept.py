@@ -143,7 +143,7 @@ def test_a_medicine_renamed_in_the_reference_shows_on_the_next_charts(patient):
 
 
 def test_the_store_drops_the_least_recently_used_value_when_full():
-    store = kept.Kept(2)
+    store = kept.Kept(2, budget=1000, weigh=len)
     made = []
 
     def make(value):
@@ -158,6 +158,31 @@ def test_the_store_drops_the_least_recently_used_value_when_full():
     assert len(store) == 2
     assert store.get_or_make("b", lambda: make("B again")) == "B again"
     assert made == ["A", "B", "C", "B again"]
+
+
+def test_the_store_keeps_within_its_budget_of_bytes():
+    store = kept.Kept(100, budget=10, weigh=len)
+    store.get_or_make("a", lambda: "x" * 4)
+    store.get_or_make("b", lambda: "y" * 4)
+    assert (len(store), store.weight) == (2, 8)
+
+    store.get_or_make("c", lambda: "z" * 4)  # 12 bytes: the oldest goes
+    assert (len(store), store.weight) == (2, 8)
+    assert store.get_or_make("a", lambda: "made again") == "made again"
+
+    store.get_or_make("big", lambda: "w" * 11)  # more than the whole budget: kept by nobody
+    assert (len(store), store.weight) == (0, 0)
+
+
+def test_a_years_charts_and_figures_are_weighed_within_the_stores_budgets(patient):
+    _diary(patient, itch=6)
+    start, end = progress.period_dates(patient, "1y")
+
+    data = progress.progress(patient=patient, start=start, end=end)
+    progress.charts(data)
+
+    assert 0 < progress._FIGURES.weight < progress._FIGURES.budget / 100
+    assert 0 < progress._CHARTS.weight < progress._CHARTS.budget / 100
 
 
 def test_the_visit_summary_prints_the_patients_name_from_the_signed_in_account_without_reading_it_again(
