@@ -14,8 +14,8 @@ For one course over a window of days [start, end]:
 
 `adherence` computes it from loaded rows (the timeline, one day at a time); `adherence_by_patient` computes it
 for a few patients in two queries (the admin patient list: the page's rows only, after pagination): their courses'
-schedules, and each course's applications per day already capped at the day's most, in SQL (`counted_per_course_day`),
-so Python adds up a few small numbers per course; `annotate_adherence` is its SQL twin, for a query that must filter
+schedules, and each course's applications per day, counted in SQL (`applied_per_course_day`), which Python caps at
+the day's most and adds up per course; `annotate_adherence` is its SQL twin, for a query that must filter
 or sort by it. A property-based test generates diaries and checks that the three agree.
 """
 
@@ -73,7 +73,11 @@ def _doses_a_day(schedule_kind: str, schedule_times: int) -> float:
 
 def most_a_day(course: Treatment) -> int:
     """The most applications of a course that count on one day."""
-    return 1 if course.schedule_kind == Treatment.ScheduleKind.WEEKLY else course.schedule_times
+    return _most_a_day(course.schedule_kind, course.schedule_times)
+
+
+def _most_a_day(schedule_kind: str, schedule_times: int) -> int:
+    return 1 if schedule_kind == Treatment.ScheduleKind.WEEKLY else schedule_times
 
 
 def is_extra_dose(course: Treatment, *, logged_that_day: int) -> bool:
@@ -117,7 +121,7 @@ def adherence_by_patient(
     return adherence_of_rows(
         patient_ids=patient_ids,
         courses=courses_overlapping(patient_ids, start, end),
-        counted=counted_per_course_day(patient_ids, start, end),
+        applied=applied_per_course_day(patient_ids, start, end),
         start=start,
         end=end,
     )
@@ -133,17 +137,20 @@ def courses_overlapping(patient_ids: list[int], start: datetime.date, end: datet
 COURSE_COLUMNS = ("pk", "patient_id", "schedule_kind", "schedule_times", "started_on", "ended_on")
 
 
-def counted_per_course_day(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet:
-    """(course id, doses counted) for each day of [start, end] a course of these patients runs on and was applied:
-    that day's applications capped at the day's most (`most_a_day`), in SQL (`adherence_by_patient`'s second
-    read). Applications on a day the course does not run on are not read."""
+def applied_per_course_day(patient_ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet:
+    """(course id, applications) for each day of [start, end] a course of these patients runs on and was applied
+    (`adherence_by_patient`'s second read); `adherence_of_rows` caps each at the day's most (`most_a_day`).
+    Applications on a day the course does not run on are not read. Grouped by the day's entry (one per patient and
+    date, and a course is one patient's: the same groups as by date), and without the cap in the group: SQLite
+    groups integers faster than dates, and a CASE in the GROUP BY was worked out for every application (about 2.0 ->
+    1.4 ms of SQLite for a page of 50 patients and 975 applications)."""
     return (
         Application.objects.filter(entry__patient_id__in=patient_ids, entry__date__range=(start, end))
         .filter(active_on_condition(F("entry__date"), prefix="treatment__"))
         .order_by()
-        .values("treatment_id", "entry__date")
-        .annotate(counted=Least(Count("pk"), _most_a_day_sql(), output_field=IntegerField()))
-        .values_list("treatment_id", "counted")
+        .values("treatment_id", "entry_id")
+        .annotate(applied=Count("pk"))
+        .values_list("treatment_id", "applied")
     )
 
 
@@ -159,20 +166,24 @@ def adherence_of_rows(
     *,
     patient_ids: list[int],
     courses: Iterable[tuple],
-    counted: Iterable[tuple[int, int]],
+    applied: Iterable[tuple[int, int]],
     start: datetime.date,
     end: datetime.date,
 ) -> dict[int, Adherence]:
     """`adherence_by_patient` from the rows of its two reads, however they were run: per course, expected is its
-    days running in the window times its doses a day, done the sum of its days' counted doses, capped at expected."""
-    done_by_course: dict[int, int] = {}
-    for course_id, doses in counted:
-        done_by_course[course_id] = done_by_course.get(course_id, 0) + doses
+    days running in the window times its doses a day, done the sum of its days' applications each capped at the
+    day's most, then capped at expected."""
+    courses = list(courses)
+    most = {course[0]: _most_a_day(course[2], course[3]) for course in courses}
+    done_by_course: dict[int, int] = dict.fromkeys(most, 0)
+    for course_id, applications in applied:
+        if course_id in most:  # always, unless an application's course were another patient's
+            done_by_course[course_id] += min(applications, most[course_id])
     totals = {pk: [0.0, 0.0] for pk in patient_ids}  # done, expected
     for course_id, patient_id, schedule_kind, schedule_times, started_on, ended_on in courses:
         expected = days_running(started_on, ended_on, start, end) * _doses_a_day(schedule_kind, schedule_times)
         total = totals[patient_id]
-        total[0] += min(done_by_course.get(course_id, 0), expected)
+        total[0] += min(done_by_course[course_id], expected)
         total[1] += expected
     return {pk: Adherence(done=done, expected=expected) for pk, (done, expected) in totals.items()}
 

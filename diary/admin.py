@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -111,13 +112,25 @@ class PatientScopedAdmin(NoJsonLookupsMixin, admin.ModelAdmin):
 
         cls.patient_name = patient_name
 
+    # What this admin's rows read with them (select_related), on every queryset it builds.
+    rows_select_related: tuple[str, ...] = ()
+
     def get_queryset(self, request):
+        """The scoped rows: a query built once per process for each user (admin_selectors.ScopedQuerySets: SQL only,
+        run afresh each time, so who may see what is read from the database on every request)."""
+        return self._scoped.for_user(request.user, lambda: self._scoped_queryset(request))
+
+    def _scoped_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.rows_select_related:
+            queryset = queryset.select_related(*self.rows_select_related)
         return admin_selectors.scope_to_viewer(
-            queryset=super().get_queryset(request),
-            user=request.user,
-            patient_path=self.patient_path,
-            photos=self.needs_photo_consent,
+            queryset=queryset, user=request.user, patient_path=self.patient_path, photos=self.needs_photo_consent
         )
+
+    @cached_property
+    def _scoped(self) -> admin_selectors.ScopedQuerySets:
+        return admin_selectors.ScopedQuerySets()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
@@ -162,9 +175,10 @@ class PatientChangeList(ChangeList):
             self.root_queryset = scoped
 
     def get_results(self, request):
-        self.queryset = admin_selectors.patient_row_columns(self.queryset)
         if not _usual_results(self, request, admin_selectors.PATIENT_LIST):
+            self.queryset = admin_selectors.patient_row_columns(self.queryset)
             super().get_results(request)
+        admin_selectors.give_row_users(self.result_list)
         figures = admin_selectors.patient_list_figures(patient_ids=[patient.pk for patient in self.result_list])
         timeline_url = admin_rows.pk_url_maker("admin:diary_patient_timeline")
         flags_url = reverse("admin:diary_flag_changelist")
@@ -190,13 +204,11 @@ class PatientAdmin(PatientScopedAdmin):
         "timeline_link",
     ]
     list_select_related = ["user"]
+    rows_select_related = ("user",)
     search_fields = ["user__first_name", "user__last_name", "user__username", "user__email"]
     fields = ["patient_name", "date_of_birth", "callback_phone", "time_zone", "timeline_link", "created"]
     # The clinic records the date of birth; everything else here is the patient's own.
     readonly_fields = ["patient_name", "callback_phone", "time_zone", "timeline_link", "created"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
 
     def get_changelist(self, request, **kwargs):
         return PatientChangeList
@@ -388,8 +400,8 @@ class FlagChangeList(ChangeList):
     """The queue reads what its rows show (admin_selectors.flag_row_columns); at its usual address, prepared."""
 
     def get_results(self, request):
-        self.queryset = admin_selectors.flag_row_columns(self.queryset)
         if not _usual_results(self, request, admin_selectors.FLAG_QUEUE):
+            self.queryset = admin_selectors.flag_row_columns(self.queryset)
             super().get_results(request)
 
 
@@ -422,6 +434,7 @@ class FlagAdmin(PatientScopedAdmin):
     list_display = ["urgency_badge", "patient_name", "medicine", "rule_text", "first_seen", "last_seen", "status"]
     list_display_links = ["rule_text"]
     list_select_related = ["patient__user", "drug"]
+    rows_select_related = ("patient__user", "drug", "reviewer")
     list_filter = [FlagStatusFilter, "urgency", ("drug", MedicineFilter), PatientFilter]
     search_fields = ["patient__user__first_name", "patient__user__last_name", "patient__user__username", "rule_text"]
     ordering = ["-urgency", "first_seen", "id"]
@@ -451,9 +464,6 @@ class FlagAdmin(PatientScopedAdmin):
         "patient_help",
         "patient_help_at",
     ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("patient__user", "drug", "reviewer")
 
     def get_changelist(self, request, **kwargs):
         return FlagChangeList

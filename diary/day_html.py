@@ -1,5 +1,6 @@
-"""The diary pages' repeated parts written in Python: on a day's page its heading and the links to other days, what
-the patient logged, the course cards, the severity buttons and who sees the diary; on the course list each course.
+"""The diary pages' parts written in Python: a day's page's whole content (its heading and the links to other days,
+who sees the diary, the course cards, the reaction, itch and photo forms around their fields, the day's photos and
+what the patient logged: `{% day_content %}`); on the course list each course.
 
 Template loops over each application, reaction and course cost a template node per value (about a fifth of the
 day page's template time, half of the course list's); these functions write the same HTML, character for character,
@@ -266,4 +267,145 @@ def day_links(*, day: datetime.date, today: datetime.date, poem_due: bool, nav: 
         f'max="{today.isoformat()}" value="{day.isoformat()}">'
         '\n    <button type="submit" class="btn btn-outline-secondary">Go</button>\n  </form>\n</nav>\n\n'
         f"{earlier}"
+    )
+
+
+# --- The rest of the day page's content (was `entry_day.html`'s content block and `_day_photos.html`) ---------------
+# Each takes the parts rendered elsewhere (partials, reference fields, the CSRF input) as HTML already escaped.
+
+
+def courses_section(*, apply_form, apply_forms: list[tuple], cards: str, is_today: bool, nav: dict) -> SafeString:
+    """The "Your treatments" section: the "Applied" form's error summary when one came back with errors, the
+    course cards (`cards`, `course_cards`'s HTML) or how to add a course."""
+    summary = ""
+    if apply_form is not None and apply_form.errors:
+        errors = [f"{esc(error)} " for error in apply_form.non_field_errors()]
+        errors += [f"{esc(error)} " for error in apply_form["treatment"].errors]
+        anchor = esc(apply_form["treatment"].value())
+        errors += [
+            f'<a class="alert-link" href="#time-{anchor}">At (your time): {esc(error)}</a>'
+            for error in apply_form["time"].errors
+        ]
+        summary = (
+            '\n    <div class="alert alert-danger" role="alert" tabindex="-1" data-error-summary>'
+            f"{''.join(errors)}</div>\n  "
+        )
+    if apply_forms:
+        listed = cards
+    else:
+        listed = (
+            f"\n    <p>No treatment {'is active today' if is_today else 'was active that day'}."
+            f'\n      <a href="{esc(nav["treatment_add"])}">Add your treatment</a> to record applications.</p>\n  '
+        )
+    return mark_safe(  # noqa: S308 - every value is escaped, the parts given are HTML
+        '<section class="mb-4" aria-labelledby="courses-title">'
+        '\n  <h2 class="h5" id="courses-title">Your treatments</h2>'
+        f"\n  {summary}\n  {listed}\n</section>"
+    )
+
+
+def reaction_section(
+    *,
+    form,
+    day: datetime.date,
+    routes: dict[str, str],
+    messages: str,
+    has_messages: bool,
+    csrf_input: str,
+    key: str,
+    errors: str,
+    fields: list[str],
+) -> SafeString:
+    """The "How is your skin?" section: the reaction form (`fields`: the symptom, body-area and, when listed,
+    course pickers' HTML), its severity buttons and their errors."""
+    described = ' aria-describedby="reactions-notices"' if has_messages else ""
+    severity = form["severity"]
+    invalid = ' aria-describedby="severity-error" data-invalid' if severity.errors else ""
+    severity_errors = "".join(
+        f'<div class="invalid-feedback d-block" id="severity-error">{esc(error)}</div>' for error in severity.errors
+    )
+    return mark_safe(  # noqa: S308 - every value is escaped, the parts given are HTML
+        f'<section class="mb-4" id="reactions" aria-labelledby="reactions-title" tabindex="-1"{described}>'
+        '\n  <h2 class="h5" id="reactions-title">How is your skin?</h2>'
+        f"\n  {messages}"
+        f'\n  <form method="post" action="{_fill(routes["reaction_add"], day)}#reactions" novalidate>'
+        f"\n    {csrf_input}\n    {key}\n    {errors}\n    {fields[0]}\n    {fields[1]}\n    {''.join(fields[2:])}"
+        f'\n    <fieldset class="mb-2"{invalid}>'
+        '\n      <legend class="form-label fs-6">How bad? Tap one to save.</legend>'
+        f'\n      <div class="severity-choice">\n        {severity_buttons(severity)}\n      </div>'
+        f"\n      {severity_errors}\n    </fieldset>\n  </form>\n</section>"
+    )
+
+
+def itch_section(*, day: datetime.date, routes: dict[str, str], csrf_input: str, errors: str, fields: list[str]):
+    """The "Itch, sleep and notes" section: the entry form (`fields`: its three fields' HTML)."""
+    return mark_safe(  # noqa: S308 - the address is escaped, the parts given are HTML
+        '<section class="mb-4" aria-labelledby="itch-title">'
+        '\n  <h2 class="h5" id="itch-title">Itch, sleep and notes</h2>'
+        f'\n  <form method="post" action="{_fill(routes["entry_save"], day)}" novalidate>'
+        f"\n    {csrf_input}\n    {errors}\n    {fields[0]}\n    {fields[1]}\n    {fields[2]}"
+        '\n    <button type="submit" class="btn btn-primary w-100">Save itch, sleep and notes</button>\n  </form>'
+        "\n</section>"
+    )
+
+
+def photos_section(
+    *,
+    photos: list,
+    day: datetime.date,
+    nav: dict,
+    messages: str,
+    has_messages: bool,
+    csrf_input: str,
+    errors: str,
+    fields: list[str],
+) -> SafeString:
+    """The "Photos" section: the day's photos, each with its links, and the photo form (`fields`: its three
+    fields' HTML)."""
+    routes = nav["routes"]
+    described = ' aria-describedby="photos-notices"' if has_messages else ""
+    grid = ""
+    if photos:
+        tiles = []
+        for photo in photos:
+            pk, area, caption = photo.pk, photo.body_area.name, photo.caption
+            shown = f"{esc(area)}: {esc(caption)}" if caption else esc(area)
+            tiles.append(
+                '\n        <li class="photo-tile">'
+                f'\n          <a href="{_fill(routes["photo_detail"], pk)}">'
+                f'\n            <img class="photo-thumb" src="{_fill(routes["photo_thumb"], pk)}" alt="{shown}"'
+                ' loading="lazy">\n          </a>'
+                f'\n          <span class="small">{esc(area)}{f" · {esc(caption)}" if caption else ""}</span>'
+                f'\n          <a class="btn btn-sm btn-outline-danger" href="{_fill(routes["photo_delete"], pk)}">'
+                f'Delete<span class="visually-hidden"> this photo of your {esc(area.lower())}</span></a>'
+                "\n        </li>\n      "
+            )
+        grid = f'\n    <ul class="photo-grid list-unstyled">\n      {"".join(tiles)}\n    </ul>\n  '
+    return mark_safe(  # noqa: S308 - every value is escaped, the parts given are HTML
+        f'\n<section class="mb-4" id="photos" aria-labelledby="photos-title" tabindex="-1"{described}>'
+        f'\n  <h2 class="h5" id="photos-title">Photos</h2>\n  {messages}\n  {grid}'
+        f'\n  <form method="post" action="{_fill(routes["photo_add"], day)}#photos" enctype="multipart/form-data"'
+        f" novalidate data-submit-once>\n    {csrf_input}\n    {errors}\n    {fields[0]}\n    {fields[1]}"
+        f'\n    {fields[2]}\n    <button type="submit" class="btn btn-primary w-100">Add a photo</button>\n  </form>'
+        f'\n  <p class="mt-2 small"><a href="{esc(nav["photos"])}">All your photos</a> · '
+        f'<a href="{esc(nav["photo_compare"])}">Compare over time</a></p>\n</section>\n'
+    )
+
+
+def logged_section(*, entry: DayLog | None, day: datetime.date, routes: dict[str, str]) -> SafeString:
+    """The "What you logged" section: the day's list (`entry_details`) and the link to delete the whole day, or
+    "Nothing yet."."""
+    if entry:
+        empty = not entry.applications and not entry.reactions and entry.itch is None and not entry.notes
+        listed = (
+            f"\n    {entry_details(entry=entry, routes=routes)}"
+            f"\n    {'<p>Nothing yet.</p>' if empty else ''}"
+            f'\n    <p class="mt-3"><a class="btn btn-outline-danger" href="{_fill(routes["entry_delete"], day)}">'
+            "Delete this whole day</a></p>\n  "
+        )
+    else:
+        listed = "\n    <p>Nothing yet.</p>\n  "
+    return mark_safe(  # noqa: S308 - the address is escaped, the list is entry_details' HTML
+        '<section class="mb-4" id="logged" aria-labelledby="logged-title">'
+        f'\n  <h2 class="h5" id="logged-title">What you logged</h2>\n  {listed}\n</section>'
     )

@@ -45,29 +45,39 @@ def body_area_choices(*, version: int) -> list:
 
 
 def field_html(field: BoundField, *, version: int | None) -> SafeString:
-    """`field|as_crispy_field`, from the cache when the form is unbound and the reference version is known: the
-    whole field when the form lists it in `reference_fields`, else crispy's wrapper around the widget."""
-    form = field.form
+    """`field|as_crispy_field`, as `fields_html` makes it."""
+    return fields_html(field.form, [field.name], version=version)[0]
+
+
+def fields_html(form: forms.BaseForm, names: list[str], *, version: int | None) -> list[SafeString]:
+    """`form[name]|as_crispy_field` for each name, from the cache when the form is unbound and the reference version
+    is known: the fields the form lists in `reference_fields` whole, in one entry a form (one read, not one a field),
+    the others as crispy's wrapper around the widget."""
     if version is None or form.is_bound:
-        return as_crispy_field(field)
-    if field.name not in getattr(form, "reference_fields", ()):
-        return _wrapped_widget(field)
-    parts = ":".join(
-        [
-            str(version),
-            f"{type(form).__module__}.{type(form).__qualname__}",
-            form.prefix or "",
-            str(field.auto_id),
-            field.name,
-            repr(getattr(form, "choices_key", None)),
-            repr(field.value()),
-        ]
+        return [as_crispy_field(form[name]) for name in names]
+    listed = getattr(form, "reference_fields", ())
+    kept = [name for name in names if name in listed]
+    made = dict(zip(kept, _reference_fields_html(form, kept, version=version), strict=True)) if kept else {}
+    return [mark_safe(made[name]) if name in made else _wrapped_widget(form[name]) for name in names]  # noqa: S308
+
+
+def _reference_fields_html(form: forms.BaseForm, names: list[str], *, version: int) -> tuple[str, ...]:
+    """The HTML of these reference fields of an unbound form, kept per process under one key: the reference version,
+    the form's code, its choices and each field's id and value shown (hundreds of keys across patients). A miss (the
+    first view after a reference change) is crispy's wrapper, kept by the form's code, around each widget."""
+    fields = [form[name] for name in names]
+    parts = [
+        str(version),
+        f"{type(form).__module__}.{type(form).__qualname__}",
+        form.prefix or "",
+        repr(getattr(form, "choices_key", None)),
+    ]
+    for field in fields:
+        parts += [str(field.auto_id), field.name, repr(field.value())]
+    key = f"fields:{hashlib.sha256(':'.join(parts).encode()).hexdigest()}"
+    return for_reference(
+        key, version=version, compute=lambda: tuple(str(_wrapped_widget(field)) for field in fields), shared=False
     )
-    key = f"field:{hashlib.sha256(parts.encode()).hexdigest()}"
-    # One key per form, field, choices and value (hundreds across patients): kept per process only. A miss (the
-    # first view after a reference change) is crispy's wrapper, kept by the form's code, around the widget.
-    html = for_reference(key, version=version, compute=lambda: str(_wrapped_widget(field)), shared=False)
-    return mark_safe(html)  # noqa: S308 - crispy's own escaped output
 
 
 # Where the widget goes in crispy's wrapper: crispy prints the bound field (`str(field)`) there, and nothing a

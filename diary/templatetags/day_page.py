@@ -5,9 +5,9 @@ import weakref
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
-from diary import day_html
+from diary import day_html, fragments
 from diary.idempotency import FIELD
 from diary.templatetags.idempotency import idempotency_field
 
@@ -141,3 +141,64 @@ def form_key(form):
     """`{% idempotency_field form.data.idempotency_key %}`: the key the form was posted with, or a fresh one, without
     the template's three failed lookups (and their exceptions) on an unbound form's empty data."""
     return idempotency_field(form.data.get(FIELD, ""))
+
+
+@register.simple_tag(takes_context=True)
+def day_content(context):
+    """`{% day_content %}`: the day page's content, in the time zone the page activated: its heading, alerts, who
+    sees the diary and the links to other days, then its sections (diary/day_html.py), the partials (alerts, undo
+    bar, messages, error summaries) rendered only when they have something to show."""
+    day, nav, notices, alerts = context["day"], context["nav"], context["notices"], context["alerts"]
+    routes, version, csrf = nav["routes"], context["reference_version"], csrf_input(context)
+    reaction_form, entry_form, photo_form = context["reaction_form"], context["entry_form"], context["photo_form"]
+    undo = _include(context, "diary/_undo_bar.html") if context["undo"] and not alerts.flags else ""
+    apply_forms = context["apply_forms"]
+    reaction_fields = ["symptom", "body_area"]
+    if context["progress"] or reaction_form["treatment"].errors:
+        reaction_fields.append("treatment")
+    parts = [
+        f"\n{day_heading(context)}\n\n{day_alerts(context, alerts)}\n{care_note(context)}\n{day_links(context)}"
+        f"\n\n{undo}\n\n",
+        day_html.courses_section(
+            apply_form=context["apply_form"],
+            apply_forms=apply_forms,
+            cards=course_cards(context, apply_forms) if apply_forms else "",
+            is_today=context["is_today"],
+            nav=nav,
+        ),
+        "\n\n",
+        day_html.reaction_section(
+            form=reaction_form,
+            day=day,
+            routes=routes,
+            messages=day_messages(context, notices["reactions"], "reactions-notices"),
+            has_messages=bool(notices["reactions"]),
+            csrf_input=csrf,
+            key=form_key(reaction_form),
+            errors=form_errors(context, reaction_form),
+            fields=fragments.fields_html(reaction_form, reaction_fields, version=version),
+        ),
+        "\n\n",
+        day_html.itch_section(
+            day=day,
+            routes=routes,
+            csrf_input=csrf,
+            errors=form_errors(context, entry_form),
+            fields=fragments.fields_html(entry_form, ["itch", "sleep_loss", "notes"], version=version),
+        ),
+        "\n\n",
+        day_html.photos_section(
+            photos=context["photos"],
+            day=day,
+            nav=nav,
+            messages=day_messages(context, notices["photos"], "photos-notices"),
+            has_messages=bool(notices["photos"]),
+            csrf_input=csrf,
+            errors=form_errors(context, photo_form),
+            fields=fragments.fields_html(photo_form, ["upload", "body_area", "caption"], version=version),
+        ),
+        "\n\n",
+        day_html.logged_section(entry=context["entry"], day=day, routes=routes),
+        "\n",
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 - each part is escaped HTML

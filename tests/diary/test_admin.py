@@ -40,6 +40,7 @@ from drugs.models import Severity, Urgency
 from tests.factories import (
     ApplicationFactory,
     BodyAreaFactory,
+    ClinicFactory,
     DrugFactory,
     EntryFactory,
     PatientFactory,
@@ -290,6 +291,29 @@ def test_a_clinic_at_the_limit_lists_all_its_patients_by_name_in_the_filter(clie
     ]
     expected = ["alice", *(f"p{n:03}" for n in range(PATIENT_FILTER_LIMIT - 1) if n != 3)]
     assert labels == [*sorted(expected), "Zed"]
+
+
+def _patient_choices(client) -> list[str] | None:
+    listing = client.get(url(Entry, "changelist"))
+    chosen = next((f for f in listing.context["cl"].filter_specs if isinstance(f, PatientFilter)), None)
+    return None if chosen is None else [label for _, label in chosen.lookup_choices]
+
+
+def test_the_patient_filter_counts_each_patient_once_and_only_patients_with_a_diary(client, derm, mine):
+    """The filter's patients are picked from the member's clinics' links: a patient linked to two of them is one
+    patient, a linked account with no diary is none; at the limit all are listed, one more and none are."""
+    client.force_login(derm)
+    second = ClinicFactory(name="Second clinic")
+    assign(mine[Patient], derm, clinic=second)  # alice, linked twice
+    others = [PatientFactory(user__username=f"p{n:03}") for n in range(PATIENT_FILTER_LIMIT - 1)]
+    for patient in others:
+        assign(patient, derm)
+    for patient in others[:5]:
+        assign(patient, derm, clinic=second)
+    assign(type("NoDiary", (), {"user": StaffFactory(username="nodiary")})(), derm)
+    assert _patient_choices(client) == sorted(["alice", *(p.user.username for p in others)])
+    assign(PatientFactory(user__username="one-more"), derm, clinic=second)
+    assert _patient_choices(client) is None
 
 
 def test_the_flag_queue_reads_no_patient_rows_for_its_filter_as_the_clinic_grows(client, derm, mine):
@@ -1305,3 +1329,130 @@ def test_a_queue_rows_patient_and_medicine_read_as_columns_show_as_the_models_do
         first = client.get(url(Flag, "changelist"))
     assert f'<td class="field-patient_name">{html.escape(display_name(user))}</td>' in first.text
     assert not [q for q in queries if q["sql"].startswith('SELECT "diary_patient"."id", "diary_patient"."user_id"')]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_a_lists_scope_kept_per_user_is_a_query_run_afresh_each_time(client, derm, other_derm, mine, theirs, model):
+    """Each admin keeps the scoped query it builds for a user (admin_selectors.ScopedQuerySets), never rows: with it
+    kept, a consent withdrawn, a patient linked and a membership ended show on the next request, and each user
+    keeps seeing only their own patients whoever asked before them."""
+    model_admin = django_admin.site._registry[model]
+    client.force_login(derm)
+    assert client.get(url(model, "changelist")).context["cl"].result_count == 1
+    client.force_login(other_derm)
+    assert client.get(url(model, "changelist")).context["cl"].result_count == 1  # bob's, not alice's
+    client.force_login(derm)
+    assert list(client.get(url(model, "changelist")).context["cl"].result_list) == [mine[model]]
+    assert (derm.pk, True, True, False) in model_admin._scoped._built  # the query is kept
+    assign(theirs[Patient], derm)  # bob now shares with the dermatologist's clinic too
+    assert client.get(url(model, "changelist")).context["cl"].result_count == 2
+    CareLink.objects.filter(patient=mine[Patient].user).update(withdrawn_at=timezone.now())
+    assert list(client.get(url(model, "changelist")).context["cl"].result_list) == [theirs[model]]
+    derm.clinic_memberships.all().delete()
+    assert client.get(url(model, "changelist")).context["cl"].result_count == 0
+    client.force_login(other_derm)
+    assert list(client.get(url(model, "changelist")).context["cl"].result_list) == [theirs[model]]
+
+
+def test_a_kept_scope_is_handed_out_as_a_copy(derm, mine):
+    """Evaluating or filtering what get_queryset returns leaves the kept query as it was (no rows kept in it)."""
+    request = type("Request", (), {"user": derm})()
+    model_admin = django_admin.site._registry[Entry]
+    first = model_admin.get_queryset(request)
+    assert list(first) == [mine[Entry]]
+    second = model_admin.get_queryset(request)
+    assert second is not first and second._result_cache is None
+    assert list(second.none()) == [] and list(model_admin.get_queryset(request)) == [mine[Entry]]
+    kept = model_admin._scoped._built[(derm.pk, True, True, False)]
+    assert kept._result_cache is None
+
+
+def test_a_user_made_superuser_or_no_longer_staff_gets_the_scope_of_what_they_are_now(client, derm, mine, theirs):
+    client.force_login(derm)
+    assert client.get(url(Entry, "changelist")).context["cl"].result_count == 1
+    derm.is_superuser = True
+    derm.save()
+    assert client.get(url(Entry, "changelist")).context["cl"].result_count == 2
+    request = type("Request", (), {"user": derm})()
+    derm.is_superuser = derm.is_staff = False
+    assert list(django_admin.site._registry[Entry].get_queryset(request)) == []
+
+
+def test_the_kept_scopes_are_bounded(derm, mine, monkeypatch):
+    monkeypatch.setattr(admin_selectors.ScopedQuerySets, "LIMIT", 2)
+    kept = admin_selectors.ScopedQuerySets()
+    users = [StaffFactory(username=f"s{n}") for n in range(3)]
+    for user in users:
+        kept.for_user(user, lambda: Entry.objects.none())
+    assert len(kept._built) == 1  # the third started again
+
+
+def test_a_page_read_as_values_makes_the_flags_the_orm_makes(db, mine):
+    """RowValues.make puts the values where Model.from_db does (the loaded fields, the annotations, the state of an
+    instance read from the database); a field not read loads on access; a model someone listens to the
+    initialisation of is made by from_db itself."""
+    reads = admin_selectors.FLAG_QUEUE.as_values
+    queryset = admin_selectors.flag_row_columns(Flag.objects.filter(pk=mine[Flag].pk))
+    (orm,) = queryset
+    (made,) = reads.make(list(queryset.values_list(*reads.names)))
+
+    def state(flag):
+        return {k: v for k, v in flag.__dict__.items() if k != "_state"}, flag._state.adding, flag._state.db
+
+    assert state(made) == state(orm) and made.get_deferred_fields() == orm.get_deferred_fields()
+    assert made.advice == mine[Flag].advice
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    from django.db.models.signals import post_init
+
+    post_init.connect(listener, sender=Flag)
+    try:
+        (again,) = reads.make(list(queryset.values_list(*reads.names)))
+    finally:
+        post_init.disconnect(listener, sender=Flag)
+    assert seen == [again] and state(again) == state(orm)
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"o": "-1"}, {"q": "a"}, {"all": ""}], ids=["usual", "sorted", "searched", "all"]
+)
+def test_the_patient_lists_rows_are_given_users_made_from_their_name_columns(
+    client, derm, superuser, mine, query, django_assert_num_queries
+):
+    """The patient list reads each row's user id and names as columns and makes its user from them: a patient's text
+    (the checkbox's label) and name read no user, at the usual address as at any other."""
+    user = mine[Patient].user
+    user.first_name, user.last_name = "<b>Ann", "& Lee"
+    user.save()
+    other = PatientFactory(user__username="aaron", dermatologist=derm)
+    client.force_login(derm)
+    listing = client.get(url(Patient, "changelist"), query)
+    rows = list(listing.context["cl"].result_list)
+    assert {row.pk for row in rows} == {mine[Patient].pk, other.pk}
+    with django_assert_num_queries(0):
+        texts = {row.pk: (str(row), row.user.pk, row.user.get_username()) for row in rows}
+    assert texts[mine[Patient].pk] == ("<b>Ann & Lee", user.pk, user.username)
+    assert texts[other.pk] == ("aaron", other.user.pk, "aaron")
+    assert rows[0].user.patient is rows[0]  # as select_related gives it
+    assert rows[0].user.email == Patient.objects.get(pk=rows[0].pk).user.email  # a column not read loads on access
+    client.force_login(superuser)  # who has an action, and so a checkbox labelled by each row's text
+    listing = client.get(url(Patient, "changelist"), query)
+    assert re.search(r'class="action-select" aria-label="[^"]*&lt;b&gt;Ann &amp; Lee"', listing.text)
+
+
+def test_a_patient_list_page_read_as_values_makes_the_patients_the_orm_makes(db, mine):
+    """The same for the patient list's rows, whose user id is a foreign key's (its set forgets a user cached: a new
+    instance has none)."""
+    reads = admin_selectors.PATIENT_LIST.as_values
+    queryset = admin_selectors.patient_row_columns(Patient.objects.filter(pk=mine[Patient].pk))
+    (orm,) = queryset
+    (made,) = reads.make(list(queryset.values_list(*reads.names)))
+    assert {k: v for k, v in made.__dict__.items() if k != "_state"} == {
+        k: v for k, v in orm.__dict__.items() if k != "_state"
+    }
+    assert (made._state.adding, made._state.db) == (orm._state.adding, orm._state.db) == (False, "default")
+    assert made.get_deferred_fields() == orm.get_deferred_fields()
+    assert made.user == mine[Patient].user  # a user read when asked for, as from the ORM's row

@@ -226,3 +226,34 @@ def test_crispys_wrapper_is_kept_by_the_forms_code_alone_whatever_the_patient_or
     assert "&lt;b&gt;&quot;Burning&quot;&lt;/b&gt; &amp; hot</option>" in third[0][0]
     assert "Scalp &lt;i&gt;&#x27;top&#x27;&lt;/i&gt;</option>" in third[1][0]
     assert '<option value="7" selected>' in first[2][0] and '<option value="7" selected>' not in second[2][0]
+
+
+def test_a_forms_reference_fields_are_one_read_and_its_values_choose_the_entry(reference, patient):
+    """The day page's reference fields of one form are kept in one entry (one cache read a form, not one a field),
+    keyed by each field's value too: another itch score is another entry, never the first one's HTML."""
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    version = reference_version()
+    pages = caches["pages"]
+    reads = []
+    real_get = pages.get
+
+    def counted(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    def rendered(itch):
+        form = EntryForm(initial={"itch": itch, "sleep_loss": 1, "notes": "Alice's words"})
+        with mock.patch.object(pages, "get", side_effect=counted):
+            html = [str(part) for part in fragments.fields_html(form, ["itch", "sleep_loss", "notes"], version=version)]
+        assert html == [str(as_crispy_field(EntryForm(initial=form.initial)[name])) for name in form.fields]
+        return html
+
+    first = rendered(3)
+    assert len(reads) == 1
+    assert rendered(3) == first and len(reads) == 2 and reads[0] == reads[1]
+    other = rendered(8)
+    assert reads[2] != reads[0]
+    assert _selected(other[0], "id_itch") == "8" and _selected(first[0], "id_itch") == "3"
