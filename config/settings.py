@@ -130,6 +130,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("DJANGO_SQLITE_TIMEOUT", 20),
         "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The prepared reads (prepared/) have the server bind their parameters, and psycopg prepares each once a
+    # connection has run it this many times: PostgreSQL then plans it once per connection, not on every request
+    # (docs/operations.md). 0 turns preparing off, for a pooler that cannot keep prepared statements (PgBouncer in
+    # transaction mode before 1.21). The ORM's other queries keep Django's client-side binding either way.
+    _prepare_threshold = env_int("DJANGO_PG_PREPARE_THRESHOLD", 5)
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "prepare_threshold": _prepare_threshold if _prepare_threshold > 0 else None,
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -205,7 +205,8 @@ def _take_turns(patient: Patient) -> None:
     ends, and the later writer's re-evaluation, which waits for it, sees both. SQLite's single writer already runs
     them one at a time (no statement is run there)."""
     if connection.features.has_select_for_update:
-        list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
+        # Unordered: the model's ordering by user name would join (and lock) the user's row too.
+        list(Patient.objects.select_for_update().filter(pk=patient.pk).order_by().values_list("pk"))
 
 
 @transaction.atomic(savepoint=False)

@@ -369,6 +369,9 @@ class Reaction(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=3), name="reaction_severity_1_3"),
         ]
+        # The symptoms a patient has reported (History's filter) read from the index alone, entry by entry:
+        # without it PostgreSQL scans every reaction of every patient (docs/benchmark.md).
+        indexes = [models.Index(fields=["entry", "symptom"], name="reaction_entry_symptom")]
 
     def __str__(self):
         return f"{self.symptom} ({self.get_severity_display()})"

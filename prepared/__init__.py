@@ -26,12 +26,14 @@ The rules a read must keep, because its SQL is made once and reused:
 `settings.PREPARED_READS_CHECK` (on in the tests) also builds the ORM's own SQL for every call and raises if it is
 not exactly the SQL and parameters the prepared read ran: the whole test suite proves each read equal to the ORM.
 
-On SQLite, when nothing watches the connection's queries (no `connection.execute_wrapper`, no query log: `DEBUG`
-off and no `CaptureQueriesContext` or `django_assert_num_queries`, which count them) and nothing is left for Django's
-cursor to check or raise (no health check due, no transaction to roll back, the connection's own thread, no event
-loop), a read runs its SQL, turned into SQLite's `?` style once when compiled, on the DB-API
-connection itself, a DB-API error raised as `django.db`'s; otherwise, and on every other database, through Django's
-cursor as the ORM does. Either way each value goes through the converters the ORM's
+On SQLite and on PostgreSQL (psycopg 3), when nothing watches the connection's queries (no
+`connection.execute_wrapper`, no query log: `DEBUG` off and no `CaptureQueriesContext` or
+`django_assert_num_queries`, which count them) and nothing is left for Django's cursor to check or raise (no health
+check due, no transaction to roll back, the connection's own thread, no event loop), a read runs its SQL (turned into
+SQLite's `?` style once when compiled) on the DB-API connection itself, a DB-API error raised as `django.db`'s. On
+PostgreSQL the server binds its parameters there, so psycopg prepares it and the server plans it once per connection
+(a read with a parameter in its GROUP BY excepted). Otherwise, and on every other database, a read runs through
+Django's cursor as the ORM does. Either way each value goes through the converters the ORM's
 compiler chose for its column, looked up once when compiled.
 """
 
@@ -79,7 +81,15 @@ def _adapt(connection, kind, value):
 
 
 def _connection_sql(connection, sql: str) -> str | None:
-    """The SQL as the DB-API connection takes it, for the reads run on it (SQLite only), else None."""
+    """The SQL as the DB-API connection takes it, for the reads run on it (SQLite, and PostgreSQL through psycopg 3),
+    else None."""
+    if connection.vendor == "postgresql":
+        from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+        # The server binds the parameters there: a parameter the SQL repeats in its GROUP BY would be two parameters
+        # to the server, and the grouping no longer the selected expression's (PostgreSQL refuses it). Those reads,
+        # and psycopg 2's, stay on Django's cursor.
+        return sql if is_psycopg3 and "%s" not in sql.partition(" GROUP BY ")[2] else None
     if connection.vendor != "sqlite":
         return None
     from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
@@ -102,10 +112,27 @@ def _fetch_directly(connection, sql: str, params: list) -> list | None:
         return None
     connection.ensure_connection()  # as Django's cursor: opens it if closed (an outage raises here)
     try:
+        if connection.vendor == "postgresql":
+            return _server_bound(connection, sql, params)
         return connection.connection.execute(sql, params).fetchall()
     except Exception:
         with connection.wrap_database_errors:  # a DB-API error raised as django.db's, as Django's cursor does
             raise
+
+
+def _server_bound(connection, sql: str, params: list) -> list:
+    """A read on psycopg 3's connection with the parameters bound by the server (Django's own cursor binds them in the
+    SQL's text), so psycopg prepares the statement once the connection has run it `prepare_threshold` times (the
+    database's OPTIONS; None: never) and PostgreSQL then plans it once per connection, not on every request."""
+    import psycopg
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    raw = connection.connection
+    with psycopg.Cursor(raw) as cursor:
+        if connection.timezone != raw.adapters.get_loader(TIMESTAMPTZ_OID, psycopg.pq.Format.TEXT).timezone:
+            register_tzloader(connection.timezone, cursor)  # as Django's create_cursor: the time zone of the settings
+        return cursor.execute(sql, params).fetchall()
 
 
 def _sqlite_datetime(value, expression, connection):

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection, connections, transaction
+from django.db.models import Case, Count, Value, When
+from django.db.models.functions import Least
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -252,11 +254,8 @@ def test_a_read_runs_on_the_db_api_connection_only_while_no_query_is_counted_or_
     database = connections["default"]
     database.cursor = no_django_cursor
     try:
-        if database.vendor == "sqlite":
-            assert patient_named(username="alice") == [(patient.pk, "Europe/London")]
-        else:  # every other database: always through Django's cursor
-            with pytest.raises(AssertionError, match="Django's cursor was used"):
-                patient_named(username="alice")
+        assert database.vendor in ("sqlite", "postgresql")  # CI's two databases: both read on the DB-API connection
+        assert patient_named(username="alice") == [(patient.pk, "Europe/London")]
     finally:
         del database.cursor
     with CaptureQueriesContext(connection) as queries:  # as django_assert_num_queries counts them
@@ -273,19 +272,30 @@ def test_a_read_runs_on_the_db_api_connection_only_while_no_query_is_counted_or_
     assert len(seen) == 1 and "auth_user" in seen[0]
 
 
-def test_an_unwatched_read_keeps_the_cursors_checks(patient):
+def test_an_unwatched_read_keeps_the_cursors_checks(patient, monkeypatch):
     with transaction.atomic():
         transaction.set_rollback(True)
         with pytest.raises(TransactionManagementError):
             patient_named(username="alice")  # as the ORM refuses a read in a transaction marked for rollback
 
+    database = connections["default"]
+    if database.vendor == "postgresql":
+        import psycopg
+
+        def failing(*args, **kwargs):
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", failing)
+        with pytest.raises(OperationalError, match="server closed"):  # django.db's error, as from Django's cursor
+            patient_named(username="alice")
+        assert database.errors_occurred
+        database.errors_occurred = False
+        return
+
     class Failing:
         def execute(self, sql, params):
             raise sqlite3.OperationalError("disk I/O error")
 
-    database = connections["default"]
-    if database.vendor != "sqlite":
-        return  # the DB-API connection is read on SQLite only (above: elsewhere Django's cursor runs every read)
     sqlite, database.connection = database.connection, Failing()
     try:
         with pytest.raises(OperationalError, match="disk I/O error"):  # django.db's error, as from Django's cursor
@@ -312,3 +322,40 @@ def test_related_gives_the_prefetched_objects_without_a_query_and_reads_the_rest
             and len(related(fetched, "body_areas")) == 2
         )
     assert len(queries) == 0
+
+
+@prepared
+def days_counted(*, patient_id: int, itch: int):
+    capped = Least(Count("reactions"), Case(When(itch__gte=itch, then=Value(9)), default=Value(0)))
+    return Entry.objects.filter(patient_id=patient_id).values("date").annotate(n=capped).values_list("date", "n")
+
+
+def test_a_read_run_often_is_planned_once_per_connection_on_postgresql(patient, settings):
+    """PostgreSQL: psycopg prepares an unwatched read once its connection has run it `prepare_threshold` times (the
+    database's OPTIONS, config/settings.py); the server plans it once, and the rows stay the ORM's."""
+    database = connections["default"]
+    threshold = settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold")
+    runs = (threshold or 5) + 1
+    for _ in range(runs):
+        assert patient_named(username="alice") == [(patient.pk, "Europe/London")]
+    if database.vendor == "sqlite":
+        assert threshold is None  # nothing to prepare there: SQLite's own statement cache keeps the compiled SQL
+        return
+    assert threshold == 5
+    with database.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert next(s for s in statements if '"auth_user"."username" = ' in s).count("$") == 1
+
+
+def test_a_read_with_a_parameter_in_its_group_by_gives_the_orms_rows(patient):
+    """A GROUP BY repeating a parameter cannot be bound by the server (PostgreSQL would see two parameters, and refuse
+    the grouping): such a read runs on Django's cursor, whose SQL carries its values, and gives the ORM's rows."""
+    EntryFactory(patient=patient, date=DAY, itch=7)
+    EntryFactory(patient=patient, date=DAY - datetime.timedelta(days=1), itch=2)
+    assert " GROUP BY " in str(days_counted.build(patient_id=patient.pk, itch=5).query)
+    for _ in range(7):  # past the prepare threshold
+        assert sorted(days_counted(patient_id=patient.pk, itch=5)) == [(DAY - datetime.timedelta(days=1), 0), (DAY, 0)]
+    capped = Least(Count("reactions"), Case(When(itch__gte=5, then=Value(9)), default=Value(0)))
+    orm = Entry.objects.filter(patient=patient).values("date").annotate(n=capped).values_list("date", "n")
+    assert sorted(days_counted(patient_id=patient.pk, itch=5)) == sorted(orm)

@@ -67,6 +67,9 @@ def test_the_checks_and_the_rules_are_read_before_the_write_transaction(
 
     assert len(inside) == STATEMENTS_INSIDE
     assert not [sql for sql in inside if "SAVEPOINT" in sql]
+    locks = [sql for sql in inside if "FOR UPDATE" in sql]
+    assert len(locks) == TURNS
+    assert not [sql for sql in locks if "auth_user" in sql]  # the patient's row alone: signing in elsewhere never waits
     assert [sql for sql in before if '"drugs_referenceversion"' in sql]  # the rules' version
     assert not [sql for sql in before if 'FROM "drugs_symptom"' in sql]  # the form has just read it
     assert not [sql for sql in before if "INSERT" in sql or "UPDATE" in sql]
