@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db.models import Model
 
 T = TypeVar("T")
@@ -44,6 +45,8 @@ class Kept:
         self._lock = threading.Lock()
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        if not settings.DIARY_KEEP_DERIVED:  # off: every request a miss (`make bench`'s cold runs)
+            return make()
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)

@@ -160,6 +160,18 @@ def test_the_store_drops_the_least_recently_used_value_when_full():
     assert made == ["A", "B", "C", "B again"]
 
 
+def test_with_keeping_off_every_call_works_its_value_out_and_nothing_is_kept(settings):
+    # `make bench` measures Progress and the summary this way: every request a miss, as right after a write.
+    settings.DIARY_KEEP_DERIVED = False
+    store = kept.Kept(2, budget=1000, weigh=len)
+    made = []
+
+    assert store.get_or_make("a", lambda: made.append("A") or "A") == "A"
+    assert store.get_or_make("a", lambda: made.append("A again") or "A again") == "A again"
+    assert made == ["A", "A again"]
+    assert len(store) == 0
+
+
 def test_the_store_keeps_within_its_budget_of_bytes():
     store = kept.Kept(100, budget=10, weigh=len)
     store.get_or_make("a", lambda: "x" * 4)
