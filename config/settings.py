@@ -143,6 +143,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# What Progress and the visit summary work out from a diary's rows is kept per process under a digest of those rows
+# (diary/kept.py). `make bench` turns it off to measure those pages on a miss, as right after a write.
+DIARY_KEEP_DERIVED = True
+
 # The default cache holds the rate limits' counts (django-ratelimit), so it must be one that every worker of a
 # deployment shares: a table in the database by default (created by migration clinics 0003, or by
 # `manage.py createcachetable`), needing no other service. Point it at Redis or Memcached with these two

@@ -49,3 +49,5 @@ if os.environ.get("BENCH_PAGES_CACHE") == "off":
     CACHES = {**CACHES, "pages": _DUMMY, "reference": _DUMMY}  # noqa: F405
 elif os.environ.get("BENCH_PAGES_CACHE") == "shared":
     CACHES = {**CACHES, "pages": _DUMMY}
+# Progress's and the summary's derived values are kept per process (diary/kept.py): off in both cold variants.
+DIARY_KEEP_DERIVED = os.environ.get("BENCH_PAGES_CACHE") not in ("off", "shared")

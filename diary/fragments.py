@@ -14,9 +14,10 @@ reference change) is made the same way, the wrapper around the widget rendered i
 through crispy's templates. The wrappers are kept in their own per-process memo (`_WRAPPERS`), keyed by the form's
 code alone and outside the reference cache: a reference change leaves them right, so they are never made again.
 
-Progress's preferences and the visit summary's fields hold nothing of the reference: the summary's date and notes
-fields keep crispy's wrapper the same way (`code_field_html`), and the preferences form, made of choices alone, is
-kept whole per process by its values (`choices_form_html`: a handful of entries).
+Progress's preferences and the visit summary's fields hold nothing of the reference: the summary's date fields keep
+crispy's wrapper the same way (`code_field_html`), and the preferences form, made of choices alone, is kept whole per
+process by its values (`choices_form_html`: a handful of entries), as is the summary's yes/no for the patient's notes
+(`choice_field_html`: two entries).
 
 The cache of reference-made HTML: `drugs.caching.for_reference`.
 """
@@ -170,3 +171,23 @@ def choices_form_html(form) -> SafeString:
     if html is None:
         html = _CHOICE_FORMS[key] = str(as_crispy_form(form))
     return mark_safe(html)  # noqa: S308 - crispy's own escaped output
+
+
+_CHOICE_FIELDS: dict[str, str] = {}
+
+
+def choice_field_html(field: BoundField) -> SafeString:
+    """`code_field_html` for a field of an unbound form that takes one of a few fixed values (the visit summary's
+    yes/no for the patient's notes): kept whole per process by the form's code, the field and its value, so two
+    entries, and nothing else of the patient is in them. A bound form's field goes through `code_field_html`."""
+    if not isinstance(field.field, forms.ChoiceField | forms.BooleanField):
+        raise TypeError(f"{field.name} is a field of free input: its HTML cannot be kept by its value")
+    form = field.form
+    if form.is_bound:
+        return code_field_html(field)
+    key = f"{type(form).__module__}.{type(form).__qualname__}:{form.prefix or ''}:{form.auto_id}:{field.name}:"
+    key += repr(field.value())
+    html = _CHOICE_FIELDS.get(key)
+    if html is None:
+        html = _CHOICE_FIELDS[key] = str(code_field_html(field))
+    return mark_safe(html)  # noqa: S308 - crispy's wrapper and the widget's own escaped output

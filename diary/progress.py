@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
-from django.db.models import Count
+from django.db.models import CharField, Count
+from django.db.models.functions import Cast
 from django.utils import dateformat
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -24,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from diary import admin_charts, scores
 from diary.adherence import adherence, adherence_percent
 from diary.admin_charts import Series
+from diary.kept import Kept, digest, rows_of
 from diary.models import Application, Entry, Patient, PoemChoice, PoemScore, Reaction, Treatment
 from drugs.models import AmountLimit, Drug
 from prepared import prepared
@@ -124,14 +126,12 @@ class Progress:
     poems: list[PoemScore]
     amounts: list[WeeklyAmount]
     symptom_names: list[str]
+    adherence: int | None  # of all the courses over the period (the page shows it twice and a chart sums it again)
+    key: bytes  # the digest of the rows read (diary.kept): what is worked out from them is kept under it
 
     @property
     def daily(self) -> bool:
         return len(self.buckets) == (self.end - self.start).days + 1
-
-    @cached_property  # the page shows it twice and a chart sums it again: worked out once
-    def adherence(self) -> int | None:
-        return adherence(courses=self.courses, applied=self.applied, start=self.start, end=self.end).percent
 
     def running_on(self, day: datetime.date) -> list[Treatment]:
         """The period's courses running on `day` (a day of the period), with their medicine."""
@@ -191,28 +191,32 @@ def _buckets(
 
 
 def weekly_amounts(
-    patient: Patient, start: datetime.date, end: datetime.date, applications: list[tuple]
+    start: datetime.date, end: datetime.date, applications: list[tuple], drugs: list[Drug], limits: list[tuple]
 ) -> list[WeeklyAmount]:
     """Per medicine applied in the period, grams in each 7-day window ending on `end`, 7 days apart, from
-    `applications` (`_applications_by_day` from `amounts_start(start, end)` to `end`) and two prepared reads."""
+    `applications` (`_applications` of `_applications_by_day` from `amounts_start(start, end)` to `end`), the
+    patient's medicines (`_drugs_of`) and their weekly limits (`_weekly_limits`)."""
     grams: dict[int, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    window_ends: dict[datetime.date, datetime.date] = {}  # a date's window, worked out once per date
     for _, drug_id, date, unit, amount, count in applications:
-        window_end = end - datetime.timedelta(days=((end - date).days // 7) * 7)
+        window_end = window_ends.get(date)
+        if window_end is None:
+            window_end = window_ends[date] = end - datetime.timedelta(days=((end - date).days // 7) * 7)
         grams[drug_id][window_end] += Application.grams_of(amount, unit) * count
-    drugs = {drug.pk: drug for drug in _drugs_of(patient_id=patient.pk) if drug.pk in grams}
-    limits = dict(_weekly_limits(patient_id=patient.pk))  # the lowest limit of a medicine wins: it comes last
-    window_ends = []
+    drugs_by_id = {drug.pk: drug for drug in drugs if drug.pk in grams}
+    lowest = dict(limits)  # the lowest limit of a medicine wins: it comes last
+    ends = []
     day = end
     while day >= start:
-        window_ends.append(day)
+        ends.append(day)
         day -= datetime.timedelta(days=7)
     return [
         WeeklyAmount(
             drug=drug,
-            limit=limits.get(drug.pk),
-            weeks=[(day, grams[drug.pk].get(day, Decimal(0))) for day in reversed(window_ends)],
+            limit=lowest.get(drug.pk),
+            weeks=[(day, grams[drug.pk].get(day, Decimal(0))) for day in reversed(ends)],
         )
-        for drug in sorted(drugs.values(), key=lambda d: d.generic_name)
+        for drug in sorted(drugs_by_id.values(), key=lambda d: d.generic_name)
     ]
 
 
@@ -224,10 +228,34 @@ def amounts_start(start: datetime.date, end: datetime.date) -> datetime.date:
 @prepared
 def _applications_by_day(*, patient_id: int, start: datetime.date, end: datetime.date):
     """(course id, medicine id, date, unit, amount, how many): the applications of [start, end] counted by course,
-    day and amount (a day's doses are mostly the same amount: a row or two a course and day, not one a dose)."""
+    day and amount (a day's doses are mostly the same amount: a row or two a course and day, not one a dose). The date
+    and the amount come as text ("2026-03-09", "1.5"): they go into the digest of the rows (diary.kept) on every
+    request, and are made a date and a Decimal (`_applications`) only when the figures are worked out."""
     applications = Application.objects.filter(entry__patient_id=patient_id, entry__date__range=(start, end))
-    fields = ["treatment_id", "treatment__drug_id", "entry__date", "unit", "amount"]
-    return applications.order_by().values_list(*fields).annotate(count=Count("pk"))
+    as_text = {"day": Cast("entry__date", CharField()), "quantity": Cast("amount", CharField())}
+    fields = ["treatment_id", "treatment__drug_id", "day", "unit", "quantity"]
+    return applications.order_by().annotate(**as_text).values_list(*fields).annotate(count=Count("pk"))
+
+
+_AMOUNT = Application._meta.get_field("amount")
+_AMOUNT_STEP = Decimal(1).scaleb(-_AMOUNT.decimal_places)
+
+
+def _applications(rows: list[tuple]) -> list[tuple]:
+    """`_applications_by_day`'s rows with their date and amount as a date and a Decimal, the amount rounded to the
+    field's places as Django's SQLite converter rounds it (from the value's 15 significant digits, as SQLite writes
+    it as text; on PostgreSQL the column holds no more places than the field)."""
+    return [
+        (
+            course_id,
+            drug_id,
+            datetime.date.fromisoformat(day),
+            unit,
+            Decimal(amount).quantize(_AMOUNT_STEP, context=_AMOUNT.context),
+            count,
+        )
+        for course_id, drug_id, day, unit, amount, count in rows
+    ]
 
 
 @prepared
@@ -248,43 +276,105 @@ def _poems(*, patient_id: int, start: datetime.date, end: datetime.date):
     return PoemScore.objects.filter(patient_id=patient_id, date__range=(start, end)).order_by("date")
 
 
+@dataclass(frozen=True)
+class _Figures:
+    """What `progress` works out from the rows it read (kept under their digest: diary.kept)."""
+
+    logged: list[LoggedDay]
+    applied: dict[tuple[int, datetime.date], int]
+    buckets: list[Bucket]
+    amounts: list[WeeklyAmount]
+    symptom_names: list[str]
+    adherence: int | None
+
+
+def _figures_weight(figures: _Figures) -> int:
+    """About the bytes a `_Figures` holds (tracemalloc: 48 kB for 3 months of a generated diary, 127 kB for a year):
+    150 a day, course-day and week, 400 a bucket, and the notes' text."""
+    rows = len(figures.logged) + len(figures.applied) + sum(len(amount.weeks) for amount in figures.amounts)
+    return 150 * rows + 400 * len(figures.buckets) + sum(len(day.notes) for day in figures.logged)
+
+
+def _charts_weight(charts: list[Chart]) -> int:
+    """The bytes of the charts' text (their tables made now: the page prints them anyway)."""
+    return sum(len(chart.svg) + len(chart.head_html) + len(chart.body_html) + len(chart.summary) for chart in charts)
+
+
+# Progress's figures (about 48 kB for 3 months) and charts (about 26 kB for 3 months, 70 kB for a year), per process, by
+# the digest of the rows they are made from: the patients one worker serves in a few minutes, within 16 MB each.
+_FIGURES = Kept(512, budget=16 * 2**20, weigh=_figures_weight)
+_CHARTS = Kept(256, budget=16 * 2**20, weigh=_charts_weight)
+
+
 def progress(*, patient: Patient, start: datetime.date, end: datetime.date, weekly: bool = False) -> Progress:
     """Everything the Progress page and the visit summary show for the period, in a fixed number of queries.
 
-    By day up to DAILY_UP_TO days (unless `weekly`), by week (Monday to Sunday) beyond.
+    By day up to DAILY_UP_TO days (unless `weekly`), by week (Monday to Sunday) beyond. The rows are read on every
+    call; what is worked out from them is kept under their digest, so equal rows give the same figures at once.
     """
     reads = {"patient_id": patient.pk, "start": start, "end": end}
-    logged = [LoggedDay(*row) for row in _logged_days(**reads)]
+    logged_rows = _logged_days(**reads)
     courses = _courses(**reads)
     applications = _applications_by_day(patient_id=patient.pk, start=amounts_start(start, end), end=end)
-    applied: dict[tuple[int, datetime.date], int] = defaultdict(int)  # as diary.adherence counts them
-    for course_id, _, date, _, _, count in applications:
-        if date >= start:
-            applied[course_id, date] += count
     reactions = _reactions(**reads)
     poems = _poems(**reads)
+    drugs = _drugs_of(patient_id=patient.pk)
+    limits = _weekly_limits(patient_id=patient.pk)
     daily = not weekly and (end - start).days + 1 <= DAILY_UP_TO
-    buckets = _buckets(
-        start=start,
-        end=end,
-        logged=logged,
-        reactions=reactions,
-        poems=poems,
-        daily=daily,
-        courses=courses,
-        applied=applied,
+    key = digest(
+        patient.pk,
+        start,
+        end,
+        daily,
+        logged_rows,
+        rows_of(courses),
+        applications,
+        reactions,
+        rows_of(poems),
+        rows_of(drugs),
+        limits,
     )
+
+    def work_out() -> _Figures:
+        doses = _applications(applications)
+        applied: dict[tuple[int, datetime.date], int] = defaultdict(int)  # as diary.adherence counts them
+        for course_id, _, date, _, _, count in doses:
+            if date >= start:
+                applied[course_id, date] += count
+        logged = [LoggedDay(*row) for row in logged_rows]
+        buckets = _buckets(
+            start=start,
+            end=end,
+            logged=logged,
+            reactions=reactions,
+            poems=poems,
+            daily=daily,
+            courses=courses,
+            applied=applied,
+        )
+        return _Figures(
+            logged=logged,
+            applied=dict(applied),
+            buckets=buckets,
+            amounts=weekly_amounts(start, end, doses, drugs, limits),
+            symptom_names=sorted({name for _, name, _ in reactions}),
+            adherence=adherence(courses=courses, applied=applied, start=start, end=end).percent,
+        )
+
+    figures = _FIGURES.get_or_make(key, work_out)
     return Progress(
         patient=patient,
         start=start,
         end=end,
-        logged=logged,
+        logged=figures.logged,
         courses=courses,
-        applied=dict(applied),
-        buckets=buckets,
+        applied=figures.applied,
+        buckets=figures.buckets,
         poems=poems,
-        amounts=weekly_amounts(patient, start, end, applications),
-        symptom_names=sorted({name for _, name, _ in reactions}),
+        amounts=figures.amounts,
+        symptom_names=figures.symptom_names,
+        adherence=figures.adherence,
+        key=key,
     )
 
 
@@ -358,11 +448,11 @@ class Chart:
 
     # The table's head and body written in one go (each cell escaped as the template escapes it): the template's
     # nested loops over weeks x series cost more than the rest of the page.
-    @property
+    @cached_property
     def head_html(self) -> SafeString:
         return mark_safe("".join(f'<th scope="col">{conditional_escape(column)}</th>' for column in self.columns))  # noqa: S308
 
-    @property
+    @cached_property
     def body_html(self) -> SafeString:
         # The cells are plain strings (`_table`): Python's html.escape is what Django's escape does to them.
         rows = (
@@ -387,7 +477,12 @@ def _points(progress: Progress, value) -> list[tuple[datetime.date, float | None
 
 
 def charts(progress: Progress, *, width: int = PHONE_WIDTH, height: int = PHONE_HEIGHT) -> list[Chart]:
-    """The Progress charts, each an SVG with a title and a description, and a sentence summarising it."""
+    """The Progress charts, each an SVG with a title and a description, and a sentence summarising it; kept under the
+    digest of the rows they are drawn from (`Progress.key`) and their size."""
+    return _CHARTS.get_or_make((progress.key, width, height), lambda: _draw(progress, width=width, height=height))
+
+
+def _draw(progress: Progress, *, width: int, height: int) -> list[Chart]:
     per = "per day" if progress.daily else "per week (highest of the week)"
     first = "Day" if progress.daily else "Week from"
     span = f"{progress.start:%d %b %Y} to {progress.end:%d %b %Y}"

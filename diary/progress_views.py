@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from diary import progress, services, summary
+from diary import fragments, progress, services, summary
 from diary.forms import PoemForm, Refusals, ScorePrefsForm, SummaryRangeForm
 from diary.models import Patient
 from diary.scores import POEM_CREDIT, POEM_RECALL, POEM_SCORING_TEXT
@@ -84,14 +84,23 @@ def pdf_response(document: bytes, start: datetime.date, end: datetime.date) -> H
     return response
 
 
+def _summary_patient(request) -> Patient:
+    """The signed-in patient, with their own account from the request: the summary prints their name (no query)."""
+    patient = _patient(request)
+    patient.user = request.user
+    return patient
+
+
 @patient_page
 def summary_page(request):
-    patient = _patient(request)
+    patient = _summary_patient(request)
     start, end, form = summary_range(request, patient)
+    prefs_form = ScorePrefsForm(instance=patient)
     context = {
         "summary": summary.visit_summary(patient=patient, start=start, end=end),
         "form": form,
-        "prefs_form": ScorePrefsForm(instance=patient),
+        "prefs_form": prefs_form,
+        "notes_field": fragments.choice_field_html(prefs_form["summary_notes"]),
         "pdf_query": f"start={start}&end={end}",
     }
     return render(request, "diary/visit_summary.html", context)
@@ -99,7 +108,7 @@ def summary_page(request):
 
 @patient_page
 def summary_pdf(request):
-    patient = _patient(request)
+    patient = _summary_patient(request)
     start, end, _ = summary_range(request, patient)
     from diary import summary_pdf as pdf  # WeasyPrint is heavy to import: only where a PDF is made
 

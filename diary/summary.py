@@ -1,7 +1,8 @@
 """The visit summary: one document for the patient and the dermatologist, over a chosen period.
 
-`visit_summary` reads it (a fixed number of queries however long the diary), the templates
-`diary/_summary.html` lay it out, and `diary.summary_pdf` prints it on the server with WeasyPrint.
+`visit_summary` reads it (a fixed number of queries however long the diary), the template
+`diary/_summary_body.html` lays it out (`Summary.html`, which `diary/_summary.html` prints on the patient's page,
+the admin page and the PDF), and `diary.summary_pdf` prints it on the server with WeasyPrint.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
 from diary import progress as progress_reads
 from diary import selectors
+from diary.kept import Kept, digest, rows_of
 from diary.models import Flag, Patient, Photo, Treatment
 from prepared import prepared
 
@@ -53,6 +58,7 @@ class Summary:
     flags: list[Flag]
     photos: list[PhotoPair]
     notes: list[progress_reads.LoggedDay] | None  # None: the patient has not included their notes
+    key: bytes  # the digest of everything the body shows (see `visit_summary`)
 
     @property
     def days(self) -> int:
@@ -78,6 +84,21 @@ class Summary:
     def photo_list(self) -> list[Photo]:
         return [photo for pair in self.photos for photo in (pair.first, pair.last) if photo]
 
+    @property
+    def html(self) -> SafeString:
+        """The body (`diary/_summary_body.html`), kept per process under `key`: the same rows, the same HTML."""
+        body = _BODIES.get_or_make(self.key, lambda: render_to_string("diary/_summary_body.html", {"summary": self}))
+        return mark_safe(body)  # noqa: S308 - the template's own escaped output
+
+
+def generated_on() -> datetime.date:
+    """The day the footer's `{% now "j M Y" %}` prints, read from the clock as that tag reads it."""
+    return datetime.datetime.now(tz=timezone.get_current_timezone() if settings.USE_TZ else None).date()
+
+
+# The summaries' bodies (about 10 kB for 4 weeks), per process, by the digest of what they show, within 8 MB.
+_BODIES = Kept(256, budget=8 * 2**20, weigh=len)
+
 
 def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date) -> Summary:
     """The courses, adherence, amounts, symptoms, scores, flags, photos and (if included) notes of a period."""
@@ -96,6 +117,19 @@ def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date)
     notes = None
     if patient.summary_notes:
         notes = [day for day in progress.logged if day.notes.strip()]
+    key = digest(
+        progress.key,  # the patient, the period and every row of Progress's
+        str(patient),
+        patient.summary_notes,
+        rows_of(courses),
+        rows_of(course.drug for course in courses),
+        [[area.name for area in course.body_areas.all()] for course in courses],
+        rows_of(flags),
+        rows_of(photos),
+        [photo.body_area.name for photo in photos],
+        generated_on(),
+        translation.get_language(),
+    )
     return Summary(
         patient=patient,
         start=start,
@@ -105,6 +139,7 @@ def visit_summary(*, patient: Patient, start: datetime.date, end: datetime.date)
         flags=flags,
         photos=pairs,
         notes=notes,
+        key=key,
     )
 
 

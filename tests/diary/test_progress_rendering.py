@@ -151,6 +151,27 @@ def test_the_summary_notes_choice_is_crispys_own(patient, notes):
     for _ in range(2):
         field = ScorePrefsForm(instance=patient)["summary_notes"]
         assert fragments.code_field_html(field) == as_crispy_field(ScorePrefsForm(instance=patient)["summary_notes"])
+        field = ScorePrefsForm(instance=patient)["summary_notes"]
+        assert fragments.choice_field_html(field) == as_crispy_field(ScorePrefsForm(instance=patient)["summary_notes"])
+
+
+def test_the_summary_notes_choice_kept_by_its_value_shows_a_change_at_once_and_not_to_another_patient(client, patient):
+    other = PatientFactory(summary_notes=True)
+    client.force_login(patient.user)
+    assert _checked(client.get(reverse("diary:summary")).content.decode(), "summary_notes") == []
+
+    client.post(reverse("diary:score-prefs"), {"poem": PoemChoice.AUTO, "summary_notes": "on", "next": "summary"})
+
+    assert _checked(client.get(reverse("diary:summary")).content.decode(), "summary_notes") == [""]
+    client.post(reverse("diary:score-prefs"), {"poem": PoemChoice.AUTO, "next": "summary"})
+    assert _checked(client.get(reverse("diary:summary")).content.decode(), "summary_notes") == []
+    client.force_login(other.user)
+    assert _checked(client.get(reverse("diary:summary")).content.decode(), "summary_notes") == [""]
+
+
+def test_a_field_of_free_input_is_never_kept_by_its_value():
+    with pytest.raises(TypeError):
+        fragments.choice_field_html(SummaryRangeForm(today=datetime.date(2026, 3, 1))["start"])
 
 
 def test_a_symptom_name_with_markup_is_escaped_in_the_charts_and_their_tables(client, patient):
