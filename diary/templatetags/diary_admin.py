@@ -36,9 +36,15 @@ def user_links(context) -> str:
     return admin_nav.user_links_html(request=context["request"], context=context)
 
 
-class ChangeListContentNode(template.Node):
+class WrittenBlockNode(template.Node):
+    """A block of Django's `admin/change_list.html` written in Python by `write` (diary.admin_page), or the block as
+    Django renders it (`block.super`) where `write` answers None: a page that is not Django's there."""
+
+    def __init__(self, write):
+        self.write = write
+
     def render(self, context):
-        html = admin_page.content_html(context, own_template=self.origin.name)
+        html = self.write(context)
         if html is None:
             return context["block"].super()
         return admin_page.written(html)
@@ -48,32 +54,17 @@ class ChangeListContentNode(template.Node):
 def change_list_content_tag(parser, token):
     """The `content` block of Django's `admin/change_list.html`, written in Python where the page is Django's
     (diary.admin_page); Django's block otherwise."""
-    return ChangeListContentNode()
-
-
-class ChangeListExtrastyleNode(template.Node):
-    def render(self, context):
-        html = admin_page.extrastyle_html(context)
-        if html is None:
-            return context["block"].super()
-        return admin_page.written(html)
+    node = WrittenBlockNode(lambda context: admin_page.content_html(context, own_template=node.origin.name))
+    return node
 
 
 @register.tag(name="change_list_extrastyle")
 def change_list_extrastyle_tag(parser, token):
     """The `extrastyle` block of Django's `admin/change_list.html`, written in Python (diary.admin_page)."""
-    return ChangeListExtrastyleNode()
-
-
-class ChangeListBreadcrumbsNode(template.Node):
-    def render(self, context):
-        html = admin_page.breadcrumbs_html(context)
-        if html is None:
-            return context["block"].super()
-        return admin_page.written(html)
+    return WrittenBlockNode(admin_page.extrastyle_html)
 
 
 @register.tag(name="change_list_breadcrumbs")
 def change_list_breadcrumbs_tag(parser, token):
     """The `breadcrumbs` block of Django's `admin/change_list.html`, written in Python (diary.admin_page)."""
-    return ChangeListBreadcrumbsNode()
+    return WrittenBlockNode(admin_page.breadcrumbs_html)
