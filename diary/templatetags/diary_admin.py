@@ -4,6 +4,7 @@ from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 
 from diary import admin_nav, admin_page, admin_rows, admin_selectors
+from markup import safe
 
 register = template.Library()
 
@@ -47,7 +48,7 @@ class WrittenBlockNode(template.Node):
         html = self.write(context)
         if html is None:
             return context["block"].super()
-        return admin_page.written(html)
+        return safe(html)  # every value in it escaped where admin_page writes it
 
 
 @register.tag(name="change_list_content")
